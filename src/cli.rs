@@ -1,0 +1,370 @@
+//! The command line (SPEC 3): argument parsing, dispatch, printing and exit codes.
+//!
+//! Exit codes, like `diff`: 0 success or no drift; 1 drift or invalid input; 2 usage, I/O or
+//! internal error. Diagnostics and the summary line go to stderr; `build`, `schema` and the
+//! diffs of `check` go to stdout.
+
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::Severity;
+use crate::layout;
+use crate::output;
+use crate::validate::{self, Kind};
+use crate::{Compilation, compile, scaffold};
+
+#[derive(Parser, Debug)]
+#[command(name = "flinkform", version, about = "Compile Flink job definitions into Kubernetes manifests and kustomize trees")]
+pub struct Cli {
+    /// The project directory (holding flinkform.yaml and jobs/).
+    #[arg(long, global = true, default_value = ".")]
+    pub project: PathBuf,
+    /// Color diagnostics and diffs.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Treat warnings as errors.
+    #[arg(long, global = true)]
+    pub strict: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write the kustomize base and overlays; rewrites only what changed.
+    Render {
+        /// Output directory (default: the project's `output`, or deploy/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Compare what render would write with the output directory.
+    Check {
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// List changed files only, without diffs.
+        #[arg(long)]
+        stat: bool,
+    },
+    /// Print the resolved manifests of one environment.
+    Build {
+        #[arg(long)]
+        env: String,
+        /// Only these jobs (repeatable).
+        #[arg(long = "job")]
+        jobs: Vec<String>,
+    },
+    /// Check inputs without writing anything.
+    Validate {
+        /// Job files to check (default: every job of the project).
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of a file kind.
+    Schema {
+        #[arg(value_enum, default_value_t = SchemaKind::Job)]
+        kind: SchemaKind,
+    },
+    /// Create a project with one example job.
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SchemaKind {
+    Job,
+    Project,
+}
+
+/// Parses the arguments, runs the command, and maps the outcome to an exit code.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    ExitCode::from(run(&cli))
+}
+
+/// Runs a parsed command; returns the exit code.
+#[must_use]
+pub fn run(cli: &Cli) -> u8 {
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
+    };
+    let ctx = Context { cli, color, start: Instant::now() };
+    match &cli.command {
+        Command::Schema { kind } => {
+            let kind = match kind {
+                SchemaKind::Job => Kind::Job,
+                SchemaKind::Project => Kind::Project,
+            };
+            print!("{}", validate::schema_text(kind));
+            0
+        }
+        Command::Init { dir } => match scaffold::init(dir) {
+            Ok(files) => {
+                for f in &files {
+                    eprintln!("created {}", f.display());
+                }
+                eprintln!("initialized a flinkform project in {}; next: flinkform --project {} render", dir.display(), dir.display());
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        },
+        Command::Validate { files } => ctx.validate(files),
+        Command::Build { env, jobs } => ctx.build(env, jobs),
+        Command::Render { out } => ctx.render(out.as_deref()),
+        Command::Check { out, stat } => ctx.check(out.as_deref(), *stat),
+    }
+}
+
+struct Context<'a> {
+    cli: &'a Cli,
+    color: bool,
+    start: Instant,
+}
+
+impl Context<'_> {
+    fn elapsed(&self) -> String {
+        let ms = self.start.elapsed().as_millis();
+        format!("{ms} ms")
+    }
+
+    /// Compiles and prints diagnostics; `Err(code)` when the command must stop there.
+    fn compile(&self, only: &[PathBuf]) -> Result<Compilation, u8> {
+        let compilation = match compile(&self.cli.project, only) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {}", e.0);
+                return Err(2);
+            }
+        };
+        if !compilation.diags.is_empty() {
+            eprintln!("{}", compilation.diags.render(&compilation.sources, self.color));
+        }
+        let errors = compilation.diags.count(Severity::Error);
+        let warnings = compilation.diags.count(Severity::Warning);
+        if errors > 0 || compilation.output.is_none() || (self.cli.strict && warnings > 0) {
+            let strict = if self.cli.strict && errors == 0 { " (--strict)" } else { "" };
+            eprintln!(
+                "failed: {errors} error(s), {warnings} warning(s){strict}; nothing written, in {}",
+                self.elapsed()
+            );
+            return Err(1);
+        }
+        Ok(compilation)
+    }
+
+    fn out_dir(&self, out: Option<&Path>, compilation: &Compilation) -> Result<PathBuf, u8> {
+        let configured = compilation.output.as_ref().and_then(|o| o.settings.output.clone());
+        let dir = match out {
+            Some(o) => o.to_path_buf(),
+            None => self.cli.project.join(configured.as_deref().unwrap_or("deploy")),
+        };
+        // The output must not be the project itself or hold its inputs: render deletes files.
+        let project = self.cli.project.canonicalize().unwrap_or_else(|_| self.cli.project.clone());
+        let resolved = absolute(&dir);
+        if resolved == project || compilation.sources_inside(&resolved) {
+            eprintln!(
+                "error: the output folder {} is the project folder or holds its input files; choose another --out",
+                dir.display()
+            );
+            return Err(2);
+        }
+        Ok(dir)
+    }
+
+    fn validate(&self, files: &[PathBuf]) -> u8 {
+        match self.compile(files) {
+            Ok(c) => {
+                let envs = c.output.as_ref().map_or(0, |o| o.environments.len());
+                let jobs = c.output.as_ref().map_or(0, crate::Compiled::job_count);
+                eprintln!("validated {jobs} jobs, {envs} environments in {}", self.elapsed());
+                0
+            }
+            Err(code) => code,
+        }
+    }
+
+    fn build(&self, env: &str, jobs: &[String]) -> u8 {
+        let c = match self.compile(&[]) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        let compiled = c.output.as_ref().expect("checked by compile");
+        let Some(environment) = compiled.environments.iter().find(|e| e.name == env) else {
+            let names: Vec<&str> = compiled.environments.iter().map(|e| e.name.as_str()).collect();
+            eprintln!("error: no environment `{env}`; the project has: {}", names.join(", "));
+            return 2;
+        };
+        for job in jobs {
+            if !environment.jobs.iter().any(|j| &j.name == job) {
+                eprintln!("error: no job `{job}` in environment `{env}`");
+                return 2;
+            }
+        }
+        let selected: Vec<&layout::JobObjects> = environment
+            .jobs
+            .iter()
+            .filter(|j| jobs.is_empty() || jobs.contains(&j.name))
+            .collect();
+        let mut objects: Vec<&crate::render::RenderedObject> = selected.iter().flat_map(|j| j.objects.iter()).collect();
+        objects.extend(
+            environment
+                .namespaces
+                .iter()
+                .filter(|ns| selected.iter().any(|j| j.objects.iter().any(|o| o.namespace() == ns.name()))),
+        );
+        layout::sort_objects(&mut objects);
+        let text = layout::stream(&objects);
+        let mut stdout = std::io::stdout().lock();
+        if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+            return 2;
+        }
+        eprintln!("built {} objects of {} jobs in environment `{env}` in {}", objects.len(), selected.len(), self.elapsed());
+        0
+    }
+
+    fn render(&self, out: Option<&Path>) -> u8 {
+        let c = match self.compile(&[]) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        let dir = match self.out_dir(out, &c) {
+            Ok(d) => d,
+            Err(code) => return code,
+        };
+        let compiled = c.output.as_ref().expect("checked by compile");
+        let tree = compiled.tree();
+        match output::write(&dir, &tree) {
+            Ok(report) => {
+                eprintln!(
+                    "rendered {} jobs, {} environments, {} files ({} written, {} deleted, {} unchanged) into {} in {}",
+                    compiled.job_count(),
+                    compiled.environments.len(),
+                    tree.len(),
+                    report.written,
+                    report.deleted,
+                    report.unchanged,
+                    dir.display(),
+                    self.elapsed()
+                );
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {}", e.0);
+                2
+            }
+        }
+    }
+
+    fn check(&self, out: Option<&Path>, stat: bool) -> u8 {
+        let c = match self.compile(&[]) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        let dir = match self.out_dir(out, &c) {
+            Ok(d) => d,
+            Err(code) => return code,
+        };
+        if !dir.is_dir() {
+            eprintln!("error: output folder {} does not exist; run `flinkform render` first", dir.display());
+            return 1;
+        }
+        let compiled = c.output.as_ref().expect("checked by compile");
+        let tree = compiled.tree();
+        let cmp = match output::compare(&dir, &tree) {
+            Ok(cmp) => cmp,
+            Err(e) => {
+                eprintln!("error: {}", e.0);
+                return 2;
+            }
+        };
+        let color = match self.cli.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+        };
+        let mut stdout = std::io::stdout().lock();
+        for (path, old) in &cmp.changed {
+            if stat {
+                let _ = writeln!(stdout, "changed: {path}");
+                continue;
+            }
+            match old {
+                Some(old) => {
+                    let _ = write!(stdout, "{}", crate::diff::unified(path, old, &tree[path], color));
+                }
+                None => {
+                    let _ = writeln!(stdout, "changed: {path} (not a text file)");
+                }
+            }
+        }
+        for path in &cmp.missing {
+            let _ = writeln!(stdout, "missing: {path}");
+        }
+        for path in &cmp.stale {
+            let _ = writeln!(stdout, "stale: {path} (render would delete it)");
+        }
+        let _ = stdout.flush();
+        if cmp.is_clean() {
+            eprintln!("up to date: {} files in {} in {}", tree.len(), dir.display(), self.elapsed());
+            0
+        } else {
+            eprintln!(
+                "{} files differ, {} missing, {} stale in {}; run `flinkform render` to update, in {}",
+                cmp.changed.len(),
+                cmp.missing.len(),
+                cmp.stale.len(),
+                dir.display(),
+                self.elapsed()
+            );
+            1
+        }
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    // A folder that does not exist yet: resolve its nearest existing ancestor.
+    let mut missing = Vec::new();
+    let mut current = path.to_path_buf();
+    loop {
+        if let Ok(p) = current.canonicalize() {
+            let mut p = p;
+            for part in missing.iter().rev() {
+                p.push(part);
+            }
+            return p;
+        }
+        match (current.file_name(), current.parent()) {
+            (Some(name), Some(parent)) => {
+                missing.push(name.to_owned());
+                current = if parent.as_os_str().is_empty() { PathBuf::from(".") } else { parent.to_path_buf() };
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}

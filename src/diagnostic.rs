@@ -1,0 +1,165 @@
+//! The one diagnostic type of the compiler.
+//!
+//! Every phase reports through [`Diagnostic`]; a run collects all of them in [`Diagnostics`]
+//! and prints them together at the end, in the `path:line:col: error[code]: message` format
+//! of SPEC 3, with the source line and a caret, so an editor or CI log links straight to it.
+
+use std::fmt::Write as _;
+
+use crate::source::{Sources, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub span: Option<Span>,
+    pub help: Option<String>,
+    /// Other places that take part (the first definition of a duplicate, say).
+    pub notes: Vec<(Span, String)>,
+}
+
+impl Diagnostic {
+    #[must_use]
+    pub fn error(code: &'static str, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span: span.into().filter(|s| !s.is_builtin()),
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn warning(code: &'static str, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
+    }
+
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    #[must_use]
+    pub fn note(mut self, span: Span, note: impl Into<String>) -> Self {
+        if !span.is_builtin() {
+            self.notes.push((span, note.into()));
+        }
+        self
+    }
+
+    /// Renders the diagnostic with source snippets; `color` adds ANSI colors.
+    #[must_use]
+    pub fn render(&self, sources: &Sources, color: bool) -> String {
+        let (label, paint) = match self.severity {
+            Severity::Error => ("error", "\x1b[1;31m"),
+            Severity::Warning => ("warning", "\x1b[1;33m"),
+        };
+        let (on, bold, off) = if color { (paint, "\x1b[1m", "\x1b[0m") } else { ("", "", "") };
+        let mut out = String::new();
+        if let Some(span) = self.span {
+            let _ = write!(out, "{bold}{}:{}:{}:{off} ", sources.path(span.file).display(), span.line, span.col);
+        }
+        let _ = writeln!(out, "{on}{label}[{}]{off}{bold}: {}{off}", self.code, self.message);
+        if let Some(span) = self.span {
+            snippet(&mut out, sources, span, None);
+        }
+        for (span, note) in &self.notes {
+            let _ = writeln!(out, "note: {}:{}:{}: {note}", sources.path(span.file).display(), span.line, span.col);
+            snippet(&mut out, sources, *span, None);
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "{bold}help{off}: {help}");
+        }
+        out
+    }
+}
+
+fn snippet(out: &mut String, sources: &Sources, span: Span, _label: Option<&str>) {
+    let Some(line) = sources.line(span.file, span.line) else { return };
+    let number = span.line.to_string();
+    let pad = " ".repeat(number.len());
+    let before: String = line
+        .chars()
+        .take(span.col.saturating_sub(1) as usize)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let carets = "^".repeat(span.len.max(1) as usize);
+    let _ = writeln!(out, "{pad} |");
+    let _ = writeln!(out, "{number} | {line}");
+    let _ = writeln!(out, "{pad} | {before}{carets}");
+}
+
+/// All diagnostics of a run, in the order they were found; sorted for printing.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    pub fn extend(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(diagnostics);
+    }
+
+    #[must_use]
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    #[must_use]
+    pub fn count(&self, severity: Severity) -> usize {
+        self.items.iter().filter(|d| d.severity == severity).count()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Sorted by file, position and message, without exact duplicates (the same bad value
+    /// seen in every environment is reported once).
+    #[must_use]
+    pub fn sorted(&self, sources: &Sources) -> Vec<&Diagnostic> {
+        let mut items: Vec<&Diagnostic> = self.items.iter().collect();
+        items.sort_by(|a, b| {
+            let key = |d: &Diagnostic| {
+                d.span.map(|s| (sources.path(s.file).to_path_buf(), s.line, s.col))
+            };
+            key(a)
+                .cmp(&key(b))
+                .then(a.severity.cmp(&b.severity))
+                .then(a.code.cmp(b.code))
+                .then(a.message.cmp(&b.message))
+        });
+        items.dedup_by(|a, b| {
+            a.span == b.span && a.code == b.code && a.message == b.message && a.severity == b.severity
+        });
+        items
+    }
+
+    /// Every diagnostic rendered, in order.
+    #[must_use]
+    pub fn render(&self, sources: &Sources, color: bool) -> String {
+        self.sorted(sources)
+            .into_iter()
+            .map(|d| d.render(sources, color))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

@@ -1,0 +1,212 @@
+//! Canonical YAML output (SPEC 4.4).
+//!
+//! One writer for everything flinkform writes: block style, two-space indent, sequences
+//! indented under their key, keys in the order the templates give, multi-line strings as
+//! literal blocks, and every string quoted that a YAML 1.1 reader (Go's sigs.k8s.io/yaml,
+//! PyYAML) or a YAML 1.2 reader could take for anything but that string. The rule for plain
+//! strings is a conservative allow-list, so new YAML 1.1 surprises cannot slip through.
+
+use serde_json::Value as Json;
+
+/// Writes one document (no `---`), ending with a newline.
+#[must_use]
+pub fn to_yaml(value: &Json) -> String {
+    let mut out = String::new();
+    match value {
+        Json::Object(map) if !map.is_empty() => write_map_body(&mut out, map, 0),
+        Json::Array(items) if !items.is_empty() => write_seq(&mut out, items, 0),
+        scalar => {
+            write_scalar(&mut out, scalar, 0);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn indent(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// Writes the value after `key:` (or after `- `).
+fn write_value(out: &mut String, value: &Json, level: usize) {
+    match value {
+        Json::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            indent(out, level + 2);
+            write_map_body(out, m, level + 2);
+        }
+        Json::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            write_seq(out, items, level + 2);
+        }
+        scalar => {
+            out.push(' ');
+            write_scalar(out, scalar, level + 2);
+            out.push('\n');
+        }
+    }
+}
+
+/// A map whose first key goes where the cursor is (after indentation or `- `).
+fn write_map_body(out: &mut String, map: &serde_json::Map<String, Json>, level: usize) {
+    for (i, (key, value)) in map.iter().enumerate() {
+        if i > 0 {
+            indent(out, level);
+        }
+        out.push_str(&quote_key(key));
+        out.push(':');
+        write_value(out, value, level);
+    }
+}
+
+fn write_seq(out: &mut String, items: &[Json], level: usize) {
+    for item in items {
+        indent(out, level);
+        out.push_str("- ");
+        match item {
+            Json::Object(m) if !m.is_empty() => write_map_body(out, m, level + 2),
+            Json::Array(inner) if !inner.is_empty() => {
+                out.push('\n');
+                write_seq(out, inner, level + 2);
+            }
+            scalar => {
+                write_scalar(out, scalar, level + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn write_scalar(out: &mut String, value: &Json, level: usize) {
+    match value {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Number(n) => out.push_str(&n.to_string()),
+        Json::String(s) => write_string(out, s, level),
+        Json::Object(_) => out.push_str("{}"),
+        Json::Array(_) => out.push_str("[]"),
+    }
+}
+
+fn quote_key(key: &str) -> String {
+    if is_plain_safe(key) { key.to_owned() } else { double_quoted(key) }
+}
+
+fn write_string(out: &mut String, s: &str, level: usize) {
+    if is_plain_safe(s) {
+        out.push_str(s);
+    } else if literal_block_ok(s) {
+        let chomp = if !s.ends_with('\n') {
+            "-"
+        } else if s.ends_with("\n\n") {
+            "+"
+        } else {
+            ""
+        };
+        let indicator = if s.starts_with(' ') { "2" } else { "" };
+        out.push('|');
+        out.push_str(indicator);
+        out.push_str(chomp);
+        let body = s.strip_suffix('\n').unwrap_or(s);
+        for line in body.split('\n') {
+            out.push('\n');
+            if !line.is_empty() {
+                indent(out, level);
+                out.push_str(line);
+            }
+        }
+    } else {
+        out.push_str(&double_quoted(s));
+    }
+}
+
+/// Multi-line text that a literal block keeps exactly and linters accept.
+fn literal_block_ok(s: &str) -> bool {
+    s.contains('\n')
+        && !s.starts_with('\n')
+        && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
+        && !s.contains('\u{feff}')
+        && s.split('\n').all(|l| !l.ends_with(' ') && !l.ends_with('\t'))
+}
+
+/// Whether a string can be written bare, read back as the same string by YAML 1.1 and 1.2.
+#[must_use]
+pub fn is_plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else { return false };
+    let relative_path = s.starts_with("./") || s.starts_with("../");
+    if !(first.is_ascii_alphabetic() || first == '/' || first == '_' || relative_path) {
+        return false;
+    }
+    if !s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:@+=()%,".contains(c) || c == ' ') {
+        return false;
+    }
+    if s.ends_with([' ', ':']) || s.contains(": ") || s.contains(" #") || s.contains(",") && s.contains(' ') {
+        return false;
+    }
+    !is_yaml11_keyword(s)
+}
+
+/// Plain words that YAML 1.1 or 1.2 readers turn into booleans or null.
+fn is_yaml11_keyword(s: &str) -> bool {
+    matches!(
+        s.to_ascii_lowercase().as_str(),
+        "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null" | "nan" | "inf"
+    )
+}
+
+fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ambiguous_strings_are_quoted() {
+        for s in ["on", "off", "yes", "no", "y", "n", "true", "null", "~", "0755", "1e3", "12:30", "key: value", "", " x", "-x", "*a", "&a", "!x", "%x", "@x", "1000m", ".5", "Yes", "NULL"] {
+            assert!(!is_plain_safe(s), "{s} must be quoted");
+        }
+        for s in ["flink", "orders-enrichment", "app.kubernetes.io/name", "local:///opt/flink/usrlib/a.jar", "registry.example.com/flink/x:1.4.2", "IfNotPresent"] {
+            assert!(is_plain_safe(s), "{s} may be plain");
+        }
+    }
+
+    #[test]
+    fn layout() {
+        let v = json!({
+            "apiVersion": "v1",
+            "metadata": {"name": "x", "labels": {"a": "on"}},
+            "list": [{"name": "a", "ports": [1, 2]}, "s", []],
+            "empty": {},
+            "text": "line1\nline2\n",
+        });
+        let expected = "apiVersion: v1\nmetadata:\n  name: x\n  labels:\n    a: \"on\"\nlist:\n  - name: a\n    ports:\n      - 1\n      - 2\n  - s\n  - []\nempty: {}\ntext: |\n  line1\n  line2\n";
+        assert_eq!(to_yaml(&v), expected);
+    }
+
+    #[test]
+    fn round_trips_through_our_reader() {
+        let v = json!({"a": ["on", "0755", "x\n\n", "  lead\nx", "tab\there", "ü", "\u{1}", "a # b", "- x"], "b": "trailing \nspace"});
+        let text = to_yaml(&v);
+        let back = crate::yaml::parse(&text, crate::source::FileId(0)).unwrap().remove(0).to_json();
+        assert_eq!(back, v, "{text}");
+    }
+}

@@ -1,0 +1,107 @@
+//! The Flink configuration file of a job (SPEC 4.2).
+//!
+//! Flink 1.19 introduced `config.yaml`, read as standard YAML; earlier versions read
+//! `flink-conf.yaml` line by line as `key: value` text. flinkform writes the keys it owns and
+//! the user's keys in one sorted list, in the format of the job's Flink version.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+
+use crate::emit;
+use crate::model::parse_quantity;
+use crate::resolve::ResolvedJob;
+
+pub struct FlinkConfig {
+    pub file_name: &'static str,
+    pub content: String,
+    /// SHA-256 of the content, for the pod-template annotation that rolls pods on a change.
+    pub hash: String,
+}
+
+/// Whether a Flink version reads `config.yaml` (1.19 and later).
+#[must_use]
+pub fn uses_config_yaml(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    major >= 2 || (major == 1 && minor >= 19)
+}
+
+/// Whole mebibytes of a memory quantity, as Flink's `m` unit.
+fn flink_memory(quantity: &str) -> String {
+    let bytes = parse_quantity(quantity).unwrap_or(0.0);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let mib = (bytes / 1_048_576.0).floor() as u64;
+    format!("{mib}m")
+}
+
+/// The name a job registers in Flink, as Flink's Prometheus reporter writes it in the
+/// `job_name` label: every character outside `[a-zA-Z0-9:_]` becomes `_`.
+#[must_use]
+pub fn prometheus_job_name(job: &ResolvedJob) -> String {
+    job.job
+        .spec
+        .job
+        .flink_job_name
+        .as_deref()
+        .unwrap_or(&job.job.metadata.name)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == ':' || c == '_' { c } else { '_' })
+        .collect()
+}
+
+#[must_use]
+pub fn build(job: &ResolvedJob) -> FlinkConfig {
+    let spec = &job.job.spec;
+    let mut keys: BTreeMap<String, Json> = BTreeMap::new();
+    let mut set = |k: &str, v: Json| {
+        keys.insert(k.to_owned(), v);
+    };
+    set("blob.server.port", 6124.into());
+    set("jobmanager.bind-host", "0.0.0.0".into());
+    set("jobmanager.memory.process.size", flink_memory(&spec.job_manager.resources.memory).into());
+    set("jobmanager.rpc.address", job.names.job_manager_service.clone().into());
+    set("jobmanager.rpc.port", 6123.into());
+    set("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory".into());
+    set("metrics.reporter.prom.port", spec.metrics.port.to_string().into());
+    set("parallelism.default", spec.job.parallelism.into());
+    if let Some(max) = spec.job.max_parallelism {
+        set("pipeline.max-parallelism", max.into());
+    }
+    set("pipeline.name", spec.job.flink_job_name.clone().unwrap_or_else(|| job.job.metadata.name.clone()).into());
+    set("rest.bind-address", "0.0.0.0".into());
+    set("rest.port", 8081.into());
+    if job.autoscaling_enabled() {
+        set("scheduler-mode", "reactive".into());
+    }
+    set("taskmanager.bind-host", "0.0.0.0".into());
+    set("taskmanager.memory.process.size", flink_memory(&spec.task_manager.resources.memory).into());
+    set("taskmanager.numberOfTaskSlots", spec.task_manager.task_slots.into());
+    set("taskmanager.rpc.port", 6122.into());
+    for (k, v) in &spec.flink_configuration {
+        keys.insert(k.clone(), v.clone());
+    }
+
+    let (file_name, content) = if uses_config_yaml(&spec.flink_version) {
+        let map: serde_json::Map<String, Json> = keys.into_iter().collect();
+        ("config.yaml", emit::to_yaml(&Json::Object(map)))
+    } else {
+        // flink-conf.yaml is not YAML to Flink: each line is split at the first ": ".
+        let mut text = String::new();
+        for (k, v) in keys {
+            let v = match v {
+                Json::String(s) => s,
+                other => other.to_string(),
+            };
+            text.push_str(&k);
+            text.push_str(": ");
+            text.push_str(&v.replace('\n', " "));
+            text.push('\n');
+        }
+        ("flink-conf.yaml", text)
+    };
+    let hash = Sha256::digest(content.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    FlinkConfig { file_name, content, hash }
+}

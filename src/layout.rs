@@ -1,0 +1,260 @@
+//! Phase 6 (emit): lay the rendered objects out as the GitOps tree of SPEC 4.1.
+//!
+//! ```text
+//! base/<job>/            one file per object, namespace-agnostic, and its kustomization
+//! <env>/kustomization.yaml   the whole environment
+//! <env>/namespaces/      the environment's Namespace objects
+//! <env>/<job>/           the base, the namespace, and JSON 6902 patches for what differs
+//! platform/              cluster-wide extras
+//! ```
+//!
+//! Overlays are computed, not templated: each environment's objects are compared with the
+//! base and the difference is written as JSON 6902 patches (or, for an object the base does
+//! not have, as a file of the overlay; for one the environment drops, a delete patch). So
+//! `kubectl kustomize <env>` gives exactly what `flinkform build --env <env>` prints.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value as Json, json};
+
+use crate::emit::to_yaml;
+use crate::render::RenderedObject;
+
+/// Relative path (with `/`) to file content.
+pub type OutputTree = BTreeMap<String, String>;
+
+/// The name of the file in which render records the files it owns.
+pub const INDEX_FILE: &str = ".flinkform-index";
+
+/// Directory names an environment may not take.
+pub const RESERVED: &[&str] = &["base", "platform"];
+
+/// The objects of one job.
+#[derive(Debug)]
+pub struct JobObjects {
+    pub name: String,
+    pub objects: Vec<RenderedObject>,
+}
+
+/// Everything one environment holds.
+#[derive(Debug)]
+pub struct EnvironmentObjects {
+    pub name: String,
+    pub namespaces: Vec<RenderedObject>,
+    pub jobs: Vec<JobObjects>,
+}
+
+/// SPEC 4.2's order of kinds in a stream.
+fn kind_rank(kind: &str) -> usize {
+    const ORDER: &[&str] = &[
+        "Namespace",
+        "ServiceAccount",
+        "Role",
+        "RoleBinding",
+        "ConfigMap",
+        "Service",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "ScaledObject",
+    ];
+    ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
+}
+
+/// Sorts objects as SPEC 4.2 orders them: kind, then namespace, then name.
+pub fn sort_objects(objects: &mut [&RenderedObject]) {
+    objects.sort_by(|a, b| {
+        (kind_rank(a.kind()), a.kind(), a.namespace(), a.name()).cmp(&(kind_rank(b.kind()), b.kind(), b.namespace(), b.name()))
+    });
+}
+
+/// A stream of objects for `build`: `---`-separated documents.
+#[must_use]
+pub fn stream(objects: &[&RenderedObject]) -> String {
+    let mut out = String::new();
+    for o in objects {
+        out.push_str("---\n");
+        out.push_str(&to_yaml(&o.value));
+    }
+    out
+}
+
+fn without_namespace(value: &Json) -> Json {
+    let mut v = value.clone();
+    if let Some(meta) = v.get_mut("metadata").and_then(Json::as_object_mut) {
+        meta.remove("namespace");
+    }
+    v
+}
+
+fn file_name(object: &RenderedObject) -> String {
+    let stem = object.template.strip_suffix(".j2").unwrap_or(&object.template);
+    stem.to_owned()
+}
+
+fn kustomization(fields: serde_json::Map<String, Json>) -> String {
+    let mut doc = serde_json::Map::new();
+    doc.insert("apiVersion".into(), "kustomize.config.k8s.io/v1beta1".into());
+    doc.insert("kind".into(), "Kustomization".into());
+    doc.extend(fields);
+    to_yaml(&Json::Object(doc))
+}
+
+/// The whole output tree.
+#[must_use]
+pub fn layout(bases: &[JobObjects], environments: &[EnvironmentObjects], platform: &[(String, String)]) -> OutputTree {
+    let mut tree = OutputTree::new();
+    for base in bases {
+        let mut objects: Vec<&RenderedObject> = base.objects.iter().collect();
+        sort_objects(&mut objects);
+        let mut resources = Vec::new();
+        for o in objects {
+            let file = file_name(o);
+            tree.insert(format!("base/{}/{file}", base.name), to_yaml(&without_namespace(&o.value)));
+            resources.push(Json::from(file));
+        }
+        let mut fields = serde_json::Map::new();
+        fields.insert("resources".into(), Json::Array(resources));
+        tree.insert(format!("base/{}/kustomization.yaml", base.name), kustomization(fields));
+    }
+
+    for env in environments {
+        let mut env_resources = Vec::new();
+        for ns in &env.namespaces {
+            let file = format!("namespaces/{}.yaml", ns.name());
+            tree.insert(format!("{}/{file}", env.name), to_yaml(&ns.value));
+            env_resources.push(Json::from(file));
+        }
+        for job in &env.jobs {
+            let base = bases.iter().find(|b| b.name == job.name).expect("every job has a base");
+            overlay(&mut tree, &env.name, job, base);
+            env_resources.push(Json::from(job.name.clone()));
+        }
+        let mut fields = serde_json::Map::new();
+        fields.insert("resources".into(), Json::Array(env_resources));
+        tree.insert(format!("{}/kustomization.yaml", env.name), kustomization(fields));
+    }
+
+    let mut platform_resources = Vec::new();
+    for (file, content) in platform {
+        tree.insert(format!("platform/{file}"), content.clone());
+        platform_resources.push(Json::from(file.clone()));
+    }
+    let mut fields = serde_json::Map::new();
+    fields.insert("resources".into(), Json::Array(platform_resources));
+    tree.insert("platform/kustomization.yaml".into(), kustomization(fields));
+
+    let index: String = tree.keys().map(|k| format!("{k}\n")).collect();
+    tree.insert(INDEX_FILE.into(), format!("# Files written by flinkform render; it deletes only these.\n{index}"));
+    tree
+}
+
+fn overlay(tree: &mut OutputTree, env: &str, job: &JobObjects, base: &JobObjects) {
+    let mut resources = vec![Json::from(format!("../../base/{}", job.name))];
+    let mut patches = Vec::new();
+    let mut namespace = None;
+    let mut objects: Vec<&RenderedObject> = job.objects.iter().collect();
+    sort_objects(&mut objects);
+    for o in objects {
+        namespace.get_or_insert_with(|| o.namespace().to_owned());
+        let here = without_namespace(&o.value);
+        match base.objects.iter().find(|b| b.kind() == o.kind() && b.name() == o.name()) {
+            Some(b) => {
+                let mut ops = Vec::new();
+                diff(&without_namespace(&b.value), &here, &mut String::new(), &mut ops);
+                if !ops.is_empty() {
+                    patches.push(json!({
+                        "target": {"kind": o.kind(), "name": o.name()},
+                        "patch": to_yaml(&Json::Array(ops)),
+                    }));
+                }
+            }
+            None => {
+                let file = file_name(o);
+                tree.insert(format!("{env}/{}/{file}", job.name), to_yaml(&here));
+                resources.push(Json::from(file));
+            }
+        }
+    }
+    let mut base_objects: Vec<&RenderedObject> = base.objects.iter().collect();
+    sort_objects(&mut base_objects);
+    for b in base_objects {
+        if !job.objects.iter().any(|o| o.kind() == b.kind() && o.name() == b.name()) {
+            let delete = json!({
+                "$patch": "delete",
+                "apiVersion": b.value["apiVersion"],
+                "kind": b.kind(),
+                "metadata": {"name": b.name()},
+            });
+            patches.push(json!({"patch": to_yaml(&delete)}));
+        }
+    }
+    let mut fields = serde_json::Map::new();
+    if let Some(ns) = namespace {
+        fields.insert("namespace".into(), ns.into());
+    }
+    fields.insert("resources".into(), Json::Array(resources));
+    if !patches.is_empty() {
+        fields.insert("patches".into(), Json::Array(patches));
+    }
+    tree.insert(format!("{env}/{}/kustomization.yaml", job.name), kustomization(fields));
+}
+
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// JSON 6902 operations that turn `from` into `to`.
+fn diff(from: &Json, to: &Json, path: &mut String, ops: &mut Vec<Json>) {
+    match (from, to) {
+        (Json::Object(a), Json::Object(b)) => {
+            for (k, va) in a {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&escape(k));
+                match b.get(k) {
+                    Some(vb) => diff(va, vb, path, ops),
+                    None => ops.push(json!({"op": "remove", "path": path.as_str()})),
+                }
+                path.truncate(len);
+            }
+            for (k, vb) in b {
+                if !a.contains_key(k) {
+                    ops.push(json!({"op": "add", "path": format!("{path}/{}", escape(k)), "value": vb}));
+                }
+            }
+        }
+        (Json::Array(a), Json::Array(b)) if a.len() == b.len() => {
+            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&i.to_string());
+                diff(va, vb, path, ops);
+                path.truncate(len);
+            }
+        }
+        _ if from == to => {}
+        _ => ops.push(json!({"op": "replace", "path": path.as_str(), "value": to})),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_makes_minimal_ops() {
+        let a = json!({"metadata": {"labels": {"a/b": "1"}}, "spec": {"x": [1, 2], "y": 1}});
+        let b = json!({"metadata": {"labels": {"a/b": "2"}}, "spec": {"x": [1, 3], "z": 2}});
+        let mut ops = Vec::new();
+        diff(&a, &b, &mut String::new(), &mut ops);
+        assert_eq!(
+            ops,
+            vec![
+                json!({"op": "replace", "path": "/metadata/labels/a~1b", "value": "2"}),
+                json!({"op": "replace", "path": "/spec/x/1", "value": 3}),
+                json!({"op": "remove", "path": "/spec/y"}),
+                json!({"op": "add", "path": "/spec/z", "value": 2}),
+            ]
+        );
+    }
+}

@@ -1,0 +1,121 @@
+//! flinkform: an offline compiler from Flink job definitions to Kubernetes manifests.
+//!
+//! The pipeline, one module per phase, data flowing one way:
+//! [`load`] → [`validate`] (called by resolve on each file and each merged job) → [`resolve`]
+//! → [`render`] → [`verify`] → [`layout`] (emit) → [`output`] (write/check).
+//! [`compile`] runs the phases up to the output tree; [`cli`] puts commands in front.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod diff;
+pub mod emit;
+pub mod flink_config;
+pub mod layout;
+pub mod load;
+pub mod metrics;
+pub mod model;
+pub mod naming;
+pub mod output;
+pub mod render;
+pub mod resolve;
+pub mod scaffold;
+pub mod source;
+pub mod validate;
+pub mod verify;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use diagnostic::Diagnostics;
+use layout::{EnvironmentObjects, JobObjects};
+use source::Sources;
+
+/// The result of compiling a project, up to (not including) the output tree.
+pub struct Compilation {
+    pub sources: Sources,
+    pub diags: Diagnostics,
+    /// `None` when an error stopped the pipeline.
+    pub output: Option<Compiled>,
+}
+
+pub struct Compiled {
+    pub settings: model::ProjectSpec,
+    pub bases: Vec<JobObjects>,
+    pub environments: Vec<EnvironmentObjects>,
+}
+
+impl Compiled {
+    #[must_use]
+    pub fn job_count(&self) -> usize {
+        self.bases.len()
+    }
+
+    /// The output tree of SPEC 4.1.
+    #[must_use]
+    pub fn tree(&self) -> layout::OutputTree {
+        layout::layout(&self.bases, &self.environments, &[])
+    }
+}
+
+/// Runs load, validate, resolve, render and verify on a project. `only` limits the job files
+/// to the given ones (`validate FILE...`).
+pub fn compile(root: &Path, only: &[PathBuf]) -> Result<Compilation, load::IoFailure> {
+    let mut sources = Sources::default();
+    let mut diags = Diagnostics::default();
+    let loaded = load::load(root, only, &mut sources, &mut diags)?;
+    let resolved = resolve::resolve(&loaded, &mut diags);
+    let output = resolved.and_then(|r| render_all(root, &r, &mut diags));
+    let output = output.filter(|_| !diags.has_errors());
+    Ok(Compilation { sources, diags, output })
+}
+
+fn render_all(root: &Path, resolved: &resolve::Resolved, diags: &mut Diagnostics) -> Option<Compiled> {
+    let templates = resolved.settings.templates.as_ref().map(|t| root.join(t));
+    let renderer = render::Renderer::new(templates.as_deref(), diags)?;
+    let mut environments = Vec::new();
+    for env in &resolved.environments {
+        let namespaces = renderer.render_namespaces(env, diags);
+        verify::verify(&namespaces, &env.name, diags);
+        let jobs: Vec<JobObjects> = env
+            .jobs
+            .iter()
+            .map(|job| {
+                let objects = renderer.render_job(job, diags);
+                verify::verify(&objects, &env.name, diags);
+                JobObjects { name: job.name().to_owned(), objects }
+            })
+            .collect();
+        environments.push(EnvironmentObjects { name: env.name.clone(), namespaces, jobs });
+    }
+    let bases = resolved
+        .bases
+        .iter()
+        .map(|(name, base)| {
+            let objects = match base {
+                Some(job) => {
+                    let objects = renderer.render_job(job, diags);
+                    verify::verify(&objects, "base", diags);
+                    objects
+                }
+                None => environments
+                    .first()
+                    .and_then(|e| e.jobs.iter().find(|j| &j.name == name))
+                    .map(|j| j.objects.clone())
+                    .unwrap_or_default(),
+            };
+            JobObjects { name: name.clone(), objects }
+        })
+        .collect();
+    Some(Compiled { settings: resolved.settings.clone(), bases, environments })
+}
+
+impl Compilation {
+    /// Whether any input file lies inside `dir` (an output folder there could delete it).
+    #[must_use]
+    pub fn sources_inside(&self, dir: &Path) -> bool {
+        self.sources
+            .paths()
+            .filter_map(|p| p.canonicalize().ok())
+            .any(|p| p.starts_with(dir))
+    }
+}

@@ -1,0 +1,269 @@
+//! The typed form of validated input.
+//!
+//! These types are only ever built from trees that passed the JSON Schema, so deserializing
+//! them cannot fail on user input; their job is to give later phases names instead of JSON
+//! lookups. Field names follow the schema (camelCase, as in Kubernetes).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value as Json;
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlinkJob {
+    pub metadata: Metadata,
+    pub spec: JobSpec,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    pub name: String,
+    pub space: String,
+    pub space_id: u64,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSpec {
+    pub flink_version: String,
+    pub image: String,
+    pub image_pull_policy: String,
+    pub job: JobSection,
+    pub job_manager: JobManagerSpec,
+    pub task_manager: TaskManagerSpec,
+    #[serde(default)]
+    pub flink_configuration: BTreeMap<String, Json>,
+    pub metrics: MetricsSpec,
+    #[serde(default)]
+    pub autoscaling: Option<Autoscaling>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSection {
+    #[serde(rename = "jarURI")]
+    pub jar_uri: String,
+    pub entry_class: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    pub parallelism: u32,
+    pub max_parallelism: Option<u32>,
+    pub flink_job_name: Option<String>,
+    pub initial_savepoint: Option<Savepoint>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Savepoint {
+    pub path: String,
+    #[serde(default)]
+    pub allow_non_restored_state: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct JobManagerSpec {
+    pub resources: Resources,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskManagerSpec {
+    pub replicas: u32,
+    pub task_slots: u32,
+    pub resources: Resources,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Resources {
+    #[serde(deserialize_with = "quantity")]
+    pub cpu: String,
+    #[serde(deserialize_with = "quantity")]
+    pub memory: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct MetricsSpec {
+    pub port: u16,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Hpa,
+    Keda,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Autoscaling {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "hpa")]
+    pub engine: Engine,
+    #[serde(default = "one")]
+    pub min_replicas: u32,
+    pub max_replicas: Option<u32>,
+    pub cpu: Option<Utilization>,
+    pub memory: Option<Utilization>,
+    #[serde(default)]
+    pub flink_metrics: Vec<FlinkMetricRule>,
+    #[serde(default)]
+    pub behavior: Behavior,
+}
+
+fn yes() -> bool {
+    true
+}
+fn hpa() -> Engine {
+    Engine::Hpa
+}
+fn one() -> u32 {
+    1
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Utilization {
+    pub average_utilization: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlinkMetricRule {
+    pub metric: Option<String>,
+    pub external: Option<ExternalMetric>,
+    pub target: Target,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalMetric {
+    pub name: String,
+    #[serde(default)]
+    pub selector: Option<LabelSelector>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelSelector {
+    #[serde(default)]
+    pub match_labels: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    #[serde(default, deserialize_with = "optional_quantity")]
+    pub value: Option<String>,
+    #[serde(default, deserialize_with = "optional_quantity")]
+    pub average_value: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Behavior {
+    pub scale_up: Option<ScalingRules>,
+    pub scale_down: Option<ScalingRules>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ScalingRules {
+    pub stabilization_window_seconds: Option<u32>,
+    pub select_policy: Option<String>,
+    pub policies: Option<Vec<ScalingPolicy>>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ScalingPolicy {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: u32,
+    pub period_seconds: u32,
+}
+
+/// Project settings other than the spec layers (which stay trees, for their positions).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectSpec {
+    pub jobs: Option<String>,
+    pub output: Option<String>,
+    pub templates: Option<String>,
+    #[serde(default)]
+    pub naming: BTreeMap<String, String>,
+    pub prometheus: Option<Prometheus>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Prometheus {
+    pub url: String,
+}
+
+/// Quantities may be written as YAML numbers (`cpu: 1`); they are kept as Kubernetes writes them.
+fn quantity<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Json::deserialize(d)? {
+        Json::String(s) => Ok(s),
+        Json::Number(n) => Ok(n.to_string()),
+        other => Err(serde::de::Error::custom(format!("not a quantity: {other}"))),
+    }
+}
+
+fn optional_quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    quantity(d).map(Some)
+}
+
+/// A parsed Kubernetes quantity, in its base unit (cores or bytes).
+#[must_use]
+pub fn parse_quantity(text: &str) -> Option<f64> {
+    let text = text.strip_prefix('+').unwrap_or(text);
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let factor = match suffix {
+        "" => 1.0,
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024.0,
+        "Mi" => 1024.0 * 1024.0,
+        "Gi" => 1024.0 * 1024.0 * 1024.0,
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        exp if exp.starts_with(['e', 'E']) => 10f64.powi(exp[1..].parse().ok()?),
+        _ => return None,
+    };
+    let value = number * factor;
+    value.is_finite().then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_quantity;
+
+    #[test]
+    fn quantities() {
+        assert_eq!(parse_quantity("1000m"), Some(1.0));
+        assert_eq!(parse_quantity("0.5"), Some(0.5));
+        assert_eq!(parse_quantity("2Gi"), Some(2147483648.0));
+        assert_eq!(parse_quantity("1600Mi"), Some(1600.0 * 1048576.0));
+        assert_eq!(parse_quantity("1e3"), Some(1000.0));
+        assert_eq!(parse_quantity("2gb"), None);
+        assert_eq!(parse_quantity(""), None);
+    }
+}

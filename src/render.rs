@@ -1,0 +1,373 @@
+//! Phase 4: turn resolved jobs into Kubernetes objects through the templates.
+//!
+//! Templates are minijinja files in `templates/`, one object per file, embedded in the binary;
+//! a project's `templates:` folder may replace any of them or add more. Every `{{ value }}` is
+//! written as JSON (minijinja's JSON auto-escaping), which YAML reads as the same value, so no
+//! user value can add structure to a manifest. What a template renders is parsed back into a
+//! tree at once; a template that renders invalid YAML is an error naming it and the job.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde_json::{Value as Json, json};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::flink_config;
+use crate::model::{Autoscaling, Engine, ScalingPolicy, ScalingRules};
+use crate::resolve::{Environment as Env, ResolvedJob};
+use crate::source::FileId;
+use crate::yaml;
+
+/// The built-in templates: (file name, source).
+pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
+    ("configmap.yaml.j2", include_str!("../templates/configmap.yaml.j2")),
+    ("horizontalpodautoscaler.yaml.j2", include_str!("../templates/horizontalpodautoscaler.yaml.j2")),
+    ("jobmanager-deployment.yaml.j2", include_str!("../templates/jobmanager-deployment.yaml.j2")),
+    ("jobmanager-service.yaml.j2", include_str!("../templates/jobmanager-service.yaml.j2")),
+    ("namespace.yaml.j2", include_str!("../templates/namespace.yaml.j2")),
+    ("taskmanager-deployment.yaml.j2", include_str!("../templates/taskmanager-deployment.yaml.j2")),
+    ("taskmanager-service.yaml.j2", include_str!("../templates/taskmanager-service.yaml.j2")),
+];
+
+const NAMESPACE_TEMPLATE: &str = "namespace.yaml.j2";
+
+/// One Kubernetes object, as a JSON tree.
+#[derive(Clone, Debug)]
+pub struct RenderedObject {
+    /// The job it belongs to; `None` for shared objects (Namespaces).
+    pub job: Option<String>,
+    pub template: String,
+    pub value: Json,
+}
+
+impl RenderedObject {
+    #[must_use]
+    pub fn kind(&self) -> &str {
+        self.value["kind"].as_str().unwrap_or_default()
+    }
+
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.value["metadata"]["name"].as_str().unwrap_or_default()
+    }
+
+    #[must_use]
+    pub fn namespace(&self) -> &str {
+        self.value["metadata"]["namespace"].as_str().unwrap_or_default()
+    }
+}
+
+pub struct Renderer {
+    env: Environment<'static>,
+    job_templates: Vec<String>,
+}
+
+impl Renderer {
+    /// Compiles the built-in templates and, if given, a project's template folder.
+    pub fn new(user_dir: Option<&Path>, diags: &mut Diagnostics) -> Option<Renderer> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| AutoEscape::Json);
+        env.set_fuel(Some(1_000_000));
+        let mut sources: BTreeMap<String, String> = BUILTIN_TEMPLATES
+            .iter()
+            .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
+            .collect();
+        if let Some(dir) = user_dir {
+            let entries = match std::fs::read_dir(dir) {
+                Ok(e) => e,
+                Err(e) => {
+                    diags.push(Diagnostic::error("templates", None, format!("cannot read templates folder {}: {e}", dir.display())));
+                    return None;
+                }
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".yaml.j2") {
+                    match std::fs::read_to_string(entry.path()) {
+                        Ok(text) => {
+                            sources.insert(name, text);
+                        }
+                        Err(e) => diags.push(Diagnostic::error("templates", None, format!("cannot read template {}: {e}", entry.path().display()))),
+                    }
+                }
+            }
+        }
+        let mut ok = true;
+        for (name, source) in &sources {
+            if let Err(e) = env.add_template_owned(name.clone(), source.clone()) {
+                ok = false;
+                diags.push(Diagnostic::error("template", None, format!("template `{name}` does not compile: {e}")));
+            }
+        }
+        let job_templates = sources.keys().filter(|n| *n != NAMESPACE_TEMPLATE).cloned().collect();
+        ok.then_some(Renderer { env, job_templates })
+    }
+
+    fn render(&self, template: &str, ctx: &Json, job: Option<&str>, diags: &mut Diagnostics) -> Option<RenderedObject> {
+        let describe = || job.map_or_else(String::new, |j| format!(" for job `{j}`"));
+        let text = match self.env.get_template(template).and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(ctx)))) {
+            Ok(text) => text,
+            Err(e) => {
+                diags.push(Diagnostic::error("template", None, format!("template `{template}` failed{}: {e}", describe())));
+                return None;
+            }
+        };
+        let docs = match yaml::parse(&text, FileId::BUILTIN) {
+            Ok(docs) => docs,
+            Err(e) => {
+                let at = e.span.map_or_else(String::new, |s| format!(" (line {} of its output)", s.line));
+                diags.push(Diagnostic::error("template", None, format!("template `{template}` rendered invalid YAML{}{at}: {}", describe(), e.message)));
+                return None;
+            }
+        };
+        match docs.as_slice() {
+            [] => None,
+            [doc] => Some(RenderedObject { job: job.map(str::to_owned), template: template.to_owned(), value: doc.to_json() }),
+            _ => {
+                diags.push(Diagnostic::error("template", None, format!("template `{template}` rendered more than one object{}", describe())));
+                None
+            }
+        }
+    }
+
+    /// Every object of one job in one environment.
+    pub fn render_job(&self, job: &ResolvedJob, diags: &mut Diagnostics) -> Vec<RenderedObject> {
+        let ctx = context(job);
+        self.job_templates
+            .iter()
+            .filter_map(|t| self.render(t, &ctx, Some(job.name()), diags))
+            .collect()
+    }
+
+    /// The Namespace objects of an environment, one per namespace its jobs use.
+    pub fn render_namespaces(&self, env: &Env, diags: &mut Diagnostics) -> Vec<RenderedObject> {
+        let mut namespaces: BTreeMap<&str, Option<BTreeMap<&str, &str>>> = BTreeMap::new();
+        for job in &env.jobs {
+            let labels: BTreeMap<&str, &str> = job.job.metadata.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            // A namespace carries the user labels that all of its jobs agree on.
+            let entry = namespaces.entry(job.names.namespace.as_str()).or_insert_with(|| Some(labels.clone()));
+            if let Some(common) = entry {
+                common.retain(|k, v| labels.get(k) == Some(v));
+            }
+        }
+        namespaces
+            .into_iter()
+            .filter_map(|(name, user)| {
+                let mut labels: serde_json::Map<String, Json> = user
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), Json::from(v)))
+                    .collect();
+                labels.insert("app.kubernetes.io/managed-by".into(), "flinkform".into());
+                labels.insert("app.kubernetes.io/part-of".into(), "flink".into());
+                labels.sort_keys();
+                let ctx = json!({"namespace": {"name": name, "labels": labels}});
+                self.render(NAMESPACE_TEMPLATE, &ctx, None, diags)
+            })
+            .collect()
+    }
+}
+
+/// Labels of one component: the recommended labels over the user's.
+fn labels(job: &ResolvedJob, component: &str) -> Json {
+    let m = &job.job.metadata;
+    let mut map: serde_json::Map<String, Json> = m.labels.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect();
+    for (k, v) in selector(job, component).as_object().into_iter().flatten() {
+        map.insert(k.clone(), v.clone());
+    }
+    map.insert("app.kubernetes.io/part-of".into(), m.space.clone().into());
+    map.insert("app.kubernetes.io/managed-by".into(), "flinkform".into());
+    map.insert("app.kubernetes.io/version".into(), job.job.spec.flink_version.clone().into());
+    map.sort_keys();
+    Json::Object(map)
+}
+
+/// Selector labels: only labels that never change per environment (selectors are immutable).
+fn selector(job: &ResolvedJob, component: &str) -> Json {
+    json!({
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/instance": job.name(),
+        "app.kubernetes.io/name": "flink",
+    })
+}
+
+fn resources(r: &crate::model::Resources) -> Json {
+    let both = json!({"cpu": r.cpu, "memory": r.memory});
+    json!({"requests": both, "limits": both})
+}
+
+/// The template context of one job.
+fn context(job: &ResolvedJob) -> Json {
+    let spec = &job.job.spec;
+    let m = &job.job.metadata;
+    let n = &job.names;
+    let config = flink_config::build(job);
+
+    let mut jm_args = vec!["standalone-job".to_owned(), "--job-classname".to_owned(), spec.job.entry_class.clone()];
+    if let Some(sp) = &spec.job.initial_savepoint {
+        jm_args.push("--fromSavepoint".into());
+        jm_args.push(sp.path.clone());
+        if sp.allow_non_restored_state {
+            jm_args.push("--allowNonRestoredState".into());
+        }
+    }
+    jm_args.extend(spec.job.args.iter().cloned());
+
+    let container_security = json!({
+        "allowPrivilegeEscalation": false,
+        "capabilities": {"drop": ["ALL"]},
+    });
+    let other_config = if config.file_name == "config.yaml" { "flink-conf.yaml" } else { "config.yaml" };
+    let config_init = json!({
+        "name": "flink-config",
+        "image": spec.image,
+        "imagePullPolicy": spec.image_pull_policy,
+        // The image's entrypoint edits its conf folder, which fails on a ConfigMap mount
+        // (FLINK-29762): copy the image's conf and the generated file into an emptyDir.
+        "command": ["sh", "-c", format!(
+            "cp -R /opt/flink/conf/. /flink-conf/ && rm -f /flink-conf/{other_config} && cp -L /flink-config/{} /flink-conf/",
+            config.file_name
+        )],
+        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
+        "securityContext": container_security,
+        "volumeMounts": [
+            {"name": "flink-config", "mountPath": "/flink-config", "readOnly": true},
+            {"name": "flink-conf", "mountPath": "/flink-conf"},
+        ],
+    });
+    let pod_annotations = json!({
+        "flinkform.dev/config-hash": config.hash,
+        "prometheus.io/path": "/metrics",
+        "prometheus.io/port": spec.metrics.port.to_string(),
+        "prometheus.io/scrape": "true",
+    });
+
+    json!({
+        "job": {
+            "name": m.name,
+            "space": m.space,
+            "spaceId": m.space_id,
+            "env": job.env,
+            "image": spec.image,
+            "imagePullPolicy": spec.image_pull_policy,
+            "flinkVersion": spec.flink_version,
+            "flinkJobName": flink_config::prometheus_job_name(job),
+        },
+        "names": {
+            "namespace": n.namespace,
+            "jobManager": n.job_manager,
+            "taskManager": n.task_manager,
+            "jobManagerService": n.job_manager_service,
+            "taskManagerService": n.task_manager_service,
+            "configMap": n.config_map,
+        },
+        "labels": {
+            "jobManager": labels(job, "jobmanager"),
+            "taskManager": labels(job, "taskmanager"),
+            "config": labels(job, "config"),
+        },
+        "selector": {
+            "jobManager": selector(job, "jobmanager"),
+            "taskManager": selector(job, "taskmanager"),
+        },
+        "annotations": m.annotations,
+        "podAnnotations": pod_annotations,
+        "config": {"fileName": config.file_name, "content": config.content, "hash": config.hash},
+        "metrics": {"port": spec.metrics.port},
+        "pod": {
+            "securityContext": {
+                "runAsUser": 9999,
+                "runAsGroup": 9999,
+                "fsGroup": 9999,
+                "runAsNonRoot": true,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containerSecurityContext": container_security,
+            "configInit": config_init,
+            "volumes": [
+                {"name": "flink-config", "configMap": {"name": n.config_map}},
+                {"name": "flink-conf", "emptyDir": {}},
+            ],
+        },
+        "jobManager": {"args": jm_args, "resources": resources(&spec.job_manager.resources)},
+        "taskManager": {"replicas": spec.task_manager.replicas, "resources": resources(&spec.task_manager.resources)},
+        "autoscaling": spec.autoscaling.as_ref().filter(|a| a.enabled).map(|a| autoscaling(job, a)),
+    })
+}
+
+fn autoscaling(job: &ResolvedJob, a: &Autoscaling) -> Json {
+    let mut metrics = Vec::new();
+    for (name, rule) in [("cpu", &a.cpu), ("memory", &a.memory)] {
+        if let Some(u) = rule {
+            metrics.push(json!({
+                "type": "Resource",
+                "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": u.average_utilization}},
+            }));
+        }
+    }
+    for rule in &a.flink_metrics {
+        let (name, selector) = match (&rule.metric, &rule.external) {
+            (Some(preset), _) => (
+                crate::metrics::external_name(preset),
+                json!({"matchLabels": {"job_name": flink_config::prometheus_job_name(job)}}),
+            ),
+            (None, Some(ext)) => (
+                ext.name.clone(),
+                ext.selector.as_ref().map_or(Json::Null, |s| json!({"matchLabels": s.match_labels})),
+            ),
+            (None, None) => continue,
+        };
+        let target = match (&rule.target.value, &rule.target.average_value) {
+            (Some(v), _) => json!({"type": "Value", "value": v}),
+            (None, Some(v)) => json!({"type": "AverageValue", "averageValue": v}),
+            (None, None) => continue,
+        };
+        let mut metric = json!({"name": name});
+        if !selector.is_null() {
+            metric["selector"] = selector;
+        }
+        metrics.push(json!({"type": "External", "external": {"metric": metric, "target": target}}));
+    }
+    json!({
+        "engine": match a.engine { Engine::Hpa => "hpa", Engine::Keda => "keda" },
+        "minReplicas": a.min_replicas,
+        "maxReplicas": a.max_replicas,
+        "metrics": metrics,
+        "behavior": {
+            "scaleUp": complete_rules(a.behavior.scale_up.as_ref(), &default_scale_up()),
+            "scaleDown": complete_rules(a.behavior.scale_down.as_ref(), &default_scale_down()),
+        },
+    })
+}
+
+/// Kubernetes' own HPA defaults (autoscaling/v2), written out in full: the API server fills
+/// in the whole block once any part is set, and a partial block is drift in Argo CD.
+fn default_scale_up() -> ScalingRules {
+    ScalingRules {
+        stabilization_window_seconds: Some(0),
+        select_policy: Some("Max".into()),
+        policies: Some(vec![
+            ScalingPolicy { kind: "Pods".into(), value: 4, period_seconds: 15 },
+            ScalingPolicy { kind: "Percent".into(), value: 100, period_seconds: 15 },
+        ]),
+    }
+}
+
+fn default_scale_down() -> ScalingRules {
+    ScalingRules {
+        stabilization_window_seconds: Some(300),
+        select_policy: Some("Max".into()),
+        policies: Some(vec![ScalingPolicy { kind: "Percent".into(), value: 100, period_seconds: 15 }]),
+    }
+}
+
+fn complete_rules(given: Option<&ScalingRules>, default: &ScalingRules) -> Json {
+    let pick = |f: fn(&ScalingRules) -> Json| given.map(f).filter(|v| !v.is_null()).unwrap_or_else(|| f(default));
+    json!({
+        "stabilizationWindowSeconds": pick(|r| json!(r.stabilization_window_seconds)),
+        "selectPolicy": pick(|r| json!(r.select_policy)),
+        "policies": pick(|r| json!(r.policies)),
+    })
+}

@@ -1,0 +1,515 @@
+//! Phase 3: merge the layers of every job in every environment, and check the result.
+//!
+//! Merge order (SPEC 2.2): built-in defaults < project `defaults` < job file < environment
+//! `overrides` < environment `jobs.<name>`. The merged tree keeps each value's source
+//! position, so a bad value is reported at the line of the layer that supplied it. The
+//! merged job is validated against the whole schema, typed, named through the project's
+//! naming patterns, and held to the semantic rules of SPEC 5.3.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::json;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::load::{Document, LoadedProject};
+use crate::model::{Engine, FlinkJob, ProjectSpec, parse_quantity};
+use crate::naming::{NameKind, Naming};
+use crate::source::Span;
+use crate::validate::{self, Kind, Mode};
+use crate::yaml::{Node, Value};
+
+/// Keys of the Flink configuration that flinkform writes itself, with where to set them.
+pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
+    ("blob.server.port", "flinkform uses 6124"),
+    ("jobmanager.bind-host", "flinkform binds to 0.0.0.0 inside the pod"),
+    ("jobmanager.memory.process.size", "set `jobManager.resources.memory`"),
+    ("jobmanager.rpc.address", "set `naming.jobManagerService` in flinkform.yaml"),
+    ("jobmanager.rpc.port", "flinkform uses 6123"),
+    ("metrics.reporter.prom.factory.class", "flinkform configures the Prometheus reporter"),
+    ("metrics.reporter.prom.port", "set `metrics.port`"),
+    ("parallelism.default", "set `job.parallelism`"),
+    ("pipeline.max-parallelism", "set `job.maxParallelism`"),
+    ("pipeline.name", "set `job.flinkJobName`"),
+    ("rest.bind-address", "flinkform binds to 0.0.0.0 inside the pod"),
+    ("rest.port", "flinkform uses 8081"),
+    ("scheduler-mode", "flinkform sets reactive mode when `autoscaling` is enabled"),
+    ("taskmanager.bind-host", "flinkform binds to 0.0.0.0 inside the pod"),
+    ("taskmanager.memory.process.size", "set `taskManager.resources.memory`"),
+    ("taskmanager.numberOfTaskSlots", "set `taskManager.taskSlots`"),
+    ("taskmanager.rpc.port", "flinkform uses 6122"),
+];
+
+/// The implicit environment of a project that declares none.
+pub const DEFAULT_ENVIRONMENT: &str = "default";
+
+/// Everything later phases need, fully checked.
+#[derive(Debug)]
+pub struct Resolved {
+    pub settings: ProjectSpec,
+    pub environments: Vec<Environment>,
+    /// Each job from its own layers alone (built-in defaults, project defaults, job file),
+    /// where that is a complete, valid job: the kustomize base. `None` where only an
+    /// environment completes the job; its first environment is the base then.
+    pub bases: Vec<(String, Option<ResolvedJob>)>,
+}
+
+#[derive(Debug)]
+pub struct Environment {
+    pub name: String,
+    pub jobs: Vec<ResolvedJob>,
+}
+
+/// One job in one environment.
+#[derive(Debug)]
+pub struct ResolvedJob {
+    pub env: String,
+    pub job: FlinkJob,
+    pub names: Names,
+    /// `metadata.name` in the job file: where problems of the job as a whole are reported.
+    pub origin: Span,
+    /// The merged tree, for the positions of values.
+    pub tree: Node,
+}
+
+impl ResolvedJob {
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.job.metadata.name
+    }
+
+    /// The span of the value at a path of the merged job, or the job's origin.
+    #[must_use]
+    pub fn span(&self, path: &[&str]) -> Span {
+        let (node, key, depth) = self.tree.walk(path);
+        if depth == path.len() { node.span } else { key.unwrap_or(self.origin) }
+    }
+
+    #[must_use]
+    pub fn autoscaling_enabled(&self) -> bool {
+        self.job.spec.autoscaling.as_ref().is_some_and(|a| a.enabled)
+    }
+}
+
+/// The Kubernetes names of a job's objects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Names {
+    pub namespace: String,
+    pub job_manager: String,
+    pub task_manager: String,
+    pub job_manager_service: String,
+    pub task_manager_service: String,
+    pub config_map: String,
+}
+
+struct EnvironmentDef<'a> {
+    name: String,
+    span: Span,
+    overrides: Option<&'a Node>,
+    jobs: Vec<(&'a str, Span, &'a Node)>,
+}
+
+/// Resolves every job in every environment. Returns `None` when errors make later phases
+/// pointless; every problem found is in `diags` either way.
+pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolved> {
+    let mut valid = true;
+
+    // Each file on its own: structure only.
+    if let Some(project) = &loaded.project {
+        let found = validate::check(&project.node, Kind::Project, Mode::Structure);
+        valid &= found.is_empty();
+        diags.extend(found);
+    }
+    let mut jobs: Vec<&Document> = Vec::new();
+    for doc in &loaded.jobs {
+        let kind = doc.node.get("kind");
+        if let Some(k) = kind.and_then(Node::as_str).filter(|k| *k != "FlinkJob") {
+            valid = false;
+            diags.push(
+                Diagnostic::error("wrong-kind", kind.map_or(doc.node.span, |k| k.span), format!("expected `kind: FlinkJob`, found `{k}`"))
+                    .help("job files hold FlinkJob documents; the project file is flinkform.yaml at the project root"),
+            );
+            continue;
+        }
+        let found = validate::check(&doc.node, Kind::Job, Mode::Structure);
+        valid &= found.is_empty();
+        diags.extend(found);
+        jobs.push(doc);
+    }
+    if !valid {
+        return None;
+    }
+
+    let project_spec = loaded.project.as_ref().and_then(|p| p.node.get("spec"));
+    let settings: ProjectSpec = project_spec
+        .map(|s| serde_json::from_value(s.to_json()).expect("validated project spec"))
+        .unwrap_or_default();
+    let naming = Naming::new(&settings, project_spec.and_then(|s| s.get("naming")), diags)?;
+
+    // Job names are unique in the project: they name the output folders and the overrides.
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for doc in &jobs {
+        let Some(name) = doc.node.get("metadata").and_then(|m| m.get("name")) else { continue };
+        let Some(text) = name.as_str() else { continue };
+        if let Some(first) = seen.insert(text, name.span) {
+            valid = false;
+            diags.push(
+                Diagnostic::error("duplicate-job", name.span, format!("a job named `{text}` is already defined"))
+                    .note(first, "first defined here")
+                    .help("job names are unique in a project: they name the output folders and the overrides"),
+            );
+        }
+    }
+
+    let environments = environment_defs(project_spec, &seen, diags, &mut valid);
+    let builtin = builtin_defaults();
+    let defaults = project_spec.and_then(|s| s.get("defaults"));
+
+    let mut bases = Vec::new();
+    for doc in &jobs {
+        let name = doc.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or_default();
+        let mut spec = builtin.clone();
+        for layer in [defaults, doc.node.get("spec")].into_iter().flatten() {
+            spec = spec.merged(layer);
+        }
+        let first_env = environments.first().map_or(DEFAULT_ENVIRONMENT, |e| e.name.as_str());
+        let mut scratch = Diagnostics::default();
+        let base = resolve_job(doc, spec, first_env, &naming, &mut scratch).filter(|_| !scratch.has_errors());
+        bases.push((name.to_owned(), base));
+    }
+
+    let mut resolved = Vec::new();
+    for env in &environments {
+        let mut env_jobs = Vec::new();
+        for doc in &jobs {
+            let name = doc.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or_default();
+            let mut spec = builtin.clone();
+            let layers = [
+                defaults,
+                doc.node.get("spec"),
+                env.overrides,
+                env.jobs.iter().find(|(n, _, _)| *n == name).map(|(_, _, node)| *node),
+            ];
+            for layer in layers.into_iter().flatten() {
+                spec = spec.merged(layer);
+            }
+            match resolve_job(doc, spec, &env.name, &naming, diags) {
+                Some(job) => env_jobs.push(job),
+                None => valid = false,
+            }
+        }
+        check_collisions(&env_jobs, diags);
+        resolved.push(Environment { name: env.name.clone(), jobs: env_jobs });
+    }
+    (valid && !diags.has_errors()).then_some(Resolved { settings, environments: resolved, bases })
+}
+
+fn environment_defs<'a>(
+    project_spec: Option<&'a Node>,
+    jobs: &HashMap<&str, Span>,
+    diags: &mut Diagnostics,
+    valid: &mut bool,
+) -> Vec<EnvironmentDef<'a>> {
+    let Some(list) = project_spec.and_then(|s| s.get("environments")) else {
+        return vec![EnvironmentDef { name: DEFAULT_ENVIRONMENT.to_owned(), span: Span::BUILTIN, overrides: None, jobs: Vec::new() }];
+    };
+    let Value::Seq(items) = &list.value else { return Vec::new() };
+    let mut defs: Vec<EnvironmentDef> = Vec::new();
+    for item in items {
+        let Some(name_node) = item.get("name") else { continue };
+        let name = name_node.as_str().unwrap_or_default().to_owned();
+        if crate::layout::RESERVED.contains(&name.as_str()) {
+            *valid = false;
+            diags.push(
+                Diagnostic::error("reserved-environment", name_node.span, format!("`{name}` cannot name an environment"))
+                    .help(format!("the output tree uses the folders {}; pick another name", crate::layout::RESERVED.join(" and "))),
+            );
+            continue;
+        }
+        if let Some(first) = defs.iter().find(|d| d.name == name) {
+            *valid = false;
+            diags.push(
+                Diagnostic::error("duplicate-environment", name_node.span, format!("environment `{name}` is defined twice"))
+                    .note(first.span, "first defined here"),
+            );
+            continue;
+        }
+        let mut overrides_for = Vec::new();
+        for entry in item.get("jobs").map(Node::entries).unwrap_or_default() {
+            if !jobs.contains_key(entry.key.as_str()) {
+                *valid = false;
+                let known: Vec<String> = jobs.keys().map(|k| (*k).to_owned()).collect();
+                let mut d = Diagnostic::error(
+                    "unknown-job",
+                    entry.key_span,
+                    format!("environment `{name}` overrides job `{}`, which does not exist", entry.key),
+                );
+                if let Some(best) = validate::closest(&entry.key, &known) {
+                    d = d.help(format!("did you mean `{best}`?"));
+                }
+                diags.push(d);
+            }
+            overrides_for.push((entry.key.as_str(), entry.key_span, &entry.value));
+        }
+        defs.push(EnvironmentDef { name, span: name_node.span, overrides: item.get("overrides"), jobs: overrides_for });
+    }
+    defs
+}
+
+fn builtin_defaults() -> Node {
+    Node::from_json(
+        &json!({
+            "imagePullPolicy": "IfNotPresent",
+            "taskManager": {"replicas": 1, "taskSlots": 1},
+            "metrics": {"port": 9249},
+        }),
+        Span::BUILTIN,
+    )
+}
+
+fn resolve_job(doc: &Document, spec: Node, env: &str, naming: &Naming, diags: &mut Diagnostics) -> Option<ResolvedJob> {
+    let mut tree = doc.node.clone();
+    if let Value::Map(entries) = &mut tree.value {
+        match entries.iter_mut().find(|e| e.key == "spec") {
+            Some(e) => {
+                let span = e.value.span;
+                e.value = spec;
+                e.value.span = span;
+            }
+            None => return None,
+        }
+    }
+    let found = validate::check(&tree, Kind::Job, Mode::Complete);
+    if !found.is_empty() {
+        diags.extend(found);
+        return None;
+    }
+    let job: FlinkJob = serde_json::from_value(tree.to_json()).expect("schema-valid job deserializes");
+    let origin = tree.walk(&["metadata", "name"]).0.span;
+    let names = naming.names(&job, env, origin, diags)?;
+    let resolved = ResolvedJob { env: env.to_owned(), job, names, origin, tree };
+    check_semantics(&resolved, diags);
+    Some(resolved)
+}
+
+/// SPEC 5.3, for one job.
+fn check_semantics(r: &ResolvedJob, diags: &mut Diagnostics) {
+    let spec = &r.job.spec;
+    let before = diags.count(crate::diagnostic::Severity::Error);
+
+    if !spec.job.jar_uri.starts_with("local://") {
+        diags.push(
+            Diagnostic::error("jar-uri", r.span(&["spec", "job", "jarURI"]), format!("`jarURI` must be a `local://` path, found `{}`", spec.job.jar_uri))
+                .help("standalone application mode runs the jar inside the image: `local:///opt/flink/usrlib/job.jar`"),
+        );
+    }
+    for key in spec.flink_configuration.keys() {
+        if let Some((_, how)) = OWNED_CONFIG_KEYS.iter().find(|(k, _)| k == key) {
+            let span = r.tree.walk(&["spec", "flinkConfiguration", key.as_str()]).1.unwrap_or(r.origin);
+            diags.push(
+                Diagnostic::error("owned-config-key", span, format!("flinkform sets `{key}` itself"))
+                    .help(format!("remove it from `flinkConfiguration`; {how}")),
+            );
+        }
+    }
+    for (path, kind) in [
+        (["spec", "jobManager", "resources", "cpu"], "cpu"),
+        (["spec", "jobManager", "resources", "memory"], "memory"),
+        (["spec", "taskManager", "resources", "cpu"], "cpu"),
+        (["spec", "taskManager", "resources", "memory"], "memory"),
+    ] {
+        let text = if path[1] == "jobManager" { &spec.job_manager.resources } else { &spec.task_manager.resources };
+        let text = if kind == "cpu" { &text.cpu } else { &text.memory };
+        let value = parse_quantity(text).unwrap_or(0.0);
+        let (ok, need) = if kind == "cpu" {
+            (value >= 0.001, "at least 1m of CPU")
+        } else {
+            (value >= 256.0 * 1024.0 * 1024.0, "at least 256Mi of memory: a Flink process needs it for its JVM overhead and metaspace")
+        };
+        if !ok {
+            diags.push(
+                Diagnostic::error("invalid-quantity", r.span(&path), format!("`{text}` is too small for `{}`", path[1..].join(".")))
+                    .help(format!("a Flink process needs {need}")),
+            );
+        }
+    }
+    check_image(r, diags);
+    check_substitutions(&r.tree, diags);
+
+    let slots = spec.task_manager.task_slots;
+    let parallelism = spec.job.parallelism;
+    if let Some(max_par) = spec.job.max_parallelism {
+        if parallelism > max_par {
+            diags.push(Diagnostic::error(
+                "parallelism-range",
+                r.span(&["spec", "job", "parallelism"]),
+                format!("`parallelism` {parallelism} is above `maxParallelism` {max_par}"),
+            ));
+        }
+    }
+    match spec.autoscaling.as_ref().filter(|a| a.enabled) {
+        Some(a) => {
+            let at = |field: &str| r.span(&["spec", "autoscaling", field]);
+            let Some(max) = a.max_replicas else {
+                let span = r.tree.walk(&["spec", "autoscaling"]).1.unwrap_or(r.origin);
+                diags.push(
+                    Diagnostic::error("missing-field", span, "autoscaling needs `maxReplicas`")
+                        .help("set the most TaskManagers the job may scale to"),
+                );
+                return;
+            };
+            if a.min_replicas > max {
+                diags.push(
+                    Diagnostic::error("replicas-range", at("minReplicas"), format!("`minReplicas` {} is above `maxReplicas` {max}", a.min_replicas))
+                        .note(at("maxReplicas"), "maxReplicas set here"),
+                );
+            }
+            if a.min_replicas == 0 && a.engine == Engine::Hpa {
+                diags.push(
+                    Diagnostic::error("min-replicas-zero", at("minReplicas"), "`minReplicas: 0` is not possible with the hpa engine")
+                        .help("a HorizontalPodAutoscaler cannot scale to zero; use `minReplicas: 1`, or `engine: keda`"),
+                );
+            }
+            if a.cpu.is_none() && a.memory.is_none() && a.flink_metrics.is_empty() {
+                let span = r.tree.walk(&["spec", "autoscaling"]).1.unwrap_or(r.origin);
+                diags.push(
+                    Diagnostic::error("no-scaling-rule", span, "autoscaling is enabled without a scaling rule")
+                        .help("add `cpu: {averageUtilization: 65}`, `memory`, or `flinkMetrics`; or set `enabled: false`"),
+                );
+            }
+            if a.engine == Engine::Keda {
+                diags.push(
+                    Diagnostic::error("unsupported", at("engine"), "`engine: keda` is not supported by this version of flinkform yet")
+                        .help("use `engine: hpa`"),
+                );
+            }
+            for (i, rule) in a.flink_metrics.iter().enumerate() {
+                let index = i.to_string();
+                let span = r.span(&["spec", "autoscaling", "flinkMetrics", &index]);
+                if rule.metric.is_some() == rule.external.is_some() {
+                    diags.push(
+                        Diagnostic::error("invalid-metric-rule", span, "a flinkMetrics rule needs exactly one of `metric` or `external`")
+                            .help("`metric: backlog` picks a preset; `external: {name: ...}` names any external metric"),
+                    );
+                }
+            }
+            if u64::from(parallelism) > u64::from(max) * u64::from(slots) {
+                diags.push(
+                    Diagnostic::warning(
+                        "parallelism-unreachable",
+                        r.span(&["spec", "job", "parallelism"]),
+                        format!("`parallelism` {parallelism} is above `maxReplicas` x `taskSlots` = {max} x {slots}: the job can never reach it"),
+                    )
+                    .help("raise `maxReplicas` or `taskSlots`, or lower `parallelism`"),
+                );
+            }
+            if !has_checkpointing(r) {
+                diags.push(
+                    Diagnostic::warning("no-checkpointing", at("enabled").filter_builtin(r.origin), "autoscaling restarts the job on every scale event, but no checkpoint interval is configured")
+                        .help("set `execution.checkpointing.interval` in `flinkConfiguration`, or every rescale loses the job's progress"),
+                );
+            }
+        }
+        None => {
+            let replicas = spec.task_manager.replicas;
+            if u64::from(parallelism) > u64::from(replicas) * u64::from(slots) {
+                diags.push(
+                    Diagnostic::warning(
+                        "parallelism-unreachable",
+                        r.span(&["spec", "job", "parallelism"]),
+                        format!("`parallelism` {parallelism} is above `replicas` x `taskSlots` = {replicas} x {slots}: the job cannot get enough slots to start"),
+                    )
+                    .help("raise `taskManager.replicas` or `taskSlots`, or lower `parallelism`"),
+                );
+            }
+        }
+    }
+    let _ = before;
+}
+
+trait FilterBuiltin {
+    fn filter_builtin(self, fallback: Span) -> Span;
+}
+
+impl FilterBuiltin for Span {
+    fn filter_builtin(self, fallback: Span) -> Span {
+        if self.is_builtin() { fallback } else { self }
+    }
+}
+
+fn has_checkpointing(r: &ResolvedJob) -> bool {
+    ["execution.checkpointing.interval", "execution.checkpointing.interval-during-backlog"]
+        .iter()
+        .any(|k| r.job.spec.flink_configuration.contains_key(*k))
+}
+
+fn check_image(r: &ResolvedJob, diags: &mut Diagnostics) {
+    let image = &r.job.spec.image;
+    if image.contains('@') {
+        return;
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let span = r.span(&["spec", "image"]);
+    match last.split_once(':') {
+        None => diags.push(
+            Diagnostic::warning("image-tag", span, format!("image `{image}` has no tag"))
+                .help("pin a version tag or digest, so that every render means the same image"),
+        ),
+        Some((_, "latest")) => diags.push(
+            Diagnostic::warning("image-tag", span, format!("image `{image}` uses the `latest` tag"))
+                .help("pin a version tag or digest, so that every render means the same image"),
+        ),
+        Some(_) => {}
+    }
+}
+
+/// Flux's post-build substitution rewrites `${VAR}` in everything it applies.
+fn check_substitutions(node: &Node, diags: &mut Diagnostics) {
+    match &node.value {
+        Value::Str(s) if s.contains("${") => diags.push(
+            Diagnostic::warning("flux-substitution", node.span, "`${` in a value: Flux post-build substitution would rewrite it")
+                .help("write `$${` to keep it literal under Flux, or avoid `${...}`"),
+        ),
+        Value::Seq(items) => items.iter().for_each(|n| check_substitutions(n, diags)),
+        Value::Map(entries) => entries.iter().for_each(|e| check_substitutions(&e.value, diags)),
+        _ => {}
+    }
+}
+
+/// Two emitted objects of one kind, namespace and name (SPEC 5.3). Namespaces are shared.
+fn check_collisions(jobs: &[ResolvedJob], diags: &mut Diagnostics) {
+    let mut owners: BTreeMap<(&str, &str, &str), (&ResolvedJob, NameKind)> = BTreeMap::new();
+    for job in jobs {
+        let n = &job.names;
+        let objects = [
+            ("ConfigMap", n.config_map.as_str(), NameKind::ConfigMap),
+            ("Deployment", n.job_manager.as_str(), NameKind::JobManager),
+            ("Deployment", n.task_manager.as_str(), NameKind::TaskManager),
+            ("Service", n.job_manager_service.as_str(), NameKind::JobManagerService),
+            ("Service", n.task_manager_service.as_str(), NameKind::TaskManagerService),
+        ];
+        for (kind, name, pattern) in objects {
+            match owners.get(&(kind, n.namespace.as_str(), name)) {
+                Some((first, first_pattern)) => diags.push(
+                    Diagnostic::error(
+                        "name-collision",
+                        job.origin,
+                        format!(
+                            "{kind} `{}/{name}` of job `{}` ({}) collides with the one of job `{}` ({}) in environment `{}`",
+                            n.namespace,
+                            job.name(),
+                            pattern.key(),
+                            first.name(),
+                            first_pattern.key(),
+                            job.env
+                        ),
+                    )
+                    .note(first.origin, "the other job")
+                    .help("make the naming patterns in flinkform.yaml include `{{ name }}`"),
+                ),
+                None => {
+                    owners.insert((kind, n.namespace.as_str(), name), (job, pattern));
+                }
+            }
+        }
+    }
+}

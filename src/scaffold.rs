@@ -1,0 +1,68 @@
+//! `flinkform init`: a new project with one example job.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const PROJECT: &str = r#"# yaml-language-server: $schema=https://flinkform.dev/schemas/project.schema.json
+# `flinkform schema project > schemas/project.schema.json` gives editors the schema offline.
+apiVersion: flinkform.dev/v1alpha1
+kind: Project
+spec:
+  jobs: jobs
+  output: deploy
+  defaults:
+    flinkVersion: "1.20"
+    jobManager:
+      resources: {cpu: "1", memory: 1600Mi}
+  naming:
+    namespace: "flink-{{ space }}-{{ env }}"
+  environments:
+    - name: staging
+      overrides:
+        autoscaling: {maxReplicas: 2}
+    - name: prod
+"#;
+
+const JOB: &str = r#"# yaml-language-server: $schema=https://flinkform.dev/schemas/flinkjob.schema.json
+apiVersion: flinkform.dev/v1alpha1
+kind: FlinkJob
+metadata:
+  name: example-job
+  space: analytics
+  spaceId: 1
+spec:
+  image: registry.example.com/flink/example-job:1.0.0
+  job:
+    jarURI: local:///opt/flink/usrlib/example-job.jar
+    entryClass: com.example.ExampleJob
+    parallelism: 4
+  taskManager:
+    taskSlots: 2
+    resources: {cpu: 1000m, memory: 2Gi}
+  flinkConfiguration:
+    execution.checkpointing.interval: 30s
+  autoscaling:
+    minReplicas: 1
+    maxReplicas: 4
+    cpu: {averageUtilization: 65}
+"#;
+
+/// Writes the scaffold into `dir`; refuses to overwrite anything.
+pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let files = [
+        (dir.join("flinkform.yaml"), PROJECT),
+        (dir.join("jobs").join("example-job.yaml"), JOB),
+    ];
+    for (path, _) in &files {
+        if path.exists() {
+            return Err(format!("{} already exists; flinkform init never overwrites files", path.display()));
+        }
+    }
+    for (path, text) in &files {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}

@@ -1,0 +1,504 @@
+//! YAML documents as trees of positioned nodes.
+//!
+//! The input side of flinkform needs more than a YAML library's values: every value keeps the
+//! file, line and column it came from (so schema errors and merged values point back at the
+//! line that supplied them), duplicate keys are errors, and aliases cannot blow up memory.
+//! So the tree is built here from `saphyr-parser`'s event stream, with the YAML 1.2 core
+//! schema for plain scalars (`on` and `yes` are strings, as in Kubernetes' own decoder).
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan};
+use serde_json::{Map, Number, Value as Json};
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+
+/// Bounds that keep hostile input from eating the machine.
+pub const MAX_DEPTH: usize = 64;
+/// Total nodes one file may produce, counting every alias expansion.
+pub const MAX_NODES: usize = 1_000_000;
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl Node {
+    #[must_use]
+    pub fn new(value: Value, span: Span) -> Self {
+        Node { value, span }
+    }
+
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    #[must_use]
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|e| e.key == key),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn entries(&self) -> &[Entry] {
+        match &self.value {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    /// Follows a path of map keys and sequence indexes as far as it exists. Returns the
+    /// deepest node found, the span of the key that leads to it (if the last step was a map
+    /// key), and how many segments were followed.
+    #[must_use]
+    pub fn walk<'a, S: AsRef<str>>(&'a self, path: &[S]) -> (&'a Node, Option<Span>, usize) {
+        let mut node = self;
+        let mut key_span = None;
+        for (depth, segment) in path.iter().enumerate() {
+            let segment = segment.as_ref();
+            let next = match &node.value {
+                Value::Map(entries) => entries
+                    .iter()
+                    .find(|e| e.key == segment)
+                    .map(|e| (&e.value, Some(e.key_span))),
+                Value::Seq(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)).map(|n| (n, None)),
+                _ => None,
+            };
+            match next {
+                Some((n, k)) => {
+                    node = n;
+                    key_span = k;
+                }
+                None => return (node, key_span, depth),
+            }
+        }
+        (node, key_span, path.len())
+    }
+
+    /// The JSON value of this tree, for schema validation and typed deserialization.
+    #[must_use]
+    pub fn to_json(&self) -> Json {
+        match &self.value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Int(i) => Json::Number((*i).into()),
+            Value::Float(f) => Number::from_f64(*f).map_or_else(|| Json::String(f.to_string()), Json::Number),
+            Value::Str(s) => Json::String(s.clone()),
+            Value::Seq(items) => Json::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => {
+                let mut map = Map::with_capacity(entries.len());
+                for e in entries {
+                    map.insert(e.key.clone(), e.value.to_json());
+                }
+                Json::Object(map)
+            }
+        }
+    }
+
+    /// Builds a tree from a JSON value, every node at `span` (for built-in values).
+    #[must_use]
+    pub fn from_json(value: &Json, span: Span) -> Node {
+        let value = match value {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Number(n) => n.as_i64().map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
+            Json::String(s) => Value::Str(s.clone()),
+            Json::Array(items) => Value::Seq(items.iter().map(|v| Node::from_json(v, span)).collect()),
+            Json::Object(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| Entry { key: k.clone(), key_span: span, value: Node::from_json(v, span) })
+                    .collect(),
+            ),
+        };
+        Node { value, span }
+    }
+
+    /// Overlays `over` on `self`: maps merge key by key, everything else is replaced.
+    #[must_use]
+    pub fn merged(&self, over: &Node) -> Node {
+        match (&self.value, &over.value) {
+            (Value::Map(base), Value::Map(top)) => {
+                let mut entries = base.clone();
+                for e in top {
+                    match entries.iter_mut().find(|b| b.key == e.key) {
+                        Some(b) => {
+                            b.value = b.value.merged(&e.value);
+                            b.key_span = e.key_span;
+                        }
+                        None => entries.push(e.clone()),
+                    }
+                }
+                Node { value: Value::Map(entries), span: over.span }
+            }
+            _ => over.clone(),
+        }
+    }
+
+    fn size(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) => items.iter().map(Node::size).sum(),
+            Value::Map(entries) => entries.iter().map(|e| 1 + e.value.size()).sum(),
+            _ => 0,
+        }
+    }
+
+    /// A short description of the value's type, for messages.
+    #[must_use]
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "number",
+            Value::Str(_) => "string",
+            Value::Seq(_) => "list",
+            Value::Map(_) => "map",
+        }
+    }
+}
+
+/// Parses every document of a file. Empty documents (a trailing `---`) are skipped. The
+/// first syntax error ends the file: what follows a YAML error cannot be trusted.
+pub fn parse(text: &str, file: FileId) -> Result<Vec<Node>, Diagnostic> {
+    let mut builder = Builder {
+        parser: Parser::new_from_str(text),
+        file,
+        anchors: HashMap::new(),
+        nodes: 0,
+    };
+    builder.stream()
+}
+
+struct Builder<'a> {
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    file: FileId,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn span(&self, span: &YamlSpan) -> Span {
+        let start = span.start;
+        let len = if span.end.line() == start.line() { span.end.col().saturating_sub(start.col()) } else { 1 };
+        Span {
+            file: self.file,
+            line: u32::try_from(start.line()).unwrap_or(u32::MAX),
+            col: u32::try_from(start.col() + 1).unwrap_or(u32::MAX),
+            len: u32::try_from(len.max(1)).unwrap_or(1),
+        }
+    }
+
+    fn scan_error(&self, error: &ScanError) -> Diagnostic {
+        let m = error.marker();
+        let span = Span {
+            file: self.file,
+            line: u32::try_from(m.line()).unwrap_or(u32::MAX),
+            col: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+            len: 1,
+        };
+        Diagnostic::error("yaml-syntax", span, format!("invalid YAML: {}", error.info()))
+    }
+
+    fn next(&mut self) -> Result<(Event<'a>, Span), Diagnostic> {
+        match self.parser.next_event() {
+            Some(Ok((event, span))) => {
+                let span = self.span(&span);
+                Ok((event, span))
+            }
+            Some(Err(e)) => Err(self.scan_error(&e)),
+            None => Err(Diagnostic::error("yaml-syntax", None, "unexpected end of YAML stream")),
+        }
+    }
+
+    fn stream(&mut self) -> Result<Vec<Node>, Diagnostic> {
+        let mut docs = Vec::new();
+        loop {
+            let (event, _) = self.next()?;
+            match event {
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                Event::StreamEnd => return Ok(docs),
+                Event::DocumentStart(_) => {
+                    self.anchors.clear();
+                    let (event, span) = self.next()?;
+                    let node = self.node(event, span, 0)?;
+                    if !matches!(node.value, Value::Null) {
+                        docs.push(node);
+                    }
+                }
+                other => {
+                    return Err(Diagnostic::error("yaml-syntax", None, format!("unexpected YAML event {other:?}")));
+                }
+            }
+        }
+    }
+
+    fn count(&mut self, n: usize, span: Span) -> Result<(), Diagnostic> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(Diagnostic::error(
+                "yaml-too-large",
+                span,
+                format!("document expands to more than {MAX_NODES} values (alias expansion?)"),
+            )
+            .help("flinkform bounds the size of its input; split the file or remove nested aliases"));
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Node, Diagnostic> {
+        if depth > MAX_DEPTH {
+            return Err(Diagnostic::error(
+                "yaml-too-deep",
+                span,
+                format!("values are nested more than {MAX_DEPTH} levels deep"),
+            ));
+        }
+        self.count(1, span)?;
+        let (node, anchor) = match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = match tag {
+                    Some(tag) if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" => {
+                        if tag.suffix == "str" {
+                            Value::Str(text.into_owned())
+                        } else {
+                            resolve_plain(&text)
+                        }
+                    }
+                    Some(tag) => {
+                        return Err(Diagnostic::error(
+                            "yaml-tag",
+                            span,
+                            format!("unsupported YAML tag `{}{}`", tag.handle, tag.suffix),
+                        )
+                        .help("remove the tag; flinkform reads plain YAML values"));
+                    }
+                    None if style == ScalarStyle::Plain => resolve_plain(&text),
+                    None => Value::Str(text.into_owned()),
+                };
+                (Node { value, span }, anchor)
+            }
+            Event::SequenceStart(anchor, _) => {
+                let mut items = Vec::new();
+                loop {
+                    let (event, item_span) = self.next()?;
+                    if matches!(event, Event::SequenceEnd) {
+                        break;
+                    }
+                    items.push(self.node(event, item_span, depth + 1)?);
+                }
+                (Node { value: Value::Seq(items), span }, anchor)
+            }
+            Event::MappingStart(anchor, _) => {
+                let mut entries: Vec<Entry> = Vec::new();
+                loop {
+                    let (event, key_span) = self.next()?;
+                    if matches!(event, Event::MappingEnd) {
+                        break;
+                    }
+                    let key_node = self.node(event, key_span, depth + 1)?;
+                    let key = match key_node.value {
+                        Value::Str(s) => s,
+                        Value::Null => String::new(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Int(i) => i.to_string(),
+                        Value::Float(f) => f.to_string(),
+                        Value::Seq(_) | Value::Map(_) => {
+                            return Err(Diagnostic::error("yaml-key", key_span, "map keys must be plain values"));
+                        }
+                    };
+                    let (event, value_span) = self.next()?;
+                    let value = self.node(event, value_span, depth + 1)?;
+                    if let Some(first) = entries.iter().find(|e| e.key == key) {
+                        return Err(Diagnostic::error("duplicate-key", key_span, format!("duplicate key `{key}`"))
+                            .note(first.key_span, "first defined here")
+                            .help("YAML readers disagree on which value wins; keep one"));
+                    }
+                    entries.push(Entry { key, key_span, value });
+                }
+                (Node { value: Value::Map(entries), span }, anchor)
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else {
+                    return Err(Diagnostic::error("yaml-syntax", span, "alias to an unknown anchor"));
+                };
+                let mut node = target.clone();
+                self.count(node.size(), span)?;
+                node.span = span;
+                (node, 0)
+            }
+            other => {
+                return Err(Diagnostic::error("yaml-syntax", span, format!("unexpected YAML event {other:?}")));
+            }
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        Ok(node)
+    }
+}
+
+/// The YAML 1.2 core schema for plain scalars.
+fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Value::Int(i);
+        }
+        return Value::Float(text.parse().unwrap_or(f64::NAN));
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        if let Ok(i) = i64::from_str_radix(hex, 16) {
+            return Value::Int(i);
+        }
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        if let Ok(i) = i64::from_str_radix(oct, 8) {
+            return Value::Int(i);
+        }
+    }
+    if is_core_float(digits) {
+        if let Ok(f) = text.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(text.to_owned())
+}
+
+/// `( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?` without the sign.
+fn is_core_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let int_digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    i += int_digits;
+    let mut frac_digits = 0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        frac_digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        i += frac_digits;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let exp = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if exp == 0 {
+            return false;
+        }
+        i += exp;
+    }
+    i == b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        parse(text, FileId(0)).unwrap().remove(0)
+    }
+
+    #[test]
+    fn core_schema_scalars() {
+        let doc = one("a: on\nb: yes\nc: 0755\nd: 1e3\ne: ~\nf: 12:30\ng: '1'\nh: 0x1F\ni: 1.20\nj: -3\n");
+        let j = doc.to_json();
+        assert_eq!(j["a"], "on");
+        assert_eq!(j["b"], "yes");
+        assert_eq!(j["c"], 755);
+        assert_eq!(j["d"], 1000.0);
+        assert!(j["e"].is_null());
+        assert_eq!(j["f"], "12:30");
+        assert_eq!(j["g"], "1");
+        assert_eq!(j["h"], 31);
+        assert_eq!(j["i"], 1.2);
+        assert_eq!(j["j"], -3);
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        let doc = one("spec:\n  job:\n    parallelism: ten\n");
+        let (node, key, depth) = doc.walk(&["spec", "job", "parallelism"]);
+        assert_eq!(depth, 3);
+        assert_eq!((node.span.line, node.span.col, node.span.len), (3, 18, 3));
+        let key = key.unwrap();
+        assert_eq!((key.line, key.col), (3, 5));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let err = parse("a: 1\nb: 2\na: 3\n", FileId(0)).unwrap_err();
+        assert_eq!(err.code, "duplicate-key");
+        assert_eq!(err.span.unwrap().line, 3);
+    }
+
+    #[test]
+    fn alias_bombs_are_bounded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let err = parse(&text, FileId(0)).unwrap_err();
+        assert_eq!(err.code, "yaml-too-large");
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let text = "[".repeat(200) + &"]".repeat(200);
+        let err = parse(&text, FileId(0)).unwrap_err();
+        assert_eq!(err.code, "yaml-too-deep");
+    }
+
+    #[test]
+    fn merge_overlays_maps_and_replaces_lists() {
+        let base = one("a: {x: 1, y: [1, 2]}\nb: 1\n");
+        let over = one("a: {y: [3]}\nc: 2\n");
+        let merged = base.merged(&over).to_json();
+        assert_eq!(merged, serde_json::json!({"a": {"x": 1, "y": [3]}, "b": 1, "c": 2}));
+    }
+}
