@@ -138,6 +138,9 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
     if !valid {
         return None;
     }
+    // Output never depends on the order of files: jobs go by name.
+    let job_name = |d: &Document| d.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(str::to_owned);
+    jobs.sort_by_cached_key(|d| job_name(d));
 
     let project_spec = loaded.project.as_ref().and_then(|p| p.node.get("spec"));
     let settings: ProjectSpec = project_spec

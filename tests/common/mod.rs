@@ -1,0 +1,180 @@
+//! Helpers shared by the integration tests: run the real binary, read and compare trees.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_flinkform")
+}
+
+/// The repository root (tests run there).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs flinkform with colors off, from the repository root.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(["--color", "never"])
+        .args(args)
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("flinkform runs")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Timings and temporary paths vary between runs; goldens hold neither.
+pub fn normalize(text: &str, tmp: Option<&Path>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut line = line.to_owned();
+        if let Some(pos) = line.rfind(" in ") {
+            if line.ends_with(" ms") {
+                line.replace_range(pos.., " in <time>");
+            }
+        }
+        if let Some(tmp) = tmp {
+            line = line.replace(&tmp.display().to_string(), "<out>");
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Every file below `dir`, by `/`-separated relative path.
+pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    if !dir.exists() {
+        return files;
+    }
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+            files.insert(rel, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    files
+}
+
+/// Whether goldens are being re-blessed (`scripts/bless`).
+pub fn blessing() -> bool {
+    std::env::var_os("FLINKFORM_BLESS").is_some()
+}
+
+/// Compares a golden file with actual text; re-blesses under `FLINKFORM_BLESS`. Returns a
+/// unified diff when they differ.
+pub fn golden(path: &Path, actual: &str) -> Option<String> {
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected == actual {
+        return None;
+    }
+    if blessing() {
+        std::fs::write(path, actual).unwrap();
+        return None;
+    }
+    Some(
+        similar::TextDiff::from_lines(&expected, actual)
+            .unified_diff()
+            .header(&format!("a/{}", path.display()), &format!("b/{} (actual)", path.display()))
+            .to_string(),
+    )
+}
+
+/// Replaces the golden tree `expected` with `actual` (under `FLINKFORM_BLESS`), or returns the
+/// differences as unified diffs.
+pub fn golden_tree(expected_dir: &Path, actual_dir: &Path) -> Option<String> {
+    let expected = read_tree(expected_dir);
+    let actual = read_tree(actual_dir);
+    if expected == actual {
+        return None;
+    }
+    if blessing() {
+        let _ = std::fs::remove_dir_all(expected_dir);
+        for (rel, bytes) in &actual {
+            let path = expected_dir.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+        return None;
+    }
+    let mut report = String::new();
+    for (rel, bytes) in &actual {
+        match expected.get(rel) {
+            None => report.push_str(&format!("unexpected file {rel}\n")),
+            Some(e) if e != bytes => {
+                let diff = similar::TextDiff::from_lines(
+                    &String::from_utf8_lossy(e).into_owned(),
+                    &String::from_utf8_lossy(bytes).into_owned(),
+                )
+                .unified_diff()
+                .header(&format!("a/{rel}"), &format!("b/{rel}"))
+                .to_string();
+                report.push_str(&diff);
+            }
+            Some(_) => {}
+        }
+    }
+    for rel in expected.keys() {
+        if !actual.contains_key(rel) {
+            report.push_str(&format!("missing file {rel}\n"));
+        }
+    }
+    Some(report)
+}
+
+/// The case folders below `fixtures/<group>`, sorted.
+pub fn cases(group: &str) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures").join(group))
+        .expect("fixtures folder")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// A path relative to the repository root, with `/`.
+pub fn rel(path: &Path) -> String {
+    path.strip_prefix(root()).unwrap_or(path).to_string_lossy().replace('\\', "/")
+}
+
+/// The environments of a rendered tree: folders with a kustomization that are not base or
+/// platform.
+pub fn environments(out: &Path) -> Vec<String> {
+    let mut envs: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().join("kustomization.yaml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "base" && n != "platform")
+        .collect();
+    envs.sort();
+    envs
+}
+
+/// Parses a YAML stream into JSON documents (with flinkform's own reader).
+pub fn documents(text: &str) -> Vec<serde_json::Value> {
+    flinkform::yaml::parse(text, flinkform::source::FileId(0))
+        .expect("valid YAML")
+        .iter()
+        .map(flinkform::yaml::Node::to_json)
+        .collect()
+}
+
+/// Sort key of a Kubernetes object: kind, namespace, name.
+pub fn object_key(o: &serde_json::Value) -> (String, String, String) {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    (s(&o["kind"]), s(&o["metadata"]["namespace"]), s(&o["metadata"]["name"]))
+}
