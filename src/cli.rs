@@ -18,7 +18,11 @@ use crate::validate::{self, Kind};
 use crate::{Compilation, compile, scaffold};
 
 #[derive(Parser, Debug)]
-#[command(name = "flinkform", version, about = "Compile Flink job definitions into Kubernetes manifests and kustomize trees")]
+#[command(
+    name = "flinkform",
+    version,
+    about = "Compile Flink job definitions into Kubernetes manifests and kustomize trees"
+)]
 pub struct Cli {
     /// The project directory (holding flinkform.yaml and jobs/).
     #[arg(long, global = true, default_value = ".")]
@@ -108,7 +112,11 @@ pub fn run(cli: &Cli) -> u8 {
         Color::Never => false,
         Color::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
     };
-    let ctx = Context { cli, color, start: Instant::now() };
+    let ctx = Context {
+        cli,
+        color,
+        start: Instant::now(),
+    };
     match &cli.command {
         Command::Schema { kind } => {
             let kind = match kind {
@@ -123,7 +131,11 @@ pub fn run(cli: &Cli) -> u8 {
                 for f in &files {
                     eprintln!("created {}", f.display());
                 }
-                eprintln!("initialized a flinkform project in {}; next: flinkform --project {} render", dir.display(), dir.display());
+                eprintln!(
+                    "initialized a flinkform project in {}; next: flinkform --project {} render",
+                    dir.display(),
+                    dir.display()
+                );
                 0
             }
             Err(e) => {
@@ -160,12 +172,19 @@ impl Context<'_> {
             }
         };
         if !compilation.diags.is_empty() {
-            eprintln!("{}", compilation.diags.render(&compilation.sources, self.color));
+            eprintln!(
+                "{}",
+                compilation.diags.render(&compilation.sources, self.color)
+            );
         }
         let errors = compilation.diags.count(Severity::Error);
         let warnings = compilation.diags.count(Severity::Warning);
         if errors > 0 || compilation.output.is_none() || (self.cli.strict && warnings > 0) {
-            let strict = if self.cli.strict && errors == 0 { " (--strict)" } else { "" };
+            let strict = if self.cli.strict && errors == 0 {
+                " (--strict)"
+            } else {
+                ""
+            };
             eprintln!(
                 "failed: {errors} error(s), {warnings} warning(s){strict}; nothing written, in {}",
                 self.elapsed()
@@ -176,13 +195,23 @@ impl Context<'_> {
     }
 
     fn out_dir(&self, out: Option<&Path>, compilation: &Compilation) -> Result<PathBuf, u8> {
-        let configured = compilation.output.as_ref().and_then(|o| o.settings.output.clone());
+        let configured = compilation
+            .output
+            .as_ref()
+            .and_then(|o| o.settings.output.clone());
         let dir = match out {
             Some(o) => o.to_path_buf(),
-            None => self.cli.project.join(configured.as_deref().unwrap_or("deploy")),
+            None => self
+                .cli
+                .project
+                .join(configured.as_deref().unwrap_or("deploy")),
         };
         // The output must not be the project itself or hold its inputs: render deletes files.
-        let project = self.cli.project.canonicalize().unwrap_or_else(|_| self.cli.project.clone());
+        let project = self
+            .cli
+            .project
+            .canonicalize()
+            .unwrap_or_else(|_| self.cli.project.clone());
         let resolved = absolute(&dir);
         if resolved == project || compilation.sources_inside(&resolved) {
             eprintln!(
@@ -199,7 +228,10 @@ impl Context<'_> {
             Ok(c) => {
                 let envs = c.output.as_ref().map_or(0, |o| o.environments.len());
                 let jobs = c.output.as_ref().map_or(0, crate::Compiled::job_count);
-                eprintln!("validated {jobs} jobs, {envs} environments in {}", self.elapsed());
+                eprintln!(
+                    "validated {jobs} jobs, {envs} environments in {}",
+                    self.elapsed()
+                );
                 0
             }
             Err(code) => code,
@@ -213,8 +245,15 @@ impl Context<'_> {
         };
         let compiled = c.output.as_ref().expect("checked by compile");
         let Some(environment) = compiled.environments.iter().find(|e| e.name == env) else {
-            let names: Vec<&str> = compiled.environments.iter().map(|e| e.name.as_str()).collect();
-            eprintln!("error: no environment `{env}`; the project has: {}", names.join(", "));
+            let names: Vec<&str> = compiled
+                .environments
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect();
+            eprintln!(
+                "error: no environment `{env}`; the project has: {}",
+                names.join(", ")
+            );
             return 2;
         };
         for job in jobs {
@@ -228,20 +267,29 @@ impl Context<'_> {
             .iter()
             .filter(|j| jobs.is_empty() || jobs.contains(&j.name))
             .collect();
-        let mut objects: Vec<&crate::render::RenderedObject> = selected.iter().flat_map(|j| j.objects.iter()).collect();
-        objects.extend(
-            environment
-                .namespaces
+        let mut objects: Vec<&crate::render::RenderedObject> =
+            selected.iter().flat_map(|j| j.objects.iter()).collect();
+        objects.extend(environment.namespaces.iter().filter(|ns| {
+            selected
                 .iter()
-                .filter(|ns| selected.iter().any(|j| j.objects.iter().any(|o| o.namespace() == ns.name()))),
-        );
+                .any(|j| j.objects.iter().any(|o| o.namespace() == ns.name()))
+        }));
         layout::sort_objects(&mut objects);
         let text = layout::stream(&objects);
         let mut stdout = std::io::stdout().lock();
-        if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+        if stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
             return 2;
         }
-        eprintln!("built {} objects of {} jobs in environment `{env}` in {}", objects.len(), selected.len(), self.elapsed());
+        eprintln!(
+            "built {} objects of {} jobs in environment `{env}` in {}",
+            objects.len(),
+            selected.len(),
+            self.elapsed()
+        );
         0
     }
 
@@ -288,7 +336,10 @@ impl Context<'_> {
             Err(code) => return code,
         };
         if !dir.is_dir() {
-            eprintln!("error: output folder {} does not exist; run `flinkform render` first", dir.display());
+            eprintln!(
+                "error: output folder {} does not exist; run `flinkform render` first",
+                dir.display()
+            );
             return 1;
         }
         let compiled = c.output.as_ref().expect("checked by compile");
@@ -303,7 +354,9 @@ impl Context<'_> {
         let color = match self.cli.color {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+            Color::Auto => {
+                std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+            }
         };
         let mut stdout = std::io::stdout().lock();
         for (path, old) in &cmp.changed {
@@ -313,7 +366,11 @@ impl Context<'_> {
             }
             match old {
                 Some(old) => {
-                    let _ = write!(stdout, "{}", crate::diff::unified(path, old, &tree[path], color));
+                    let _ = write!(
+                        stdout,
+                        "{}",
+                        crate::diff::unified(path, old, &tree[path], color)
+                    );
                 }
                 None => {
                     let _ = writeln!(stdout, "changed: {path} (not a text file)");
@@ -328,7 +385,12 @@ impl Context<'_> {
         }
         let _ = stdout.flush();
         if cmp.is_clean() {
-            eprintln!("up to date: {} files in {} in {}", tree.len(), dir.display(), self.elapsed());
+            eprintln!(
+                "up to date: {} files in {} in {}",
+                tree.len(),
+                dir.display(),
+                self.elapsed()
+            );
             0
         } else {
             eprintln!(
@@ -362,7 +424,11 @@ fn absolute(path: &Path) -> PathBuf {
         match (current.file_name(), current.parent()) {
             (Some(name), Some(parent)) => {
                 missing.push(name.to_owned());
-                current = if parent.as_os_str().is_empty() { PathBuf::from(".") } else { parent.to_path_buf() };
+                current = if parent.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    parent.to_path_buf()
+                };
             }
             _ => return path.to_path_buf(),
         }

@@ -23,11 +23,19 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Other places that take part (the first definition of a duplicate, say).
     pub notes: Vec<(Span, String)>,
+    /// The job a problem in a shared file (the project file) breaks.
+    pub job: Option<String>,
+    /// The environments the problem shows in, where the project has several.
+    pub envs: Vec<String>,
 }
 
 impl Diagnostic {
     #[must_use]
-    pub fn error(code: &'static str, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+    pub fn error(
+        code: &'static str,
+        span: impl Into<Option<Span>>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -35,11 +43,17 @@ impl Diagnostic {
             span: span.into().filter(|s| !s.is_builtin()),
             help: None,
             notes: Vec::new(),
+            job: None,
+            envs: Vec::new(),
         }
     }
 
     #[must_use]
-    pub fn warning(code: &'static str, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+    pub fn warning(
+        code: &'static str,
+        span: impl Into<Option<Span>>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, span, message)
@@ -67,17 +81,39 @@ impl Diagnostic {
             Severity::Error => ("error", "\x1b[1;31m"),
             Severity::Warning => ("warning", "\x1b[1;33m"),
         };
-        let (on, bold, off) = if color { (paint, "\x1b[1m", "\x1b[0m") } else { ("", "", "") };
+        let (on, bold, off) = if color {
+            (paint, "\x1b[1m", "\x1b[0m")
+        } else {
+            ("", "", "")
+        };
         let mut out = String::new();
         if let Some(span) = self.span {
-            let _ = write!(out, "{bold}{}:{}:{}:{off} ", sources.path(span.file).display(), span.line, span.col);
+            let _ = write!(
+                out,
+                "{bold}{}:{}:{}:{off} ",
+                sources.path(span.file).display(),
+                span.line,
+                span.col
+            );
         }
-        let _ = writeln!(out, "{on}{label}[{}]{off}{bold}: {}{off}", self.code, self.message);
+        let _ = writeln!(
+            out,
+            "{on}{label}[{}]{off}{bold}: {}{}{off}",
+            self.code,
+            self.message,
+            self.context()
+        );
         if let Some(span) = self.span {
             snippet(&mut out, sources, span, None);
         }
         for (span, note) in &self.notes {
-            let _ = writeln!(out, "note: {}:{}:{}: {note}", sources.path(span.file).display(), span.line, span.col);
+            let _ = writeln!(
+                out,
+                "note: {}:{}:{}: {note}",
+                sources.path(span.file).display(),
+                span.line,
+                span.col
+            );
             snippet(&mut out, sources, *span, None);
         }
         if let Some(help) = &self.help {
@@ -87,8 +123,33 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// ` (job `x` in environments `a`, `b`)`, or nothing.
+    fn context(&self) -> String {
+        let envs = match self.envs.as_slice() {
+            [] => String::new(),
+            [one] => format!("environment `{one}`"),
+            many => format!(
+                "environments {}",
+                many.iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        match (&self.job, envs.is_empty()) {
+            (None, true) => String::new(),
+            (None, false) => format!(" (in {envs})"),
+            (Some(job), true) => format!(" (job `{job}`)"),
+            (Some(job), false) => format!(" (job `{job}` in {envs})"),
+        }
+    }
+}
+
 fn snippet(out: &mut String, sources: &Sources, span: Span, _label: Option<&str>) {
-    let Some(line) = sources.line(span.file, span.line) else { return };
+    let Some(line) = sources.line(span.file, span.line) else {
+        return;
+    };
     let number = span.line.to_string();
     let pad = " ".repeat(number.len());
     let before: String = line
@@ -117,6 +178,12 @@ impl Diagnostics {
         self.items.extend(diagnostics);
     }
 
+    /// Takes the diagnostics out, in the order they were found.
+    #[must_use]
+    pub fn into_iter(self) -> std::vec::IntoIter<Diagnostic> {
+        self.items.into_iter()
+    }
+
     #[must_use]
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
@@ -132,32 +199,50 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
-    /// Sorted by file, position and message, without exact duplicates (the same bad value
-    /// seen in every environment is reported once).
+    /// Sorted by file, position and message; the same problem found in several environments
+    /// is reported once, naming them all.
     #[must_use]
-    pub fn sorted(&self, sources: &Sources) -> Vec<&Diagnostic> {
+    pub fn sorted(&self, sources: &Sources) -> Vec<Diagnostic> {
         let mut items: Vec<&Diagnostic> = self.items.iter().collect();
+        let key = |d: &Diagnostic| {
+            d.span
+                .map(|s| (sources.path(s.file).to_path_buf(), s.line, s.col))
+        };
         items.sort_by(|a, b| {
-            let key = |d: &Diagnostic| {
-                d.span.map(|s| (sources.path(s.file).to_path_buf(), s.line, s.col))
-            };
             key(a)
                 .cmp(&key(b))
                 .then(a.severity.cmp(&b.severity))
                 .then(a.code.cmp(b.code))
                 .then(a.message.cmp(&b.message))
+                .then(a.job.cmp(&b.job))
         });
-        items.dedup_by(|a, b| {
-            a.span == b.span && a.code == b.code && a.message == b.message && a.severity == b.severity
-        });
-        items
+        let mut merged: Vec<Diagnostic> = Vec::with_capacity(items.len());
+        for d in items {
+            match merged.last_mut() {
+                Some(last)
+                    if last.span == d.span
+                        && last.code == d.code
+                        && last.message == d.message
+                        && last.severity == d.severity
+                        && last.job == d.job =>
+                {
+                    for env in &d.envs {
+                        if !last.envs.contains(env) {
+                            last.envs.push(env.clone());
+                        }
+                    }
+                }
+                _ => merged.push(d.clone()),
+            }
+        }
+        merged
     }
 
     /// Every diagnostic rendered, in order.
     #[must_use]
     pub fn render(&self, sources: &Sources, color: bool) -> String {
         self.sorted(sources)
-            .into_iter()
+            .iter()
             .map(|d| d.render(sources, color))
             .collect::<Vec<_>>()
             .join("\n")

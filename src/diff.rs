@@ -28,7 +28,11 @@ pub fn unified(path: &str, old: &str, new: &str, color: bool) -> String {
             } else {
                 ""
             };
-            if paint.is_empty() { format!("{line}\n") } else { format!("{paint}{line}\x1b[0m\n") }
+            if paint.is_empty() {
+                format!("{line}\n")
+            } else {
+                format!("{paint}{line}\x1b[0m\n")
+            }
         })
         .collect()
 }

@@ -89,7 +89,11 @@ fn write_scalar(out: &mut String, value: &Json, level: usize) {
 }
 
 fn quote_key(key: &str) -> String {
-    if is_plain_safe(key) { key.to_owned() } else { double_quoted(key) }
+    if is_plain_safe(key) {
+        key.to_owned()
+    } else {
+        double_quoted(key)
+    }
 }
 
 fn write_string(out: &mut String, s: &str, level: usize) {
@@ -126,21 +130,31 @@ fn literal_block_ok(s: &str) -> bool {
         && !s.starts_with('\n')
         && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
         && !s.contains('\u{feff}')
-        && s.split('\n').all(|l| !l.ends_with(' ') && !l.ends_with('\t'))
+        && s.split('\n')
+            .all(|l| !l.ends_with(' ') && !l.ends_with('\t'))
 }
 
 /// Whether a string can be written bare, read back as the same string by YAML 1.1 and 1.2.
 #[must_use]
 pub fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else { return false };
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
     let relative_path = s.starts_with("./") || s.starts_with("../");
     if !(first.is_ascii_alphabetic() || first == '/' || first == '_' || relative_path) {
         return false;
     }
-    if !s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:@+=()%,".contains(c) || c == ' ') {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:@+=()%,".contains(c) || c == ' ')
+    {
         return false;
     }
-    if s.ends_with([' ', ':']) || s.contains(": ") || s.contains(" #") || s.contains(",") && s.contains(' ') {
+    if s.ends_with([' ', ':'])
+        || s.contains(": ")
+        || s.contains(" #")
+        || s.contains(",") && s.contains(' ')
+    {
         return false;
     }
     !is_yaml11_keyword(s)
@@ -164,7 +178,12 @@ fn double_quoted(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}' => {
+            c if c.is_control()
+                || c == '\u{feff}'
+                || c == '\u{2028}'
+                || c == '\u{2029}'
+                || c == '\u{85}' =>
+            {
                 out.push_str(&format!("\\u{:04x}", c as u32));
             }
             c => out.push(c),
@@ -181,10 +200,43 @@ mod tests {
 
     #[test]
     fn ambiguous_strings_are_quoted() {
-        for s in ["on", "off", "yes", "no", "y", "n", "true", "null", "~", "0755", "1e3", "12:30", "key: value", "", " x", "-x", "*a", "&a", "!x", "%x", "@x", "1000m", ".5", "Yes", "NULL"] {
+        for s in [
+            "on",
+            "off",
+            "yes",
+            "no",
+            "y",
+            "n",
+            "true",
+            "null",
+            "~",
+            "0755",
+            "1e3",
+            "12:30",
+            "key: value",
+            "",
+            " x",
+            "-x",
+            "*a",
+            "&a",
+            "!x",
+            "%x",
+            "@x",
+            "1000m",
+            ".5",
+            "Yes",
+            "NULL",
+        ] {
             assert!(!is_plain_safe(s), "{s} must be quoted");
         }
-        for s in ["flink", "orders-enrichment", "app.kubernetes.io/name", "local:///opt/flink/usrlib/a.jar", "registry.example.com/flink/x:1.4.2", "IfNotPresent"] {
+        for s in [
+            "flink",
+            "orders-enrichment",
+            "app.kubernetes.io/name",
+            "local:///opt/flink/usrlib/a.jar",
+            "registry.example.com/flink/x:1.4.2",
+            "IfNotPresent",
+        ] {
             assert!(is_plain_safe(s), "{s} may be plain");
         }
     }
@@ -206,7 +258,10 @@ mod tests {
     fn round_trips_through_our_reader() {
         let v = json!({"a": ["on", "0755", "x\n\n", "  lead\nx", "tab\there", "ü", "\u{1}", "a # b", "- x"], "b": "trailing \nspace"});
         let text = to_yaml(&v);
-        let back = crate::yaml::parse(&text, crate::source::FileId(0)).unwrap().remove(0).to_json();
+        let back = crate::yaml::parse(&text, crate::source::FileId(0))
+            .unwrap()
+            .remove(0)
+            .to_json();
         assert_eq!(back, v, "{text}");
     }
 }

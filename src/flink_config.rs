@@ -48,7 +48,13 @@ pub fn prometheus_job_name(job: &ResolvedJob) -> String {
         .as_deref()
         .unwrap_or(&job.job.metadata.name)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == ':' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == ':' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -61,24 +67,49 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
     };
     set("blob.server.port", 6124.into());
     set("jobmanager.bind-host", "0.0.0.0".into());
-    set("jobmanager.memory.process.size", flink_memory(&spec.job_manager.resources.memory).into());
-    set("jobmanager.rpc.address", job.names.job_manager_service.clone().into());
+    set(
+        "jobmanager.memory.process.size",
+        flink_memory(&spec.job_manager.resources.memory).into(),
+    );
+    set(
+        "jobmanager.rpc.address",
+        job.names.job_manager_service.clone().into(),
+    );
     set("jobmanager.rpc.port", 6123.into());
-    set("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory".into());
-    set("metrics.reporter.prom.port", spec.metrics.port.to_string().into());
+    set(
+        "metrics.reporter.prom.factory.class",
+        "org.apache.flink.metrics.prometheus.PrometheusReporterFactory".into(),
+    );
+    set(
+        "metrics.reporter.prom.port",
+        spec.metrics.port.to_string().into(),
+    );
     set("parallelism.default", spec.job.parallelism.into());
     if let Some(max) = spec.job.max_parallelism {
         set("pipeline.max-parallelism", max.into());
     }
-    set("pipeline.name", spec.job.flink_job_name.clone().unwrap_or_else(|| job.job.metadata.name.clone()).into());
+    set(
+        "pipeline.name",
+        spec.job
+            .flink_job_name
+            .clone()
+            .unwrap_or_else(|| job.job.metadata.name.clone())
+            .into(),
+    );
     set("rest.bind-address", "0.0.0.0".into());
     set("rest.port", 8081.into());
     if job.autoscaling_enabled() {
         set("scheduler-mode", "reactive".into());
     }
     set("taskmanager.bind-host", "0.0.0.0".into());
-    set("taskmanager.memory.process.size", flink_memory(&spec.task_manager.resources.memory).into());
-    set("taskmanager.numberOfTaskSlots", spec.task_manager.task_slots.into());
+    set(
+        "taskmanager.memory.process.size",
+        flink_memory(&spec.task_manager.resources.memory).into(),
+    );
+    set(
+        "taskmanager.numberOfTaskSlots",
+        spec.task_manager.task_slots.into(),
+    );
     set("taskmanager.rpc.port", 6122.into());
     for (k, v) in &spec.flink_configuration {
         keys.insert(k.clone(), v.clone());
@@ -102,6 +133,13 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
         }
         ("flink-conf.yaml", text)
     };
-    let hash = Sha256::digest(content.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    FlinkConfig { file_name, content, hash }
+    let hash = Sha256::digest(content.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    FlinkConfig {
+        file_name,
+        content,
+        hash,
+    }
 }

@@ -63,7 +63,12 @@ fn kind_rank(kind: &str) -> usize {
 /// Sorts objects as SPEC 4.2 orders them: kind, then namespace, then name.
 pub fn sort_objects(objects: &mut [&RenderedObject]) {
     objects.sort_by(|a, b| {
-        (kind_rank(a.kind()), a.kind(), a.namespace(), a.name()).cmp(&(kind_rank(b.kind()), b.kind(), b.namespace(), b.name()))
+        (kind_rank(a.kind()), a.kind(), a.namespace(), a.name()).cmp(&(
+            kind_rank(b.kind()),
+            b.kind(),
+            b.namespace(),
+            b.name(),
+        ))
     });
 }
 
@@ -87,13 +92,19 @@ fn without_namespace(value: &Json) -> Json {
 }
 
 fn file_name(object: &RenderedObject) -> String {
-    let stem = object.template.strip_suffix(".j2").unwrap_or(&object.template);
+    let stem = object
+        .template
+        .strip_suffix(".j2")
+        .unwrap_or(&object.template);
     stem.to_owned()
 }
 
 fn kustomization(fields: serde_json::Map<String, Json>) -> String {
     let mut doc = serde_json::Map::new();
-    doc.insert("apiVersion".into(), "kustomize.config.k8s.io/v1beta1".into());
+    doc.insert(
+        "apiVersion".into(),
+        "kustomize.config.k8s.io/v1beta1".into(),
+    );
     doc.insert("kind".into(), "Kustomization".into());
     doc.extend(fields);
     to_yaml(&Json::Object(doc))
@@ -101,7 +112,11 @@ fn kustomization(fields: serde_json::Map<String, Json>) -> String {
 
 /// The whole output tree.
 #[must_use]
-pub fn layout(bases: &[JobObjects], environments: &[EnvironmentObjects], platform: &[(String, String)]) -> OutputTree {
+pub fn layout(
+    bases: &[JobObjects],
+    environments: &[EnvironmentObjects],
+    platform: &[(String, String)],
+) -> OutputTree {
     let mut tree = OutputTree::new();
     for base in bases {
         let mut objects: Vec<&RenderedObject> = base.objects.iter().collect();
@@ -109,12 +124,18 @@ pub fn layout(bases: &[JobObjects], environments: &[EnvironmentObjects], platfor
         let mut resources = Vec::new();
         for o in objects {
             let file = file_name(o);
-            tree.insert(format!("base/{}/{file}", base.name), to_yaml(&without_namespace(&o.value)));
+            tree.insert(
+                format!("base/{}/{file}", base.name),
+                to_yaml(&without_namespace(&o.value)),
+            );
             resources.push(Json::from(file));
         }
         let mut fields = serde_json::Map::new();
         fields.insert("resources".into(), Json::Array(resources));
-        tree.insert(format!("base/{}/kustomization.yaml", base.name), kustomization(fields));
+        tree.insert(
+            format!("base/{}/kustomization.yaml", base.name),
+            kustomization(fields),
+        );
     }
 
     for env in environments {
@@ -125,13 +146,19 @@ pub fn layout(bases: &[JobObjects], environments: &[EnvironmentObjects], platfor
             env_resources.push(Json::from(file));
         }
         for job in &env.jobs {
-            let base = bases.iter().find(|b| b.name == job.name).expect("every job has a base");
+            let base = bases
+                .iter()
+                .find(|b| b.name == job.name)
+                .expect("every job has a base");
             overlay(&mut tree, &env.name, job, base);
             env_resources.push(Json::from(job.name.clone()));
         }
         let mut fields = serde_json::Map::new();
         fields.insert("resources".into(), Json::Array(env_resources));
-        tree.insert(format!("{}/kustomization.yaml", env.name), kustomization(fields));
+        tree.insert(
+            format!("{}/kustomization.yaml", env.name),
+            kustomization(fields),
+        );
     }
 
     let mut platform_resources = Vec::new();
@@ -144,7 +171,10 @@ pub fn layout(bases: &[JobObjects], environments: &[EnvironmentObjects], platfor
     tree.insert("platform/kustomization.yaml".into(), kustomization(fields));
 
     let index: String = tree.keys().map(|k| format!("{k}\n")).collect();
-    tree.insert(INDEX_FILE.into(), format!("# Files written by flinkform render; it deletes only these.\n{index}"));
+    tree.insert(
+        INDEX_FILE.into(),
+        format!("# Files written by flinkform render; it deletes only these.\n{index}"),
+    );
     tree
 }
 
@@ -157,14 +187,30 @@ fn overlay(tree: &mut OutputTree, env: &str, job: &JobObjects, base: &JobObjects
     for o in objects {
         namespace.get_or_insert_with(|| o.namespace().to_owned());
         let here = without_namespace(&o.value);
-        match base.objects.iter().find(|b| b.kind() == o.kind() && b.name() == o.name()) {
+        match base
+            .objects
+            .iter()
+            .find(|b| b.kind() == o.kind() && b.name() == o.name())
+        {
             Some(b) => {
                 let mut ops = Vec::new();
-                diff(&without_namespace(&b.value), &here, &mut String::new(), &mut ops);
+                diff(
+                    &without_namespace(&b.value),
+                    &here,
+                    &mut String::new(),
+                    &mut ops,
+                );
                 if !ops.is_empty() {
+                    let ops = Json::Array(ops);
+                    let mut patch = to_yaml(&ops);
+                    // kustomize trims a patch before parsing it, which would cut the final line
+                    // break of a literal block at its very end; a document end marker keeps it.
+                    if ends_with_multiline_string(&ops) {
+                        patch.push_str("...\n");
+                    }
                     patches.push(json!({
                         "target": {"kind": o.kind(), "name": o.name()},
-                        "patch": to_yaml(&Json::Array(ops)),
+                        "patch": patch,
                     }));
                 }
             }
@@ -178,7 +224,11 @@ fn overlay(tree: &mut OutputTree, env: &str, job: &JobObjects, base: &JobObjects
     let mut base_objects: Vec<&RenderedObject> = base.objects.iter().collect();
     sort_objects(&mut base_objects);
     for b in base_objects {
-        if !job.objects.iter().any(|o| o.kind() == b.kind() && o.name() == b.name()) {
+        if !job
+            .objects
+            .iter()
+            .any(|o| o.kind() == b.kind() && o.name() == b.name())
+        {
             let delete = json!({
                 "$patch": "delete",
                 "apiVersion": b.value["apiVersion"],
@@ -196,7 +246,20 @@ fn overlay(tree: &mut OutputTree, env: &str, job: &JobObjects, base: &JobObjects
     if !patches.is_empty() {
         fields.insert("patches".into(), Json::Array(patches));
     }
-    tree.insert(format!("{env}/{}/kustomization.yaml", job.name), kustomization(fields));
+    tree.insert(
+        format!("{env}/{}/kustomization.yaml", job.name),
+        kustomization(fields),
+    );
+}
+
+/// Whether the last scalar of a value, in document order, is a string with a line break.
+fn ends_with_multiline_string(value: &Json) -> bool {
+    match value {
+        Json::String(s) => s.contains('\n'),
+        Json::Array(items) => items.last().is_some_and(ends_with_multiline_string),
+        Json::Object(map) => map.values().last().is_some_and(ends_with_multiline_string),
+        _ => false,
+    }
 }
 
 fn escape(segment: &str) -> String {
@@ -219,7 +282,9 @@ fn diff(from: &Json, to: &Json, path: &mut String, ops: &mut Vec<Json>) {
             }
             for (k, vb) in b {
                 if !a.contains_key(k) {
-                    ops.push(json!({"op": "add", "path": format!("{path}/{}", escape(k)), "value": vb}));
+                    ops.push(
+                        json!({"op": "add", "path": format!("{path}/{}", escape(k)), "value": vb}),
+                    );
                 }
             }
         }

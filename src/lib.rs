@@ -66,10 +66,18 @@ pub fn compile(root: &Path, only: &[PathBuf]) -> Result<Compilation, load::IoFai
     let resolved = resolve::resolve(&loaded, &mut diags);
     let output = resolved.and_then(|r| render_all(root, &r, &mut diags));
     let output = output.filter(|_| !diags.has_errors());
-    Ok(Compilation { sources, diags, output })
+    Ok(Compilation {
+        sources,
+        diags,
+        output,
+    })
 }
 
-fn render_all(root: &Path, resolved: &resolve::Resolved, diags: &mut Diagnostics) -> Option<Compiled> {
+fn render_all(
+    root: &Path,
+    resolved: &resolve::Resolved,
+    diags: &mut Diagnostics,
+) -> Option<Compiled> {
     let templates = resolved.settings.templates.as_ref().map(|t| root.join(t));
     let renderer = render::Renderer::new(templates.as_deref(), diags)?;
     let mut environments = Vec::new();
@@ -82,10 +90,17 @@ fn render_all(root: &Path, resolved: &resolve::Resolved, diags: &mut Diagnostics
             .map(|job| {
                 let objects = renderer.render_job(job, diags);
                 verify::verify(&objects, &env.name, diags);
-                JobObjects { name: job.name().to_owned(), objects }
+                JobObjects {
+                    name: job.name().to_owned(),
+                    objects,
+                }
             })
             .collect();
-        environments.push(EnvironmentObjects { name: env.name.clone(), namespaces, jobs });
+        environments.push(EnvironmentObjects {
+            name: env.name.clone(),
+            namespaces,
+            jobs,
+        });
     }
     let bases = resolved
         .bases
@@ -103,10 +118,17 @@ fn render_all(root: &Path, resolved: &resolve::Resolved, diags: &mut Diagnostics
                     .map(|j| j.objects.clone())
                     .unwrap_or_default(),
             };
-            JobObjects { name: name.clone(), objects }
+            JobObjects {
+                name: name.clone(),
+                objects,
+            }
         })
         .collect();
-    Some(Compiled { settings: resolved.settings.clone(), bases, environments })
+    Some(Compiled {
+        settings: resolved.settings.clone(),
+        bases,
+        environments,
+    })
 }
 
 impl Compilation {

@@ -45,37 +45,60 @@ pub fn load(
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Result<LoadedProject, IoFailure> {
-    let meta = std::fs::metadata(root)
-        .map_err(|e| IoFailure(format!("cannot read project directory {}: {e}", root.display())))?;
+    let meta = std::fs::metadata(root).map_err(|e| {
+        IoFailure(format!(
+            "cannot read project directory {}: {e}",
+            root.display()
+        ))
+    })?;
     if !meta.is_dir() {
-        return Err(IoFailure(format!("project {} is not a directory", root.display())));
+        return Err(IoFailure(format!(
+            "project {} is not a directory",
+            root.display()
+        )));
     }
     let canonical_root = root
         .canonicalize()
         .map_err(|e| IoFailure(format!("cannot resolve {}: {e}", root.display())))?;
     let project_path = root.join(PROJECT_FILE);
     let project = if project_path.exists() {
-        read_documents(&project_path, &display(root, Path::new(PROJECT_FILE)), &canonical_root, sources, diags)
-            .and_then(|(file, mut docs)| match docs.len() {
-                1 => Some(Document { file, node: docs.remove(0) }),
-                0 => {
-                    diags.push(Diagnostic::error(
+        read_documents(
+            &project_path,
+            &display(root, Path::new(PROJECT_FILE)),
+            &canonical_root,
+            sources,
+            diags,
+        )
+        .and_then(|(file, mut docs)| match docs.len() {
+            1 => Some(Document {
+                file,
+                node: docs.remove(0),
+            }),
+            0 => {
+                diags.push(
+                    Diagnostic::error(
                         "empty-file",
-                        Span { file, line: 1, col: 1, len: 1 },
+                        Span {
+                            file,
+                            line: 1,
+                            col: 1,
+                            len: 1,
+                        },
                         "flinkform.yaml is empty",
                     )
-                    .help("delete it to use the defaults, or start from `flinkform init`"));
-                    None
-                }
-                _ => {
-                    diags.push(Diagnostic::error(
-                        "multiple-documents",
-                        docs[1].span,
-                        "flinkform.yaml must hold exactly one document",
-                    ));
-                    None
-                }
-            })
+                    .help("delete it to use the defaults, or start from `flinkform init`"),
+                );
+                None
+            }
+            _ => {
+                diags.push(Diagnostic::error(
+                    "multiple-documents",
+                    docs[1].span,
+                    "flinkform.yaml must hold exactly one document",
+                ));
+                None
+            }
+        })
     } else {
         None
     };
@@ -92,7 +115,12 @@ pub fn load(
                     entry.value.span,
                     "`jobs` must be a relative path inside the project",
                 ));
-                return Ok(LoadedProject { root: root.to_path_buf(), project, jobs: Vec::new(), jobs_dir });
+                return Ok(LoadedProject {
+                    root: root.to_path_buf(),
+                    project,
+                    jobs: Vec::new(),
+                    jobs_dir,
+                });
             }
         }
     }
@@ -108,7 +136,8 @@ pub fn load(
 
     let mut jobs = Vec::new();
     for (path, shown) in paths {
-        let Some((file, docs)) = read_documents(&path, &shown, &canonical_root, sources, diags) else {
+        let Some((file, docs)) = read_documents(&path, &shown, &canonical_root, sources, diags)
+        else {
             continue;
         };
         if docs.is_empty() {
@@ -119,11 +148,17 @@ pub fn load(
         }
         jobs.extend(docs.into_iter().map(|node| Document { file, node }));
     }
-    Ok(LoadedProject { root: root.to_path_buf(), project, jobs, jobs_dir })
+    Ok(LoadedProject {
+        root: root.to_path_buf(),
+        project,
+        jobs,
+        jobs_dir,
+    })
 }
 
 fn is_relative_inside(path: &Path) -> bool {
-    path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    path.components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 /// The path as shown in diagnostics: relative to the working directory as the user named the
@@ -141,14 +176,21 @@ fn discover(root: &Path, jobs_dir: &Path) -> Result<Vec<(PathBuf, String)>, IoFa
         return Ok(Vec::new());
     }
     let mut found = Vec::new();
-    for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| IoFailure(format!("cannot walk {}: {e}", dir.display())))?;
         let is_yaml = entry
             .path()
             .extension()
             .is_some_and(|x| x == "yaml" || x == "yml");
         if entry.file_type().is_file() && is_yaml {
-            let relative = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+            let relative = entry
+                .path()
+                .strip_prefix(root)
+                .unwrap_or(entry.path())
+                .to_path_buf();
             let key = relative.to_string_lossy().replace('\\', "/");
             found.push((entry.path().to_path_buf(), display(root, &relative), key));
         }
@@ -166,21 +208,31 @@ fn read_documents(
     diags: &mut Diagnostics,
 ) -> Option<(FileId, Vec<Node>)> {
     let file = sources.add(PathBuf::from(shown), String::new());
-    let whole = Span { file, line: 1, col: 1, len: 1 };
+    let whole = Span {
+        file,
+        line: 1,
+        col: 1,
+        len: 1,
+    };
     let fail = |diags: &mut Diagnostics, code, message: String| {
         diags.push(Diagnostic::error(code, None, format!("{shown}: {message}")));
         None
     };
     let real = match path.canonicalize() {
         Ok(real) => real,
-        Err(e) if e.kind() == ErrorKind::NotFound => return fail(diags, "file-not-found", "no such file".into()),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return fail(diags, "file-not-found", "no such file".into());
+        }
         Err(e) => return fail(diags, "unreadable-file", e.to_string()),
     };
     if !real.starts_with(canonical_root) {
         return fail(
             diags,
             "symlink-escape",
-            format!("leads outside the project (to {}); flinkform reads nothing outside it", real.display()),
+            format!(
+                "leads outside the project (to {}); flinkform reads nothing outside it",
+                real.display()
+            ),
         );
     }
     match std::fs::metadata(&real) {
@@ -188,10 +240,15 @@ fn read_documents(
             return fail(
                 diags,
                 "file-too-large",
-                format!("is {} bytes; job and project files may hold at most {MAX_FILE_BYTES}", m.len()),
+                format!(
+                    "is {} bytes; job and project files may hold at most {MAX_FILE_BYTES}",
+                    m.len()
+                ),
             );
         }
-        Ok(m) if !m.is_file() => return fail(diags, "unreadable-file", "is not a regular file".into()),
+        Ok(m) if !m.is_file() => {
+            return fail(diags, "unreadable-file", "is not a regular file".into());
+        }
         Ok(_) => {}
         Err(e) => return fail(diags, "unreadable-file", e.to_string()),
     }
@@ -205,10 +262,20 @@ fn read_documents(
             let offset = e.utf8_error().valid_up_to();
             let valid = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or_default();
             let line = u32::try_from(valid.matches('\n').count() + 1).unwrap_or(u32::MAX);
-            let col = u32::try_from(valid.rsplit('\n').next().unwrap_or("").chars().count() + 1).unwrap_or(1);
+            let col = u32::try_from(valid.rsplit('\n').next().unwrap_or("").chars().count() + 1)
+                .unwrap_or(1);
             diags.push(
-                Diagnostic::error("encoding", Span { file, line, col, len: 1 }, "file is not valid UTF-8")
-                    .help("save the file as UTF-8"),
+                Diagnostic::error(
+                    "encoding",
+                    Span {
+                        file,
+                        line,
+                        col,
+                        len: 1,
+                    },
+                    "file is not valid UTF-8",
+                )
+                .help("save the file as UTF-8"),
             );
             return None;
         }

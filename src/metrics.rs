@@ -5,11 +5,31 @@
 
 /// (preset, Prometheus series, aggregate)
 pub const PRESETS: &[(&str, &str, &str)] = &[
-    ("backlog", "flink_taskmanager_job_task_operator_pendingRecords", "sum"),
-    ("busyTime", "flink_taskmanager_job_task_busyTimeMsPerSecond", "avg"),
-    ("latency", "flink_taskmanager_job_task_operator_currentEmitEventTimeLag", "max"),
-    ("watermarkLag", "flink_taskmanager_job_task_operator_watermarkLag", "max"),
-    ("kafkaLag", "flink_taskmanager_job_task_operator_KafkaSourceReader_KafkaConsumer_records_lag_max", "max"),
+    (
+        "backlog",
+        "flink_taskmanager_job_task_operator_pendingRecords",
+        "sum",
+    ),
+    (
+        "busyTime",
+        "flink_taskmanager_job_task_busyTimeMsPerSecond",
+        "avg",
+    ),
+    (
+        "latency",
+        "flink_taskmanager_job_task_operator_currentEmitEventTimeLag",
+        "max",
+    ),
+    (
+        "watermarkLag",
+        "flink_taskmanager_job_task_operator_watermarkLag",
+        "max",
+    ),
+    (
+        "kafkaLag",
+        "flink_taskmanager_job_task_operator_KafkaSourceReader_KafkaConsumer_records_lag_max",
+        "max",
+    ),
 ];
 
 /// The External metric name the HPA asks for: `flinkform_<preset>` in snake case.

@@ -56,7 +56,10 @@ impl NameKind {
 
     /// Services need DNS-1035 labels (a letter first); the rest DNS-1123 labels.
     fn must_start_with_letter(self) -> bool {
-        matches!(self, NameKind::JobManagerService | NameKind::TaskManagerService)
+        matches!(
+            self,
+            NameKind::JobManagerService | NameKind::TaskManagerService
+        )
     }
 }
 
@@ -75,20 +78,37 @@ impl std::fmt::Debug for Naming {
 
 impl Naming {
     /// Compiles the patterns; a pattern that does not compile is reported at its line.
-    pub fn new(settings: &ProjectSpec, naming_node: Option<&Node>, diags: &mut Diagnostics) -> Option<Naming> {
+    pub fn new(
+        settings: &ProjectSpec,
+        naming_node: Option<&Node>,
+        diags: &mut Diagnostics,
+    ) -> Option<Naming> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         let mut spans = Vec::new();
         let mut ok = true;
         for kind in NameKind::ALL {
-            let pattern = settings.naming.get(kind.key()).map_or(kind.default_pattern(), String::as_str);
-            let span = naming_node.and_then(|n| n.get(kind.key())).map_or(Span::BUILTIN, |n| n.span);
+            let pattern = settings
+                .naming
+                .get(kind.key())
+                .map_or(kind.default_pattern(), String::as_str);
+            let span = naming_node
+                .and_then(|n| n.get(kind.key()))
+                .map_or(Span::BUILTIN, |n| n.span);
             spans.push((kind, span));
             if let Err(e) = env.add_template_owned(kind.key(), pattern.to_owned()) {
                 ok = false;
                 diags.push(
-                    Diagnostic::error("naming-pattern", span, format!("naming pattern `{}` does not compile: {}", kind.key(), e.detail().unwrap_or("syntax error")))
-                        .help("patterns are minijinja templates such as \"{{ name }}-taskmanager\""),
+                    Diagnostic::error(
+                        "naming-pattern",
+                        span,
+                        format!(
+                            "naming pattern `{}` does not compile: {}",
+                            kind.key(),
+                            e.detail().unwrap_or("syntax error")
+                        ),
+                    )
+                    .help("patterns are minijinja templates such as \"{{ name }}-taskmanager\""),
                 );
             }
         }
@@ -96,11 +116,20 @@ impl Naming {
     }
 
     fn span(&self, kind: NameKind) -> Span {
-        self.spans.iter().find(|(k, _)| *k == kind).map_or(Span::BUILTIN, |(_, s)| *s)
+        self.spans
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(Span::BUILTIN, |(_, s)| *s)
     }
 
     /// The names of one job's objects in one environment; `None` after reporting a bad name.
-    pub fn names(&self, job: &FlinkJob, env: &str, origin: Span, diags: &mut Diagnostics) -> Option<Names> {
+    pub fn names(
+        &self,
+        job: &FlinkJob,
+        env: &str,
+        origin: Span,
+        diags: &mut Diagnostics,
+    ) -> Option<Names> {
         let m = &job.metadata;
         let mut out = Vec::with_capacity(NameKind::ALL.len());
         for kind in NameKind::ALL {
@@ -116,8 +145,17 @@ impl Naming {
                 Err(e) => {
                     let mut d = Diagnostic::error(
                         "naming-pattern",
-                        if pattern_span.is_builtin() { origin } else { pattern_span },
-                        format!("naming pattern `{}` failed for job `{}`: {}", kind.key(), m.name, e.detail().unwrap_or("render error")),
+                        if pattern_span.is_builtin() {
+                            origin
+                        } else {
+                            pattern_span
+                        },
+                        format!(
+                            "naming pattern `{}` failed for job `{}`: {}",
+                            kind.key(),
+                            m.name,
+                            e.detail().unwrap_or("render error")
+                        ),
                     );
                     if kind != NameKind::Namespace && template.source().contains("env") {
                         d = d.help("only the namespace pattern may use `env`: all other objects are shared by every environment through the base");
@@ -165,7 +203,10 @@ pub fn name_problem(name: &str, letter_first: bool) -> Option<String> {
     if name.len() > 63 {
         return Some(format!("is {} characters long (at most 63)", name.len()));
     }
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
         return Some("has characters other than lowercase letters, digits and '-'".into());
     }
     let first = name.as_bytes()[0];

@@ -45,13 +45,19 @@ fn owned_files(out: &Path) -> Result<BTreeSet<String>, OutputError> {
             .map(str::to_owned)
             .collect()),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(BTreeSet::new()),
-        Err(e) => Err(OutputError(format!("cannot read {}: {e}", out.join(INDEX_FILE).display()))),
+        Err(e) => Err(OutputError(format!(
+            "cannot read {}: {e}",
+            out.join(INDEX_FILE).display()
+        ))),
     }
 }
 
 /// A relative path that stays inside the folder it is relative to.
 fn is_safe_relative(path: &str) -> bool {
-    !path.is_empty() && Path::new(path).components().all(|c| matches!(c, Component::Normal(_)))
+    !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
 }
 
 /// Compares the tree with the output folder.
@@ -66,7 +72,9 @@ pub fn compare(out: &Path, tree: &OutputTree) -> Result<Comparison, OutputError>
             Ok(meta) if !meta.is_file() => cmp.changed.push((path.clone(), None)),
             Ok(_) => match fs::read(&full) {
                 Ok(bytes) if bytes == content.as_bytes() => cmp.unchanged += 1,
-                Ok(bytes) => cmp.changed.push((path.clone(), String::from_utf8(bytes).ok())),
+                Ok(bytes) => cmp
+                    .changed
+                    .push((path.clone(), String::from_utf8(bytes).ok())),
                 Err(e) => return Err(OutputError(format!("cannot read {}: {e}", full.display()))),
             },
         }
@@ -93,10 +101,15 @@ pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> 
     let cmp = compare(out, tree)?;
     let mut targets: Vec<&str> = cmp.changed.iter().map(|(p, _)| p.as_str()).collect();
     targets.extend(cmp.missing.iter().map(String::as_str));
-    for path in targets.iter().copied().chain(cmp.stale.iter().map(String::as_str)) {
+    for path in targets
+        .iter()
+        .copied()
+        .chain(cmp.stale.iter().map(String::as_str))
+    {
         refuse_symlinks(out, path)?;
     }
-    fs::create_dir_all(out).map_err(|e| OutputError(format!("cannot create {}: {e}", out.display())))?;
+    fs::create_dir_all(out)
+        .map_err(|e| OutputError(format!("cannot create {}: {e}", out.display())))?;
     // The index goes last: until it is written, the old index still names every old file.
     targets.sort_by_key(|p| *p == INDEX_FILE);
     for path in &targets {
@@ -104,10 +117,15 @@ pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> 
     }
     for path in &cmp.stale {
         let full = out.join(path);
-        fs::remove_file(&full).map_err(|e| OutputError(format!("cannot delete {}: {e}", full.display())))?;
+        fs::remove_file(&full)
+            .map_err(|e| OutputError(format!("cannot delete {}: {e}", full.display())))?;
         remove_empty_parents(out, &full);
     }
-    Ok(WriteReport { written: targets.len(), deleted: cmp.stale.len(), unchanged: cmp.unchanged })
+    Ok(WriteReport {
+        written: targets.len(),
+        deleted: cmp.stale.len(),
+        unchanged: cmp.unchanged,
+    })
 }
 
 /// No component of `out/path` below `out` may be a symlink.
@@ -117,7 +135,10 @@ fn refuse_symlinks(out: &Path, path: &str) -> Result<(), OutputError> {
         current.push(component);
         match fs::symlink_metadata(&current) {
             Ok(m) if m.file_type().is_symlink() => {
-                return Err(OutputError(format!("refusing to write through the symlink {}", current.display())));
+                return Err(OutputError(format!(
+                    "refusing to write through the symlink {}",
+                    current.display()
+                )));
             }
             Ok(_) => {}
             Err(_) => break,
@@ -128,11 +149,18 @@ fn refuse_symlinks(out: &Path, path: &str) -> Result<(), OutputError> {
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| OutputError(format!("cannot create {}: {e}", dir.display())))?;
+    fs::create_dir_all(dir)
+        .map_err(|e| OutputError(format!("cannot create {}: {e}", dir.display())))?;
     if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
-        return Err(OutputError(format!("{} is a folder, where flinkform writes a file", path.display())));
+        return Err(OutputError(format!(
+            "{} is a folder, where flinkform writes a file",
+            path.display()
+        )));
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp: PathBuf = dir.join(format!(".{name}.flinkform-tmp"));
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;

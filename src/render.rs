@@ -21,13 +21,34 @@ use crate::yaml;
 
 /// The built-in templates: (file name, source).
 pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    ("configmap.yaml.j2", include_str!("../templates/configmap.yaml.j2")),
-    ("horizontalpodautoscaler.yaml.j2", include_str!("../templates/horizontalpodautoscaler.yaml.j2")),
-    ("jobmanager-deployment.yaml.j2", include_str!("../templates/jobmanager-deployment.yaml.j2")),
-    ("jobmanager-service.yaml.j2", include_str!("../templates/jobmanager-service.yaml.j2")),
-    ("namespace.yaml.j2", include_str!("../templates/namespace.yaml.j2")),
-    ("taskmanager-deployment.yaml.j2", include_str!("../templates/taskmanager-deployment.yaml.j2")),
-    ("taskmanager-service.yaml.j2", include_str!("../templates/taskmanager-service.yaml.j2")),
+    (
+        "configmap.yaml.j2",
+        include_str!("../templates/configmap.yaml.j2"),
+    ),
+    (
+        "horizontalpodautoscaler.yaml.j2",
+        include_str!("../templates/horizontalpodautoscaler.yaml.j2"),
+    ),
+    (
+        "jobmanager-deployment.yaml.j2",
+        include_str!("../templates/jobmanager-deployment.yaml.j2"),
+    ),
+    (
+        "jobmanager-service.yaml.j2",
+        include_str!("../templates/jobmanager-service.yaml.j2"),
+    ),
+    (
+        "namespace.yaml.j2",
+        include_str!("../templates/namespace.yaml.j2"),
+    ),
+    (
+        "taskmanager-deployment.yaml.j2",
+        include_str!("../templates/taskmanager-deployment.yaml.j2"),
+    ),
+    (
+        "taskmanager-service.yaml.j2",
+        include_str!("../templates/taskmanager-service.yaml.j2"),
+    ),
 ];
 
 const NAMESPACE_TEMPLATE: &str = "namespace.yaml.j2";
@@ -54,7 +75,9 @@ impl RenderedObject {
 
     #[must_use]
     pub fn namespace(&self) -> &str {
-        self.value["metadata"]["namespace"].as_str().unwrap_or_default()
+        self.value["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
     }
 }
 
@@ -78,7 +101,11 @@ impl Renderer {
             let entries = match std::fs::read_dir(dir) {
                 Ok(e) => e,
                 Err(e) => {
-                    diags.push(Diagnostic::error("templates", None, format!("cannot read templates folder {}: {e}", dir.display())));
+                    diags.push(Diagnostic::error(
+                        "templates",
+                        None,
+                        format!("cannot read templates folder {}: {e}", dir.display()),
+                    ));
                     return None;
                 }
             };
@@ -89,7 +116,11 @@ impl Renderer {
                         Ok(text) => {
                             sources.insert(name, text);
                         }
-                        Err(e) => diags.push(Diagnostic::error("templates", None, format!("cannot read template {}: {e}", entry.path().display()))),
+                        Err(e) => diags.push(Diagnostic::error(
+                            "templates",
+                            None,
+                            format!("cannot read template {}: {e}", entry.path().display()),
+                        )),
                     }
                 }
             }
@@ -98,35 +129,78 @@ impl Renderer {
         for (name, source) in &sources {
             if let Err(e) = env.add_template_owned(name.clone(), source.clone()) {
                 ok = false;
-                diags.push(Diagnostic::error("template", None, format!("template `{name}` does not compile: {e}")));
+                diags.push(Diagnostic::error(
+                    "template",
+                    None,
+                    format!("template `{name}` does not compile: {e}"),
+                ));
             }
         }
-        let job_templates = sources.keys().filter(|n| *n != NAMESPACE_TEMPLATE).cloned().collect();
+        let job_templates = sources
+            .keys()
+            .filter(|n| *n != NAMESPACE_TEMPLATE)
+            .cloned()
+            .collect();
         ok.then_some(Renderer { env, job_templates })
     }
 
-    fn render(&self, template: &str, ctx: &Json, job: Option<&str>, diags: &mut Diagnostics) -> Option<RenderedObject> {
+    fn render(
+        &self,
+        template: &str,
+        ctx: &Json,
+        job: Option<&str>,
+        diags: &mut Diagnostics,
+    ) -> Option<RenderedObject> {
         let describe = || job.map_or_else(String::new, |j| format!(" for job `{j}`"));
-        let text = match self.env.get_template(template).and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(ctx)))) {
+        let text = match self
+            .env
+            .get_template(template)
+            .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(ctx))))
+        {
             Ok(text) => text,
             Err(e) => {
-                diags.push(Diagnostic::error("template", None, format!("template `{template}` failed{}: {e}", describe())));
+                diags.push(Diagnostic::error(
+                    "template",
+                    None,
+                    format!("template `{template}` failed{}: {e}", describe()),
+                ));
                 return None;
             }
         };
         let docs = match yaml::parse(&text, FileId::BUILTIN) {
             Ok(docs) => docs,
             Err(e) => {
-                let at = e.span.map_or_else(String::new, |s| format!(" (line {} of its output)", s.line));
-                diags.push(Diagnostic::error("template", None, format!("template `{template}` rendered invalid YAML{}{at}: {}", describe(), e.message)));
+                let at = e
+                    .span
+                    .map_or_else(String::new, |s| format!(" (line {} of its output)", s.line));
+                diags.push(Diagnostic::error(
+                    "template",
+                    None,
+                    format!(
+                        "template `{template}` rendered invalid YAML{}{at}: {}",
+                        describe(),
+                        e.message
+                    ),
+                ));
                 return None;
             }
         };
         match docs.as_slice() {
             [] => None,
-            [doc] => Some(RenderedObject { job: job.map(str::to_owned), template: template.to_owned(), value: doc.to_json() }),
+            [doc] => Some(RenderedObject {
+                job: job.map(str::to_owned),
+                template: template.to_owned(),
+                value: doc.to_json(),
+            }),
             _ => {
-                diags.push(Diagnostic::error("template", None, format!("template `{template}` rendered more than one object{}", describe())));
+                diags.push(Diagnostic::error(
+                    "template",
+                    None,
+                    format!(
+                        "template `{template}` rendered more than one object{}",
+                        describe()
+                    ),
+                ));
                 None
             }
         }
@@ -145,9 +219,17 @@ impl Renderer {
     pub fn render_namespaces(&self, env: &Env, diags: &mut Diagnostics) -> Vec<RenderedObject> {
         let mut namespaces: BTreeMap<&str, Option<BTreeMap<&str, &str>>> = BTreeMap::new();
         for job in &env.jobs {
-            let labels: BTreeMap<&str, &str> = job.job.metadata.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let labels: BTreeMap<&str, &str> = job
+                .job
+                .metadata
+                .labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             // A namespace carries the user labels that all of its jobs agree on.
-            let entry = namespaces.entry(job.names.namespace.as_str()).or_insert_with(|| Some(labels.clone()));
+            let entry = namespaces
+                .entry(job.names.namespace.as_str())
+                .or_insert_with(|| Some(labels.clone()));
             if let Some(common) = entry {
                 common.retain(|k, v| labels.get(k) == Some(v));
             }
@@ -173,13 +255,20 @@ impl Renderer {
 /// Labels of one component: the recommended labels over the user's.
 fn labels(job: &ResolvedJob, component: &str) -> Json {
     let m = &job.job.metadata;
-    let mut map: serde_json::Map<String, Json> = m.labels.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect();
+    let mut map: serde_json::Map<String, Json> = m
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
+        .collect();
     for (k, v) in selector(job, component).as_object().into_iter().flatten() {
         map.insert(k.clone(), v.clone());
     }
     map.insert("app.kubernetes.io/part-of".into(), m.space.clone().into());
     map.insert("app.kubernetes.io/managed-by".into(), "flinkform".into());
-    map.insert("app.kubernetes.io/version".into(), job.job.spec.flink_version.clone().into());
+    map.insert(
+        "app.kubernetes.io/version".into(),
+        job.job.spec.flink_version.clone().into(),
+    );
     map.sort_keys();
     Json::Object(map)
 }
@@ -205,7 +294,11 @@ fn context(job: &ResolvedJob) -> Json {
     let n = &job.names;
     let config = flink_config::build(job);
 
-    let mut jm_args = vec!["standalone-job".to_owned(), "--job-classname".to_owned(), spec.job.entry_class.clone()];
+    let mut jm_args = vec![
+        "standalone-job".to_owned(),
+        "--job-classname".to_owned(),
+        spec.job.entry_class.clone(),
+    ];
     if let Some(sp) = &spec.job.initial_savepoint {
         jm_args.push("--fromSavepoint".into());
         jm_args.push(sp.path.clone());
@@ -219,7 +312,11 @@ fn context(job: &ResolvedJob) -> Json {
         "allowPrivilegeEscalation": false,
         "capabilities": {"drop": ["ALL"]},
     });
-    let other_config = if config.file_name == "config.yaml" { "flink-conf.yaml" } else { "config.yaml" };
+    let other_config = if config.file_name == "config.yaml" {
+        "flink-conf.yaml"
+    } else {
+        "config.yaml"
+    };
     let config_init = json!({
         "name": "flink-config",
         "image": spec.image,
@@ -315,7 +412,9 @@ fn autoscaling(job: &ResolvedJob, a: &Autoscaling) -> Json {
             ),
             (None, Some(ext)) => (
                 ext.name.clone(),
-                ext.selector.as_ref().map_or(Json::Null, |s| json!({"matchLabels": s.match_labels})),
+                ext.selector
+                    .as_ref()
+                    .map_or(Json::Null, |s| json!({"matchLabels": s.match_labels})),
             ),
             (None, None) => continue,
         };
@@ -349,8 +448,16 @@ fn default_scale_up() -> ScalingRules {
         stabilization_window_seconds: Some(0),
         select_policy: Some("Max".into()),
         policies: Some(vec![
-            ScalingPolicy { kind: "Pods".into(), value: 4, period_seconds: 15 },
-            ScalingPolicy { kind: "Percent".into(), value: 100, period_seconds: 15 },
+            ScalingPolicy {
+                kind: "Pods".into(),
+                value: 4,
+                period_seconds: 15,
+            },
+            ScalingPolicy {
+                kind: "Percent".into(),
+                value: 100,
+                period_seconds: 15,
+            },
         ]),
     }
 }
@@ -359,12 +466,21 @@ fn default_scale_down() -> ScalingRules {
     ScalingRules {
         stabilization_window_seconds: Some(300),
         select_policy: Some("Max".into()),
-        policies: Some(vec![ScalingPolicy { kind: "Percent".into(), value: 100, period_seconds: 15 }]),
+        policies: Some(vec![ScalingPolicy {
+            kind: "Percent".into(),
+            value: 100,
+            period_seconds: 15,
+        }]),
     }
 }
 
 fn complete_rules(given: Option<&ScalingRules>, default: &ScalingRules) -> Json {
-    let pick = |f: fn(&ScalingRules) -> Json| given.map(f).filter(|v| !v.is_null()).unwrap_or_else(|| f(default));
+    let pick = |f: fn(&ScalingRules) -> Json| {
+        given
+            .map(f)
+            .filter(|v| !v.is_null())
+            .unwrap_or_else(|| f(default))
+    };
     json!({
         "stabilizationWindowSeconds": pick(|r| json!(r.stabilization_window_seconds)),
         "selectPolicy": pick(|r| json!(r.select_policy)),

@@ -21,21 +21,48 @@ use crate::yaml::{Node, Value};
 /// Keys of the Flink configuration that flinkform writes itself, with where to set them.
 pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
     ("blob.server.port", "flinkform uses 6124"),
-    ("jobmanager.bind-host", "flinkform binds to 0.0.0.0 inside the pod"),
-    ("jobmanager.memory.process.size", "set `jobManager.resources.memory`"),
-    ("jobmanager.rpc.address", "set `naming.jobManagerService` in flinkform.yaml"),
+    (
+        "jobmanager.bind-host",
+        "flinkform binds to 0.0.0.0 inside the pod",
+    ),
+    (
+        "jobmanager.memory.process.size",
+        "set `jobManager.resources.memory`",
+    ),
+    (
+        "jobmanager.rpc.address",
+        "set `naming.jobManagerService` in flinkform.yaml",
+    ),
     ("jobmanager.rpc.port", "flinkform uses 6123"),
-    ("metrics.reporter.prom.factory.class", "flinkform configures the Prometheus reporter"),
+    (
+        "metrics.reporter.prom.factory.class",
+        "flinkform configures the Prometheus reporter",
+    ),
     ("metrics.reporter.prom.port", "set `metrics.port`"),
     ("parallelism.default", "set `job.parallelism`"),
     ("pipeline.max-parallelism", "set `job.maxParallelism`"),
     ("pipeline.name", "set `job.flinkJobName`"),
-    ("rest.bind-address", "flinkform binds to 0.0.0.0 inside the pod"),
+    (
+        "rest.bind-address",
+        "flinkform binds to 0.0.0.0 inside the pod",
+    ),
     ("rest.port", "flinkform uses 8081"),
-    ("scheduler-mode", "flinkform sets reactive mode when `autoscaling` is enabled"),
-    ("taskmanager.bind-host", "flinkform binds to 0.0.0.0 inside the pod"),
-    ("taskmanager.memory.process.size", "set `taskManager.resources.memory`"),
-    ("taskmanager.numberOfTaskSlots", "set `taskManager.taskSlots`"),
+    (
+        "scheduler-mode",
+        "flinkform sets reactive mode when `autoscaling` is enabled",
+    ),
+    (
+        "taskmanager.bind-host",
+        "flinkform binds to 0.0.0.0 inside the pod",
+    ),
+    (
+        "taskmanager.memory.process.size",
+        "set `taskManager.resources.memory`",
+    ),
+    (
+        "taskmanager.numberOfTaskSlots",
+        "set `taskManager.taskSlots`",
+    ),
     ("taskmanager.rpc.port", "flinkform uses 6122"),
 ];
 
@@ -81,12 +108,20 @@ impl ResolvedJob {
     #[must_use]
     pub fn span(&self, path: &[&str]) -> Span {
         let (node, key, depth) = self.tree.walk(path);
-        if depth == path.len() { node.span } else { key.unwrap_or(self.origin) }
+        if depth == path.len() {
+            node.span
+        } else {
+            key.unwrap_or(self.origin)
+        }
     }
 
     #[must_use]
     pub fn autoscaling_enabled(&self) -> bool {
-        self.job.spec.autoscaling.as_ref().is_some_and(|a| a.enabled)
+        self.job
+            .spec
+            .autoscaling
+            .as_ref()
+            .is_some_and(|a| a.enabled)
     }
 }
 
@@ -139,7 +174,13 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
         return None;
     }
     // Output never depends on the order of files: jobs go by name.
-    let job_name = |d: &Document| d.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(str::to_owned);
+    let job_name = |d: &Document| {
+        d.node
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .map(str::to_owned)
+    };
     jobs.sort_by_cached_key(|d| job_name(d));
 
     let project_spec = loaded.project.as_ref().and_then(|p| p.node.get("spec"));
@@ -151,7 +192,9 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
     // Job names are unique in the project: they name the output folders and the overrides.
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for doc in &jobs {
-        let Some(name) = doc.node.get("metadata").and_then(|m| m.get("name")) else { continue };
+        let Some(name) = doc.node.get("metadata").and_then(|m| m.get("name")) else {
+            continue;
+        };
         let Some(text) = name.as_str() else { continue };
         if let Some(first) = seen.insert(text, name.span) {
             valid = false;
@@ -169,14 +212,22 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
 
     let mut bases = Vec::new();
     for doc in &jobs {
-        let name = doc.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or_default();
+        let name = doc
+            .node
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .unwrap_or_default();
         let mut spec = builtin.clone();
         for layer in [defaults, doc.node.get("spec")].into_iter().flatten() {
             spec = spec.merged(layer);
         }
-        let first_env = environments.first().map_or(DEFAULT_ENVIRONMENT, |e| e.name.as_str());
+        let first_env = environments
+            .first()
+            .map_or(DEFAULT_ENVIRONMENT, |e| e.name.as_str());
         let mut scratch = Diagnostics::default();
-        let base = resolve_job(doc, spec, first_env, &naming, &mut scratch).filter(|_| !scratch.has_errors());
+        let base = resolve_job(doc, spec, first_env, false, &naming, &mut scratch)
+            .filter(|_| !scratch.has_errors());
         bases.push((name.to_owned(), base));
     }
 
@@ -184,26 +235,41 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
     for env in &environments {
         let mut env_jobs = Vec::new();
         for doc in &jobs {
-            let name = doc.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or_default();
+            let name = doc
+                .node
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(Node::as_str)
+                .unwrap_or_default();
             let mut spec = builtin.clone();
             let layers = [
                 defaults,
                 doc.node.get("spec"),
                 env.overrides,
-                env.jobs.iter().find(|(n, _, _)| *n == name).map(|(_, _, node)| *node),
+                env.jobs
+                    .iter()
+                    .find(|(n, _, _)| *n == name)
+                    .map(|(_, _, node)| *node),
             ];
             for layer in layers.into_iter().flatten() {
                 spec = spec.merged(layer);
             }
-            match resolve_job(doc, spec, &env.name, &naming, diags) {
+            match resolve_job(doc, spec, &env.name, environments.len() > 1, &naming, diags) {
                 Some(job) => env_jobs.push(job),
                 None => valid = false,
             }
         }
         check_collisions(&env_jobs, diags);
-        resolved.push(Environment { name: env.name.clone(), jobs: env_jobs });
+        resolved.push(Environment {
+            name: env.name.clone(),
+            jobs: env_jobs,
+        });
     }
-    (valid && !diags.has_errors()).then_some(Resolved { settings, environments: resolved, bases })
+    (valid && !diags.has_errors()).then_some(Resolved {
+        settings,
+        environments: resolved,
+        bases,
+    })
 }
 
 fn environment_defs<'a>(
@@ -213,26 +279,46 @@ fn environment_defs<'a>(
     valid: &mut bool,
 ) -> Vec<EnvironmentDef<'a>> {
     let Some(list) = project_spec.and_then(|s| s.get("environments")) else {
-        return vec![EnvironmentDef { name: DEFAULT_ENVIRONMENT.to_owned(), span: Span::BUILTIN, overrides: None, jobs: Vec::new() }];
+        return vec![EnvironmentDef {
+            name: DEFAULT_ENVIRONMENT.to_owned(),
+            span: Span::BUILTIN,
+            overrides: None,
+            jobs: Vec::new(),
+        }];
     };
-    let Value::Seq(items) = &list.value else { return Vec::new() };
+    let Value::Seq(items) = &list.value else {
+        return Vec::new();
+    };
     let mut defs: Vec<EnvironmentDef> = Vec::new();
     for item in items {
-        let Some(name_node) = item.get("name") else { continue };
+        let Some(name_node) = item.get("name") else {
+            continue;
+        };
         let name = name_node.as_str().unwrap_or_default().to_owned();
         if crate::layout::RESERVED.contains(&name.as_str()) {
             *valid = false;
             diags.push(
-                Diagnostic::error("reserved-environment", name_node.span, format!("`{name}` cannot name an environment"))
-                    .help(format!("the output tree uses the folders {}; pick another name", crate::layout::RESERVED.join(" and "))),
+                Diagnostic::error(
+                    "reserved-environment",
+                    name_node.span,
+                    format!("`{name}` cannot name an environment"),
+                )
+                .help(format!(
+                    "the output tree uses the folders {}; pick another name",
+                    crate::layout::RESERVED.join(" and ")
+                )),
             );
             continue;
         }
         if let Some(first) = defs.iter().find(|d| d.name == name) {
             *valid = false;
             diags.push(
-                Diagnostic::error("duplicate-environment", name_node.span, format!("environment `{name}` is defined twice"))
-                    .note(first.span, "first defined here"),
+                Diagnostic::error(
+                    "duplicate-environment",
+                    name_node.span,
+                    format!("environment `{name}` is defined twice"),
+                )
+                .note(first.span, "first defined here"),
             );
             continue;
         }
@@ -244,7 +330,10 @@ fn environment_defs<'a>(
                 let mut d = Diagnostic::error(
                     "unknown-job",
                     entry.key_span,
-                    format!("environment `{name}` overrides job `{}`, which does not exist", entry.key),
+                    format!(
+                        "environment `{name}` overrides job `{}`, which does not exist",
+                        entry.key
+                    ),
                 );
                 if let Some(best) = validate::closest(&entry.key, &known) {
                     d = d.help(format!("did you mean `{best}`?"));
@@ -253,7 +342,12 @@ fn environment_defs<'a>(
             }
             overrides_for.push((entry.key.as_str(), entry.key_span, &entry.value));
         }
-        defs.push(EnvironmentDef { name, span: name_node.span, overrides: item.get("overrides"), jobs: overrides_for });
+        defs.push(EnvironmentDef {
+            name,
+            span: name_node.span,
+            overrides: item.get("overrides"),
+            jobs: overrides_for,
+        });
     }
     defs
 }
@@ -269,7 +363,14 @@ fn builtin_defaults() -> Node {
     )
 }
 
-fn resolve_job(doc: &Document, spec: Node, env: &str, naming: &Naming, diags: &mut Diagnostics) -> Option<ResolvedJob> {
+fn resolve_job(
+    doc: &Document,
+    spec: Node,
+    env: &str,
+    many_envs: bool,
+    naming: &Naming,
+    diags: &mut Diagnostics,
+) -> Option<ResolvedJob> {
     let mut tree = doc.node.clone();
     if let Value::Map(entries) = &mut tree.value {
         match entries.iter_mut().find(|e| e.key == "spec") {
@@ -283,15 +384,55 @@ fn resolve_job(doc: &Document, spec: Node, env: &str, naming: &Naming, diags: &m
     }
     let found = validate::check(&tree, Kind::Job, Mode::Complete);
     if !found.is_empty() {
-        diags.extend(found);
+        let origin = tree.walk(&["metadata", "name"]).0.span;
+        let name = tree
+            .walk(&["metadata", "name"])
+            .0
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        diags.extend(
+            found
+                .into_iter()
+                .map(|d| name_job(d, origin, &name, env, many_envs)),
+        );
         return None;
     }
-    let job: FlinkJob = serde_json::from_value(tree.to_json()).expect("schema-valid job deserializes");
+    let job: FlinkJob =
+        serde_json::from_value(tree.to_json()).expect("schema-valid job deserializes");
     let origin = tree.walk(&["metadata", "name"]).0.span;
     let names = naming.names(&job, env, origin, diags)?;
-    let resolved = ResolvedJob { env: env.to_owned(), job, names, origin, tree };
-    check_semantics(&resolved, diags);
+    let resolved = ResolvedJob {
+        env: env.to_owned(),
+        job,
+        names,
+        origin,
+        tree,
+    };
+    let mut found = Diagnostics::default();
+    check_semantics(&resolved, &mut found);
+    diags.extend(
+        found
+            .into_iter()
+            .map(|d| in_context(d, &resolved, many_envs)),
+    );
     Some(resolved)
+}
+
+/// A problem found in a value that a shared layer (the project file) supplied names the job
+/// it breaks, since the line alone does not say; with several environments, it names them.
+fn in_context(d: Diagnostic, job: &ResolvedJob, many_envs: bool) -> Diagnostic {
+    name_job(d, job.origin, job.name(), &job.env, many_envs)
+}
+
+fn name_job(mut d: Diagnostic, origin: Span, name: &str, env: &str, many_envs: bool) -> Diagnostic {
+    if d.span.is_some_and(|s| s.file != origin.file) {
+        d.job = Some(name.to_owned());
+    }
+    if many_envs {
+        d.envs = vec![env.to_owned()];
+    }
+    d
 }
 
 /// SPEC 5.3, for one job.
@@ -307,10 +448,18 @@ fn check_semantics(r: &ResolvedJob, diags: &mut Diagnostics) {
     }
     for key in spec.flink_configuration.keys() {
         if let Some((_, how)) = OWNED_CONFIG_KEYS.iter().find(|(k, _)| k == key) {
-            let span = r.tree.walk(&["spec", "flinkConfiguration", key.as_str()]).1.unwrap_or(r.origin);
+            let span = r
+                .tree
+                .walk(&["spec", "flinkConfiguration", key.as_str()])
+                .1
+                .unwrap_or(r.origin);
             diags.push(
-                Diagnostic::error("owned-config-key", span, format!("flinkform sets `{key}` itself"))
-                    .help(format!("remove it from `flinkConfiguration`; {how}")),
+                Diagnostic::error(
+                    "owned-config-key",
+                    span,
+                    format!("flinkform sets `{key}` itself"),
+                )
+                .help(format!("remove it from `flinkConfiguration`; {how}")),
             );
         }
     }
@@ -320,18 +469,33 @@ fn check_semantics(r: &ResolvedJob, diags: &mut Diagnostics) {
         (["spec", "taskManager", "resources", "cpu"], "cpu"),
         (["spec", "taskManager", "resources", "memory"], "memory"),
     ] {
-        let text = if path[1] == "jobManager" { &spec.job_manager.resources } else { &spec.task_manager.resources };
-        let text = if kind == "cpu" { &text.cpu } else { &text.memory };
+        let text = if path[1] == "jobManager" {
+            &spec.job_manager.resources
+        } else {
+            &spec.task_manager.resources
+        };
+        let text = if kind == "cpu" {
+            &text.cpu
+        } else {
+            &text.memory
+        };
         let value = parse_quantity(text).unwrap_or(0.0);
         let (ok, need) = if kind == "cpu" {
             (value >= 0.001, "at least 1m of CPU")
         } else {
-            (value >= 256.0 * 1024.0 * 1024.0, "at least 256Mi of memory: a Flink process needs it for its JVM overhead and metaspace")
+            (
+                value >= 256.0 * 1024.0 * 1024.0,
+                "at least 256Mi of memory: a Flink process needs it for its JVM overhead and metaspace",
+            )
         };
         if !ok {
             diags.push(
-                Diagnostic::error("invalid-quantity", r.span(&path), format!("`{text}` is too small for `{}`", path[1..].join(".")))
-                    .help(format!("a Flink process needs {need}")),
+                Diagnostic::error(
+                    "invalid-quantity",
+                    r.span(&path),
+                    format!("`{text}` is too small for `{}`", path[1..].join(".")),
+                )
+                .help(format!("a Flink process needs {need}")),
             );
         }
     }
@@ -362,8 +526,15 @@ fn check_semantics(r: &ResolvedJob, diags: &mut Diagnostics) {
             };
             if a.min_replicas > max {
                 diags.push(
-                    Diagnostic::error("replicas-range", at("minReplicas"), format!("`minReplicas` {} is above `maxReplicas` {max}", a.min_replicas))
-                        .note(at("maxReplicas"), "maxReplicas set here"),
+                    Diagnostic::error(
+                        "replicas-range",
+                        at("minReplicas"),
+                        format!(
+                            "`minReplicas` {} is above `maxReplicas` {max}",
+                            a.min_replicas
+                        ),
+                    )
+                    .note(at("maxReplicas"), "maxReplicas set here"),
                 );
             }
             if a.min_replicas == 0 && a.engine == Engine::Hpa {
@@ -381,8 +552,12 @@ fn check_semantics(r: &ResolvedJob, diags: &mut Diagnostics) {
             }
             if a.engine == Engine::Keda {
                 diags.push(
-                    Diagnostic::error("unsupported", at("engine"), "`engine: keda` is not supported by this version of flinkform yet")
-                        .help("use `engine: hpa`"),
+                    Diagnostic::error(
+                        "unsupported",
+                        at("engine"),
+                        "`engine: keda` is not supported by this version of flinkform yet",
+                    )
+                    .help("use `engine: hpa`"),
                 );
             }
             for (i, rule) in a.flink_metrics.iter().enumerate() {
@@ -440,9 +615,12 @@ impl FilterBuiltin for Span {
 }
 
 fn has_checkpointing(r: &ResolvedJob) -> bool {
-    ["execution.checkpointing.interval", "execution.checkpointing.interval-during-backlog"]
-        .iter()
-        .any(|k| r.job.spec.flink_configuration.contains_key(*k))
+    [
+        "execution.checkpointing.interval",
+        "execution.checkpointing.interval-during-backlog",
+    ]
+    .iter()
+    .any(|k| r.job.spec.flink_configuration.contains_key(*k))
 }
 
 fn check_image(r: &ResolvedJob, diags: &mut Diagnostics) {
@@ -458,8 +636,12 @@ fn check_image(r: &ResolvedJob, diags: &mut Diagnostics) {
                 .help("pin a version tag or digest, so that every render means the same image"),
         ),
         Some((_, "latest")) => diags.push(
-            Diagnostic::warning("image-tag", span, format!("image `{image}` uses the `latest` tag"))
-                .help("pin a version tag or digest, so that every render means the same image"),
+            Diagnostic::warning(
+                "image-tag",
+                span,
+                format!("image `{image}` uses the `latest` tag"),
+            )
+            .help("pin a version tag or digest, so that every render means the same image"),
         ),
         Some(_) => {}
     }
@@ -469,11 +651,17 @@ fn check_image(r: &ResolvedJob, diags: &mut Diagnostics) {
 fn check_substitutions(node: &Node, diags: &mut Diagnostics) {
     match &node.value {
         Value::Str(s) if s.contains("${") => diags.push(
-            Diagnostic::warning("flux-substitution", node.span, "`${` in a value: Flux post-build substitution would rewrite it")
-                .help("write `$${` to keep it literal under Flux, or avoid `${...}`"),
+            Diagnostic::warning(
+                "flux-substitution",
+                node.span,
+                "`${` in a value: Flux post-build substitution would rewrite it",
+            )
+            .help("write `$${` to keep it literal under Flux, or avoid `${...}`"),
         ),
         Value::Seq(items) => items.iter().for_each(|n| check_substitutions(n, diags)),
-        Value::Map(entries) => entries.iter().for_each(|e| check_substitutions(&e.value, diags)),
+        Value::Map(entries) => entries
+            .iter()
+            .for_each(|e| check_substitutions(&e.value, diags)),
         _ => {}
     }
 }
@@ -487,8 +675,16 @@ fn check_collisions(jobs: &[ResolvedJob], diags: &mut Diagnostics) {
             ("ConfigMap", n.config_map.as_str(), NameKind::ConfigMap),
             ("Deployment", n.job_manager.as_str(), NameKind::JobManager),
             ("Deployment", n.task_manager.as_str(), NameKind::TaskManager),
-            ("Service", n.job_manager_service.as_str(), NameKind::JobManagerService),
-            ("Service", n.task_manager_service.as_str(), NameKind::TaskManagerService),
+            (
+                "Service",
+                n.job_manager_service.as_str(),
+                NameKind::JobManagerService,
+            ),
+            (
+                "Service",
+                n.task_manager_service.as_str(),
+                NameKind::TaskManagerService,
+            ),
         ];
         for (kind, name, pattern) in objects {
             match owners.get(&(kind, n.namespace.as_str(), name)) {

@@ -55,12 +55,16 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
     ];
     for (path, _) in &files {
         if path.exists() {
-            return Err(format!("{} already exists; flinkform init never overwrites files", path.display()));
+            return Err(format!(
+                "{} already exists; flinkform init never overwrites files",
+                path.display()
+            ));
         }
     }
     for (path, text) in &files {
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
         fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }

@@ -64,7 +64,8 @@ impl Sources {
 
     #[must_use]
     pub fn path(&self, id: FileId) -> &Path {
-        self.get(id).map_or(Path::new("<built-in>"), |f| f.path.as_path())
+        self.get(id)
+            .map_or(Path::new("<built-in>"), |f| f.path.as_path())
     }
 
     /// The text of line `line` (1-based) of a file, without its line break.

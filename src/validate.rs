@@ -46,7 +46,10 @@ struct Schemas {
 struct Embedded;
 
 impl Retrieve for Embedded {
-    fn retrieve(&self, uri: &Uri<String>) -> Result<Json, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Json, Box<dyn std::error::Error + Send + Sync>> {
         if uri.as_str() == JOB_SCHEMA_ID {
             Ok(serde_json::from_str(JOB_SCHEMA)?)
         } else {
@@ -59,15 +62,23 @@ fn schemas() -> &'static Schemas {
     static SCHEMAS: OnceLock<Schemas> = OnceLock::new();
     SCHEMAS.get_or_init(|| {
         let job: Json = serde_json::from_str(JOB_SCHEMA).expect("embedded job schema is JSON");
-        let project: Json = serde_json::from_str(PROJECT_SCHEMA).expect("embedded project schema is JSON");
+        let project: Json =
+            serde_json::from_str(PROJECT_SCHEMA).expect("embedded project schema is JSON");
         let options = || {
             jsonschema::options()
                 .with_draft(jsonschema::Draft::Draft202012)
                 .with_retriever(Embedded)
         };
         let job_validator = options().build(&job).expect("embedded job schema compiles");
-        let project_validator = options().build(&project).expect("embedded project schema compiles");
-        Schemas { job, project, job_validator, project_validator }
+        let project_validator = options()
+            .build(&project)
+            .expect("embedded project schema compiles");
+        Schemas {
+            job,
+            project,
+            job_validator,
+            project_validator,
+        }
     })
 }
 
@@ -92,24 +103,40 @@ fn may_come_from_merge(kind: Kind, error: &ValidationError) -> bool {
     if !matches!(error.kind(), ValidationErrorKind::Required { .. }) {
         return false;
     }
-    let path: Vec<String> = error.instance_path().segments().map(|s| s.to_string()).collect();
+    let path: Vec<String> = error
+        .instance_path()
+        .segments()
+        .map(|s| s.to_string())
+        .collect();
     match kind {
         Kind::Job => path.first().is_some_and(|s| s == "spec"),
         Kind::Project => {
             let p: Vec<&str> = path.iter().map(String::as_str).collect();
             matches!(p.as_slice(), ["spec", "defaults", ..])
-                || matches!(p.as_slice(), ["spec", "environments", _, "overrides" | "jobs", ..])
+                || matches!(
+                    p.as_slice(),
+                    ["spec", "environments", _, "overrides" | "jobs", ..]
+                )
         }
     }
 }
 
 fn diagnose(root: &Node, schema: &Json, error: &ValidationError) -> Diagnostic {
-    let path: Vec<String> = error.instance_path().segments().map(|s| s.to_string()).collect();
+    let path: Vec<String> = error
+        .instance_path()
+        .segments()
+        .map(|s| s.to_string())
+        .collect();
     let (node, key_span, depth) = root.walk(&path);
-    let field = path.last().map_or_else(|| "the document".to_owned(), |p| format!("`{p}`"));
+    let field = path
+        .last()
+        .map_or_else(|| "the document".to_owned(), |p| format!("`{p}`"));
     let value_span = node.span;
     let at_key = key_span.unwrap_or(value_span);
-    debug_assert!(depth == path.len(), "schema error path {path:?} not in the tree");
+    debug_assert!(
+        depth == path.len(),
+        "schema error path {path:?} not in the tree"
+    );
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let name = unexpected.first().cloned().unwrap_or_default();
@@ -134,16 +161,33 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError) -> Diagnostic {
                 at_key,
                 format!("missing required field `{name}` in {}", describe(&path)),
             )
-            .help(format!("add `{name}` here, or supply it through the project's `defaults`"))
+            .help(format!(
+                "add `{name}` here, or supply it through the project's `defaults`"
+            ))
         }
         ValidationErrorKind::Type { kind } => {
-            let expected = format!("{kind:?}").to_lowercase().replace("single(", "").replace("multiple(", "").replace(')', "");
+            let expected = format!("{kind:?}")
+                .to_lowercase()
+                .replace("single(", "")
+                .replace("multiple(", "")
+                .replace(')', "");
             let mut d = Diagnostic::error(
                 "wrong-type",
                 value_span,
-                format!("{field} must be {}, found {}", type_words(&expected), node.type_name()),
+                format!(
+                    "{field} must be {}, found {}",
+                    type_words(&expected),
+                    node.type_name()
+                ),
             );
-            if expected.contains("string") && matches!(node.value, crate::yaml::Value::Float(_) | crate::yaml::Value::Int(_) | crate::yaml::Value::Bool(_)) {
+            if expected.contains("string")
+                && matches!(
+                    node.value,
+                    crate::yaml::Value::Float(_)
+                        | crate::yaml::Value::Int(_)
+                        | crate::yaml::Value::Bool(_)
+                )
+            {
                 d = d.help("quote the value (\"1.20\", \"true\") so YAML keeps it as text");
             }
             d
@@ -159,25 +203,37 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError) -> Diagnostic {
             format!("{field} must be {expected_value}"),
         ),
         ValidationErrorKind::Pattern { .. } => pattern_error(&path, field, value_span, node),
-        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
-            Diagnostic::error("out-of-range", value_span, format!("{field} must be at least {limit}"))
-        }
-        ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
-            Diagnostic::error("out-of-range", value_span, format!("{field} must be at most {limit}"))
-        }
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => Diagnostic::error(
+            "out-of-range",
+            value_span,
+            format!("{field} must be at least {limit}"),
+        ),
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => Diagnostic::error(
+            "out-of-range",
+            value_span,
+            format!("{field} must be at most {limit}"),
+        ),
         ValidationErrorKind::MaxLength { limit } => Diagnostic::error(
             "invalid-name",
             value_span,
             format!("{field} is longer than {limit} characters"),
         ),
-        ValidationErrorKind::MinLength { .. } => {
-            Diagnostic::error("invalid-value", value_span, format!("{field} must not be empty"))
-        }
+        ValidationErrorKind::MinLength { .. } => Diagnostic::error(
+            "invalid-value",
+            value_span,
+            format!("{field} must not be empty"),
+        ),
         ValidationErrorKind::MinProperties { .. } | ValidationErrorKind::MaxProperties { .. }
             if path.iter().any(|p| p == "target") =>
         {
-            Diagnostic::error("invalid-target", value_span, "a target needs exactly one of `value` or `averageValue`")
-                .help("use `averageValue` for a per-TaskManager target, `value` for a total")
+            Diagnostic::error(
+                "invalid-target",
+                value_span,
+                "a target needs exactly one of `value` or `averageValue`",
+            )
+            .help("use `averageValue` for a per-TaskManager target, `value` for a total")
         }
         ValidationErrorKind::MinItems { limit } => Diagnostic::error(
             "invalid-value",
@@ -190,7 +246,11 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError) -> Diagnostic {
 
 fn pattern_error(path: &[String], field: String, span: Span, node: &Node) -> Diagnostic {
     let last = path.last().map_or("", String::as_str);
-    let parent = path.len().checked_sub(2).and_then(|i| path.get(i)).map_or("", String::as_str);
+    let parent = path
+        .len()
+        .checked_sub(2)
+        .and_then(|i| path.get(i))
+        .map_or("", String::as_str);
     let value = node.as_str().unwrap_or_default();
     match (parent, last) {
         (_, "cpu" | "memory" | "value" | "averageValue") => Diagnostic::error(
@@ -221,7 +281,11 @@ fn pattern_error(path: &[String], field: String, span: Span, node: &Node) -> Dia
 }
 
 fn describe(path: &[String]) -> String {
-    if path.is_empty() { "the document".to_owned() } else { format!("`{}`", path.join(".")) }
+    if path.is_empty() {
+        "the document".to_owned()
+    } else {
+        format!("`{}`", path.join("."))
+    }
 }
 
 fn type_words(expected: &str) -> String {
@@ -244,7 +308,11 @@ fn type_words(expected: &str) -> String {
 
 fn list_values(options: &Json) -> String {
     match options {
-        Json::Array(items) => items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        Json::Array(items) => items
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.to_string(),
     }
 }
@@ -252,7 +320,9 @@ fn list_values(options: &Json) -> String {
 /// The property names the schema allows where an unknown one was found.
 fn allowed_properties(schema: &Json, error: &ValidationError) -> Vec<String> {
     let pointer = error.schema_path().as_str();
-    let object_pointer = pointer.strip_suffix("/additionalProperties").unwrap_or(pointer);
+    let object_pointer = pointer
+        .strip_suffix("/additionalProperties")
+        .unwrap_or(pointer);
     let mut names: Vec<String> = resolve_pointer(schema, object_pointer)
         .and_then(|s| s.get("properties"))
         .and_then(Json::as_object)
@@ -276,7 +346,9 @@ fn resolve_pointer<'a>(schema: &'a Json, pointer: &str) -> Option<&'a Json> {
 fn follow_ref<'a>(mut node: &'a Json, job: &'a Json) -> &'a Json {
     let mut root = node;
     for _ in 0..8 {
-        let Some(reference) = node.get("$ref").and_then(Json::as_str) else { break };
+        let Some(reference) = node.get("$ref").and_then(Json::as_str) else {
+            break;
+        };
         let (file, fragment) = reference.split_once('#').unwrap_or((reference, ""));
         if !file.is_empty() {
             root = job;
@@ -313,7 +385,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(row[j + 1]) };
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(row[j + 1])
+            };
             prev = cur;
         }
     }

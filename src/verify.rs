@@ -14,7 +14,8 @@ use crate::render::RenderedObject;
 
 fn typed<T: DeserializeOwned>(value: &Json) -> Result<(), String> {
     let mut unknown = Vec::new();
-    let result: Result<T, _> = serde_ignored::deserialize(value, |path| unknown.push(path.to_string()));
+    let result: Result<T, _> =
+        serde_ignored::deserialize(value, |path| unknown.push(path.to_string()));
     match result {
         Err(e) => Err(e.to_string()),
         Ok(_) if !unknown.is_empty() => Err(format!("unknown field(s): {}", unknown.join(", "))),
@@ -31,8 +32,12 @@ fn check_type(object: &RenderedObject) -> Result<(), String> {
         ("v1", "Service") => typed::<core::v1::Service>(v),
         ("v1", "ServiceAccount") => typed::<core::v1::ServiceAccount>(v),
         ("apps/v1", "Deployment") => typed::<apps::v1::Deployment>(v),
-        ("autoscaling/v2", "HorizontalPodAutoscaler") => typed::<autoscaling::v2::HorizontalPodAutoscaler>(v),
-        ("policy/v1", "PodDisruptionBudget") => typed::<k8s_openapi::api::policy::v1::PodDisruptionBudget>(v),
+        ("autoscaling/v2", "HorizontalPodAutoscaler") => {
+            typed::<autoscaling::v2::HorizontalPodAutoscaler>(v)
+        }
+        ("policy/v1", "PodDisruptionBudget") => {
+            typed::<k8s_openapi::api::policy::v1::PodDisruptionBudget>(v)
+        }
         _ => {
             if object.name().is_empty() || object.kind().is_empty() {
                 Err("an object needs `apiVersion`, `kind` and `metadata.name`".into())
@@ -46,12 +51,20 @@ fn check_type(object: &RenderedObject) -> Result<(), String> {
 /// Checks the objects of one job (or the shared objects) of one environment.
 pub fn verify(objects: &[RenderedObject], env: &str, diags: &mut Diagnostics) {
     let fail = |diags: &mut Diagnostics, o: &RenderedObject, msg: String| {
-        let job = o.job.as_deref().map_or_else(String::new, |j| format!(" of job `{j}`"));
+        let job = o
+            .job
+            .as_deref()
+            .map_or_else(String::new, |j| format!(" of job `{j}`"));
         diags.push(
             Diagnostic::error(
                 "invalid-output",
                 None,
-                format!("{} `{}`{job} in environment `{env}` (template `{}`): {msg}", o.kind(), o.name(), o.template),
+                format!(
+                    "{} `{}`{job} in environment `{env}` (template `{}`): {msg}",
+                    o.kind(),
+                    o.name(),
+                    o.template
+                ),
             )
             .help("this is a bug in a template; fix the template or report it"),
         );
@@ -62,7 +75,9 @@ pub fn verify(objects: &[RenderedObject], env: &str, diags: &mut Diagnostics) {
         }
     }
     let find = |kind: &str, ns: &str, name: &str| {
-        objects.iter().find(|o| o.kind() == kind && o.namespace() == ns && o.name() == name)
+        objects
+            .iter()
+            .find(|o| o.kind() == kind && o.namespace() == ns && o.name() == name)
     };
     for o in objects {
         let v = &o.value;
@@ -70,30 +85,63 @@ pub fn verify(objects: &[RenderedObject], env: &str, diags: &mut Diagnostics) {
         match o.kind() {
             "HorizontalPodAutoscaler" => {
                 let target = &v["spec"]["scaleTargetRef"];
-                let Some(deployment) = find(target["kind"].as_str().unwrap_or_default(), ns, target["name"].as_str().unwrap_or_default()) else {
-                    fail(diags, o, format!("scaleTargetRef `{}` is not an object of this job", target["name"]));
+                let Some(deployment) = find(
+                    target["kind"].as_str().unwrap_or_default(),
+                    ns,
+                    target["name"].as_str().unwrap_or_default(),
+                ) else {
+                    fail(
+                        diags,
+                        o,
+                        format!(
+                            "scaleTargetRef `{}` is not an object of this job",
+                            target["name"]
+                        ),
+                    );
                     continue;
                 };
                 if !deployment.value["spec"]["replicas"].is_null() {
-                    fail(diags, o, "its target Deployment sets `spec.replicas`, which every sync would reset".into());
+                    fail(
+                        diags,
+                        o,
+                        "its target Deployment sets `spec.replicas`, which every sync would reset"
+                            .into(),
+                    );
                 }
                 let pod = &deployment.value["spec"]["template"]["spec"];
                 for metric in v["spec"]["metrics"].as_array().into_iter().flatten() {
-                    let Some(resource) = metric["resource"]["name"].as_str() else { continue };
-                    let containers = pod["containers"].as_array().into_iter().flatten().chain(pod["initContainers"].as_array().into_iter().flatten());
+                    let Some(resource) = metric["resource"]["name"].as_str() else {
+                        continue;
+                    };
+                    let containers = pod["containers"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .chain(pod["initContainers"].as_array().into_iter().flatten());
                     for c in containers {
                         if c["resources"]["requests"][resource].is_null() {
-                            fail(diags, o, format!("container `{}` requests no {resource}: utilization is undefined", c["name"]));
+                            fail(
+                                diags,
+                                o,
+                                format!(
+                                    "container `{}` requests no {resource}: utilization is undefined",
+                                    c["name"]
+                                ),
+                            );
                         }
                     }
                 }
             }
             "Service" => {
-                let Some(selector) = v["spec"]["selector"].as_object() else { continue };
+                let Some(selector) = v["spec"]["selector"].as_object() else {
+                    continue;
+                };
                 let matched = objects.iter().any(|d| {
                     d.kind() == "Deployment"
                         && d.namespace() == ns
-                        && selector.iter().all(|(k, val)| &d.value["spec"]["template"]["metadata"]["labels"][k] == val)
+                        && selector.iter().all(|(k, val)| {
+                            &d.value["spec"]["template"]["metadata"]["labels"][k] == val
+                        })
                 });
                 if !matched {
                     fail(diags, o, "its selector matches no pod of this job".into());
@@ -101,15 +149,34 @@ pub fn verify(objects: &[RenderedObject], env: &str, diags: &mut Diagnostics) {
             }
             "Deployment" => {
                 let labels = &v["spec"]["template"]["metadata"]["labels"];
-                for (k, val) in v["spec"]["selector"]["matchLabels"].as_object().into_iter().flatten() {
+                for (k, val) in v["spec"]["selector"]["matchLabels"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                {
                     if &labels[k] != val {
-                        fail(diags, o, format!("selector label `{k}` is not on its pod template"));
+                        fail(
+                            diags,
+                            o,
+                            format!("selector label `{k}` is not on its pod template"),
+                        );
                     }
                 }
-                for volume in v["spec"]["template"]["spec"]["volumes"].as_array().into_iter().flatten() {
+                for volume in v["spec"]["template"]["spec"]["volumes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
                     if let Some(cm) = volume["configMap"]["name"].as_str() {
                         if find("ConfigMap", ns, cm).is_none() {
-                            fail(diags, o, format!("volume `{}` mounts ConfigMap `{cm}`, which this job does not define", volume["name"]));
+                            fail(
+                                diags,
+                                o,
+                                format!(
+                                    "volume `{}` mounts ConfigMap `{cm}`, which this job does not define",
+                                    volume["name"]
+                                ),
+                            );
                         }
                     }
                 }

@@ -92,7 +92,11 @@ impl Node {
                     .iter()
                     .find(|e| e.key == segment)
                     .map(|e| (&e.value, Some(e.key_span))),
-                Value::Seq(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)).map(|n| (n, None)),
+                Value::Seq(items) => segment
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i))
+                    .map(|n| (n, None)),
                 _ => None,
             };
             match next {
@@ -113,7 +117,9 @@ impl Node {
             Value::Null => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
             Value::Int(i) => Json::Number((*i).into()),
-            Value::Float(f) => Number::from_f64(*f).map_or_else(|| Json::String(f.to_string()), Json::Number),
+            Value::Float(f) => {
+                Number::from_f64(*f).map_or_else(|| Json::String(f.to_string()), Json::Number)
+            }
             Value::Str(s) => Json::String(s.clone()),
             Value::Seq(items) => Json::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => {
@@ -132,12 +138,20 @@ impl Node {
         let value = match value {
             Json::Null => Value::Null,
             Json::Bool(b) => Value::Bool(*b),
-            Json::Number(n) => n.as_i64().map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
+            Json::Number(n) => n
+                .as_i64()
+                .map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
             Json::String(s) => Value::Str(s.clone()),
-            Json::Array(items) => Value::Seq(items.iter().map(|v| Node::from_json(v, span)).collect()),
+            Json::Array(items) => {
+                Value::Seq(items.iter().map(|v| Node::from_json(v, span)).collect())
+            }
             Json::Object(map) => Value::Map(
                 map.iter()
-                    .map(|(k, v)| Entry { key: k.clone(), key_span: span, value: Node::from_json(v, span) })
+                    .map(|(k, v)| Entry {
+                        key: k.clone(),
+                        key_span: span,
+                        value: Node::from_json(v, span),
+                    })
                     .collect(),
             ),
         };
@@ -159,7 +173,10 @@ impl Node {
                         None => entries.push(e.clone()),
                     }
                 }
-                Node { value: Value::Map(entries), span: over.span }
+                Node {
+                    value: Value::Map(entries),
+                    span: over.span,
+                }
             }
             _ => over.clone(),
         }
@@ -210,7 +227,11 @@ struct Builder<'a> {
 impl<'a> Builder<'a> {
     fn span(&self, span: &YamlSpan) -> Span {
         let start = span.start;
-        let len = if span.end.line() == start.line() { span.end.col().saturating_sub(start.col()) } else { 1 };
+        let len = if span.end.line() == start.line() {
+            span.end.col().saturating_sub(start.col())
+        } else {
+            1
+        };
         Span {
             file: self.file,
             line: u32::try_from(start.line()).unwrap_or(u32::MAX),
@@ -227,7 +248,11 @@ impl<'a> Builder<'a> {
             col: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
             len: 1,
         };
-        Diagnostic::error("yaml-syntax", span, format!("invalid YAML: {}", error.info()))
+        Diagnostic::error(
+            "yaml-syntax",
+            span,
+            format!("invalid YAML: {}", error.info()),
+        )
     }
 
     fn next(&mut self) -> Result<(Event<'a>, Span), Diagnostic> {
@@ -237,7 +262,11 @@ impl<'a> Builder<'a> {
                 Ok((event, span))
             }
             Some(Err(e)) => Err(self.scan_error(&e)),
-            None => Err(Diagnostic::error("yaml-syntax", None, "unexpected end of YAML stream")),
+            None => Err(Diagnostic::error(
+                "yaml-syntax",
+                None,
+                "unexpected end of YAML stream",
+            )),
         }
     }
 
@@ -257,7 +286,11 @@ impl<'a> Builder<'a> {
                     }
                 }
                 other => {
-                    return Err(Diagnostic::error("yaml-syntax", None, format!("unexpected YAML event {other:?}")));
+                    return Err(Diagnostic::error(
+                        "yaml-syntax",
+                        None,
+                        format!("unexpected YAML event {other:?}"),
+                    ));
                 }
             }
         }
@@ -271,7 +304,9 @@ impl<'a> Builder<'a> {
                 span,
                 format!("document expands to more than {MAX_NODES} values (alias expansion?)"),
             )
-            .help("flinkform bounds the size of its input; split the file or remove nested aliases"));
+            .help(
+                "flinkform bounds the size of its input; split the file or remove nested aliases",
+            ));
         }
         Ok(())
     }
@@ -317,7 +352,13 @@ impl<'a> Builder<'a> {
                     }
                     items.push(self.node(event, item_span, depth + 1)?);
                 }
-                (Node { value: Value::Seq(items), span }, anchor)
+                (
+                    Node {
+                        value: Value::Seq(items),
+                        span,
+                    },
+                    anchor,
+                )
             }
             Event::MappingStart(anchor, _) => {
                 let mut entries: Vec<Entry> = Vec::new();
@@ -334,23 +375,45 @@ impl<'a> Builder<'a> {
                         Value::Int(i) => i.to_string(),
                         Value::Float(f) => f.to_string(),
                         Value::Seq(_) | Value::Map(_) => {
-                            return Err(Diagnostic::error("yaml-key", key_span, "map keys must be plain values"));
+                            return Err(Diagnostic::error(
+                                "yaml-key",
+                                key_span,
+                                "map keys must be plain values",
+                            ));
                         }
                     };
                     let (event, value_span) = self.next()?;
                     let value = self.node(event, value_span, depth + 1)?;
                     if let Some(first) = entries.iter().find(|e| e.key == key) {
-                        return Err(Diagnostic::error("duplicate-key", key_span, format!("duplicate key `{key}`"))
-                            .note(first.key_span, "first defined here")
-                            .help("YAML readers disagree on which value wins; keep one"));
+                        return Err(Diagnostic::error(
+                            "duplicate-key",
+                            key_span,
+                            format!("duplicate key `{key}`"),
+                        )
+                        .note(first.key_span, "first defined here")
+                        .help("YAML readers disagree on which value wins; keep one"));
                     }
-                    entries.push(Entry { key, key_span, value });
+                    entries.push(Entry {
+                        key,
+                        key_span,
+                        value,
+                    });
                 }
-                (Node { value: Value::Map(entries), span }, anchor)
+                (
+                    Node {
+                        value: Value::Map(entries),
+                        span,
+                    },
+                    anchor,
+                )
             }
             Event::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
-                    return Err(Diagnostic::error("yaml-syntax", span, "alias to an unknown anchor"));
+                    return Err(Diagnostic::error(
+                        "yaml-syntax",
+                        span,
+                        "alias to an unknown anchor",
+                    ));
                 };
                 let mut node = target.clone();
                 self.count(node.size(), span)?;
@@ -358,7 +421,11 @@ impl<'a> Builder<'a> {
                 (node, 0)
             }
             other => {
-                return Err(Diagnostic::error("yaml-syntax", span, format!("unexpected YAML event {other:?}")));
+                return Err(Diagnostic::error(
+                    "yaml-syntax",
+                    span,
+                    format!("unexpected YAML event {other:?}"),
+                ));
             }
         };
         if anchor > 0 {
@@ -374,7 +441,9 @@ fn resolve_plain(text: &str) -> Value {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
@@ -443,7 +512,9 @@ mod tests {
 
     #[test]
     fn core_schema_scalars() {
-        let doc = one("a: on\nb: yes\nc: 0755\nd: 1e3\ne: ~\nf: 12:30\ng: '1'\nh: 0x1F\ni: 1.20\nj: -3\n");
+        let doc = one(
+            "a: on\nb: yes\nc: 0755\nd: 1e3\ne: ~\nf: 12:30\ng: '1'\nh: 0x1F\ni: 1.20\nj: -3\n",
+        );
         let j = doc.to_json();
         assert_eq!(j["a"], "on");
         assert_eq!(j["b"], "yes");
@@ -499,6 +570,9 @@ mod tests {
         let base = one("a: {x: 1, y: [1, 2]}\nb: 1\n");
         let over = one("a: {y: [3]}\nc: 2\n");
         let merged = base.merged(&over).to_json();
-        assert_eq!(merged, serde_json::json!({"a": {"x": 1, "y": [3]}, "b": 1, "c": 2}));
+        assert_eq!(
+            merged,
+            serde_json::json!({"a": {"x": 1, "y": [3]}, "b": 1, "c": 2})
+        );
     }
 }

@@ -9,10 +9,18 @@ use common::{documents, golden_tree, run, stderr, stdout};
 fn realfuture_renders_to_its_committed_output() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("deploy");
-    let output = run(&["--project", "examples/realfuture", "render", "--out", out.to_str().unwrap()]);
+    let output = run(&[
+        "--project",
+        "examples/realfuture",
+        "render",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     if let Some(diff) = golden_tree(&common::root().join("examples/realfuture/deploy"), &out) {
-        panic!("examples/realfuture/deploy is stale (re-bless with scripts/bless after review):\n{diff}");
+        panic!(
+            "examples/realfuture/deploy is stale (re-bless with scripts/bless after review):\n{diff}"
+        );
     }
 }
 
@@ -35,9 +43,15 @@ fn realfuture_is_the_seed_scenario() {
     let flink = config["data"]["config.yaml"].as_str().unwrap();
     assert!(flink.contains("parallelism.default: 10\n"), "{flink}");
     assert!(flink.contains("scheduler-mode: reactive\n"), "{flink}");
-    assert!(flink.contains("metrics.reporter.prom.port: \"9249\"\n"), "{flink}");
+    assert!(
+        flink.contains("metrics.reporter.prom.port: \"9249\"\n"),
+        "{flink}"
+    );
     let tm = find("Deployment", "orders-enrichment-taskmanager");
-    assert!(tm["spec"]["replicas"].is_null(), "the HPA owns the TaskManager replicas");
+    assert!(
+        tm["spec"]["replicas"].is_null(),
+        "the HPA owns the TaskManager replicas"
+    );
     let container = &tm["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(container["resources"]["requests"]["cpu"], "1000m");
     assert_eq!(container["resources"]["limits"]["cpu"], "1000m");
@@ -45,8 +59,14 @@ fn realfuture_is_the_seed_scenario() {
     assert_eq!(hpa["spec"]["minReplicas"], 1);
     assert_eq!(hpa["spec"]["maxReplicas"], 5);
     assert_eq!(hpa["spec"]["metrics"][0]["resource"]["name"], "cpu");
-    assert_eq!(hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"], 65);
-    assert_eq!(hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"], 300);
+    assert_eq!(
+        hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
+        65
+    );
+    assert_eq!(
+        hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"],
+        300
+    );
     let svc = find("Service", "taskmanager-100000");
     assert_eq!(svc["spec"]["ports"][0]["port"], 9249);
     find("Deployment", "orders-enrichment-jobmanager");

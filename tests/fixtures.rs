@@ -22,7 +22,13 @@ fn valid_projects_render_to_their_goldens() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
         let project = rel(&case);
-        let output = run(&["--project", &project, "render", "--out", out.to_str().unwrap()]);
+        let output = run(&[
+            "--project",
+            &project,
+            "render",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         let err = normalize(&stderr(&output), Some(&out));
         if output.status.code() != Some(0) {
             failures.push(format!("{project}: exit {:?}\n{err}", output.status.code()));
@@ -42,7 +48,11 @@ fn valid_projects_render_to_their_goldens() {
 fn invalid_projects_fail_with_their_diagnostics() {
     let mut failures = Vec::new();
     let all = cases("invalid");
-    assert!(all.len() >= 25, "the bad-input corpus has {} cases", all.len());
+    assert!(
+        all.len() >= 25,
+        "the bad-input corpus has {} cases",
+        all.len()
+    );
     for case in all {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
@@ -54,7 +64,9 @@ fn invalid_projects_fail_with_their_diagnostics() {
         let project = rel(&case);
         let mut args: Vec<String> = vec!["--project".into(), project.clone()];
         let command = args_of(&case);
-        let renders = command.first().is_some_and(|c| c == "render" || c == "check");
+        let renders = command
+            .first()
+            .is_some_and(|c| c == "render" || c == "check");
         args.extend(command);
         if renders {
             args.push("--out".into());
@@ -67,7 +79,10 @@ fn invalid_projects_fail_with_their_diagnostics() {
             .unwrap_or(1);
         let err = normalize(&stderr(&output), Some(&out));
         if output.status.code() != Some(expected_code) {
-            failures.push(format!("{project}: exit {:?}, expected {expected_code}\n{err}", output.status.code()));
+            failures.push(format!(
+                "{project}: exit {:?}, expected {expected_code}\n{err}",
+                output.status.code()
+            ));
         }
         if err.contains("panicked") {
             failures.push(format!("{project}: panicked\n{err}"));

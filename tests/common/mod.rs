@@ -61,7 +61,12 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.expect("walk");
         if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             files.insert(rel, std::fs::read(entry.path()).unwrap());
         }
     }
@@ -87,7 +92,10 @@ pub fn golden(path: &Path, actual: &str) -> Option<String> {
     Some(
         similar::TextDiff::from_lines(&expected, actual)
             .unified_diff()
-            .header(&format!("a/{}", path.display()), &format!("b/{} (actual)", path.display()))
+            .header(
+                &format!("a/{}", path.display()),
+                &format!("b/{} (actual)", path.display()),
+            )
             .to_string(),
     )
 }
@@ -147,7 +155,10 @@ pub fn cases(group: &str) -> Vec<PathBuf> {
 
 /// A path relative to the repository root, with `/`.
 pub fn rel(path: &Path) -> String {
-    path.strip_prefix(root()).unwrap_or(path).to_string_lossy().replace('\\', "/")
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// The environments of a rendered tree: folders with a kustomization that are not base or
@@ -176,5 +187,9 @@ pub fn documents(text: &str) -> Vec<serde_json::Value> {
 /// Sort key of a Kubernetes object: kind, namespace, name.
 pub fn object_key(o: &serde_json::Value) -> (String, String, String) {
     let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
-    (s(&o["kind"]), s(&o["metadata"]["namespace"]), s(&o["metadata"]["name"]))
+    (
+        s(&o["kind"]),
+        s(&o["metadata"]["namespace"]),
+        s(&o["metadata"]["name"]),
+    )
 }
