@@ -178,12 +178,6 @@ impl Diagnostics {
         self.items.extend(diagnostics);
     }
 
-    /// Takes the diagnostics out, in the order they were found.
-    #[must_use]
-    pub fn into_iter(self) -> std::vec::IntoIter<Diagnostic> {
-        self.items.into_iter()
-    }
-
     #[must_use]
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
@@ -246,5 +240,15 @@ impl Diagnostics {
             .map(|d| d.render(sources, color))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+
+    /// The diagnostics in the order they were found.
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
     }
 }

@@ -257,7 +257,10 @@ fn ends_with_multiline_string(value: &Json) -> bool {
     match value {
         Json::String(s) => s.contains('\n'),
         Json::Array(items) => items.last().is_some_and(ends_with_multiline_string),
-        Json::Object(map) => map.values().last().is_some_and(ends_with_multiline_string),
+        Json::Object(map) => map
+            .values()
+            .next_back()
+            .is_some_and(ends_with_multiline_string),
         _ => false,
     }
 }

@@ -107,22 +107,21 @@ pub fn load(
         .as_ref()
         .and_then(|p| p.node.get("spec")?.get("jobs")?.as_str().map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("jobs"));
-    if let Some(p) = &project {
-        if let Some(entry) = p.node.get("spec").and_then(|s| s.entry("jobs")) {
-            if !is_relative_inside(&jobs_dir) {
-                diags.push(Diagnostic::error(
-                    "path-outside-project",
-                    entry.value.span,
-                    "`jobs` must be a relative path inside the project",
-                ));
-                return Ok(LoadedProject {
-                    root: root.to_path_buf(),
-                    project,
-                    jobs: Vec::new(),
-                    jobs_dir,
-                });
-            }
-        }
+    if let Some(p) = &project
+        && let Some(entry) = p.node.get("spec").and_then(|s| s.entry("jobs"))
+        && !is_relative_inside(&jobs_dir)
+    {
+        diags.push(Diagnostic::error(
+            "path-outside-project",
+            entry.value.span,
+            "`jobs` must be a relative path inside the project",
+        ));
+        return Ok(LoadedProject {
+            root: root.to_path_buf(),
+            project,
+            jobs: Vec::new(),
+            jobs_dir,
+        });
     }
 
     let paths = if only.is_empty() {

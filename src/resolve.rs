@@ -504,14 +504,14 @@ fn check_semantics(r: &ResolvedJob, diags: &mut Diagnostics) {
 
     let slots = spec.task_manager.task_slots;
     let parallelism = spec.job.parallelism;
-    if let Some(max_par) = spec.job.max_parallelism {
-        if parallelism > max_par {
-            diags.push(Diagnostic::error(
-                "parallelism-range",
-                r.span(&["spec", "job", "parallelism"]),
-                format!("`parallelism` {parallelism} is above `maxParallelism` {max_par}"),
-            ));
-        }
+    if let Some(max_par) = spec.job.max_parallelism
+        && parallelism > max_par
+    {
+        diags.push(Diagnostic::error(
+            "parallelism-range",
+            r.span(&["spec", "job", "parallelism"]),
+            format!("`parallelism` {parallelism} is above `maxParallelism` {max_par}"),
+        ));
     }
     match spec.autoscaling.as_ref().filter(|a| a.enabled) {
         Some(a) => {

@@ -167,17 +167,17 @@ pub fn verify(objects: &[RenderedObject], env: &str, diags: &mut Diagnostics) {
                     .into_iter()
                     .flatten()
                 {
-                    if let Some(cm) = volume["configMap"]["name"].as_str() {
-                        if find("ConfigMap", ns, cm).is_none() {
-                            fail(
-                                diags,
-                                o,
-                                format!(
-                                    "volume `{}` mounts ConfigMap `{cm}`, which this job does not define",
-                                    volume["name"]
-                                ),
-                            );
-                        }
+                    if let Some(cm) = volume["configMap"]["name"].as_str()
+                        && find("ConfigMap", ns, cm).is_none()
+                    {
+                        fail(
+                            diags,
+                            o,
+                            format!(
+                                "volume `{}` mounts ConfigMap `{cm}`, which this job does not define",
+                                volume["name"]
+                            ),
+                        );
                     }
                 }
             }

@@ -6,6 +6,9 @@
 //! So the tree is built here from `saphyr-parser`'s event stream, with the YAML 1.2 core
 //! schema for plain scalars (`on` and `yes` are strings, as in Kubernetes' own decoder).
 
+// A YAML error ends the parse of its file, so a large error type costs nothing that matters.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan};
@@ -455,20 +458,20 @@ fn resolve_plain(text: &str) -> Value {
         }
         return Value::Float(text.parse().unwrap_or(f64::NAN));
     }
-    if let Some(hex) = text.strip_prefix("0x") {
-        if let Ok(i) = i64::from_str_radix(hex, 16) {
-            return Value::Int(i);
-        }
+    if let Some(hex) = text.strip_prefix("0x")
+        && let Ok(i) = i64::from_str_radix(hex, 16)
+    {
+        return Value::Int(i);
     }
-    if let Some(oct) = text.strip_prefix("0o") {
-        if let Ok(i) = i64::from_str_radix(oct, 8) {
-            return Value::Int(i);
-        }
+    if let Some(oct) = text.strip_prefix("0o")
+        && let Ok(i) = i64::from_str_radix(oct, 8)
+    {
+        return Value::Int(i);
     }
-    if is_core_float(digits) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
-        }
+    if is_core_float(digits)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     Value::Str(text.to_owned())
 }

@@ -108,12 +108,9 @@ fn environments_build_to_what_flinkform_build_prints() {
             assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
             let expected = sorted_objects(&stdout(&output));
             if built != expected {
-                let a: Vec<String> = expected
-                    .iter()
-                    .map(|o| flinkform::emit::to_yaml(o))
-                    .collect();
-                let b: Vec<String> = built.iter().map(|o| flinkform::emit::to_yaml(o)).collect();
-                let diff = similar::TextDiff::from_lines(&a.join("---\n"), &b.join("---\n"))
+                let a: Vec<String> = expected.iter().map(flinkform::emit::to_yaml).collect();
+                let b: Vec<String> = built.iter().map(flinkform::emit::to_yaml).collect();
+                let diff = similar::TextDiff::from_lines(a.join("---\n"), b.join("---\n"))
                     .unified_diff()
                     .header("flinkform build", "kubectl kustomize")
                     .to_string();

@@ -38,10 +38,10 @@ pub fn normalize(text: &str, tmp: Option<&Path>) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let mut line = line.to_owned();
-        if let Some(pos) = line.rfind(" in ") {
-            if line.ends_with(" ms") {
-                line.replace_range(pos.., " in <time>");
-            }
+        if let Some(pos) = line.rfind(" in ")
+            && line.ends_with(" ms")
+        {
+            line.replace_range(pos.., " in <time>");
         }
         if let Some(tmp) = tmp {
             line = line.replace(&tmp.display().to_string(), "<out>");
@@ -123,8 +123,8 @@ pub fn golden_tree(expected_dir: &Path, actual_dir: &Path) -> Option<String> {
             None => report.push_str(&format!("unexpected file {rel}\n")),
             Some(e) if e != bytes => {
                 let diff = similar::TextDiff::from_lines(
-                    &String::from_utf8_lossy(e).into_owned(),
-                    &String::from_utf8_lossy(bytes).into_owned(),
+                    String::from_utf8_lossy(e).into_owned(),
+                    String::from_utf8_lossy(bytes).into_owned(),
                 )
                 .unified_diff()
                 .header(&format!("a/{rel}"), &format!("b/{rel}"))
