@@ -186,7 +186,9 @@ impl Context<'_> {
                 ""
             };
             eprintln!(
-                "failed: {errors} error(s), {warnings} warning(s){strict}; nothing written, in {}",
+                "failed: {}, {}{strict}; nothing written, in {}",
+                count(errors, "error"),
+                count(warnings, "warning"),
                 self.elapsed()
             );
             return Err(1);
@@ -229,7 +231,9 @@ impl Context<'_> {
                 let envs = c.output.as_ref().map_or(0, |o| o.environments.len());
                 let jobs = c.output.as_ref().map_or(0, crate::Compiled::job_count);
                 eprintln!(
-                    "validated {jobs} jobs, {envs} environments in {}",
+                    "validated {}, {} in {}",
+                    count(jobs, "job"),
+                    count(envs, "environment"),
                     self.elapsed()
                 );
                 0
@@ -285,9 +289,9 @@ impl Context<'_> {
             return 2;
         }
         eprintln!(
-            "built {} objects of {} jobs in environment `{env}` in {}",
-            objects.len(),
-            selected.len(),
+            "built {} of {} in environment `{env}` in {}",
+            count(objects.len(), "object"),
+            count(selected.len(), "job"),
             self.elapsed()
         );
         0
@@ -307,10 +311,10 @@ impl Context<'_> {
         match output::write(&dir, &tree) {
             Ok(report) => {
                 eprintln!(
-                    "rendered {} jobs, {} environments, {} files ({} written, {} deleted, {} unchanged) into {} in {}",
-                    compiled.job_count(),
-                    compiled.environments.len(),
-                    tree.len(),
+                    "rendered {}, {}, {} ({} written, {} deleted, {} unchanged) into {} in {}",
+                    count(compiled.job_count(), "job"),
+                    count(compiled.environments.len(), "environment"),
+                    count(tree.len(), "file"),
                     report.written,
                     report.deleted,
                     report.unchanged,
@@ -432,5 +436,14 @@ fn absolute(path: &Path) -> PathBuf {
             }
             _ => return path.to_path_buf(),
         }
+    }
+}
+
+/// `1 job`, `2 jobs`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }

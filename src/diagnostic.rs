@@ -23,8 +23,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Other places that take part (the first definition of a duplicate, say).
     pub notes: Vec<(Span, String)>,
-    /// The job a problem in a shared file (the project file) breaks.
-    pub job: Option<String>,
+    /// The jobs a problem in a shared file (the project file) breaks.
+    pub jobs: Vec<String>,
     /// The environments the problem shows in, where the project has several.
     pub envs: Vec<String>,
 }
@@ -43,7 +43,7 @@ impl Diagnostic {
             span: span.into().filter(|s| !s.is_builtin()),
             help: None,
             notes: Vec::new(),
-            job: None,
+            jobs: Vec::new(),
             envs: Vec::new(),
         }
     }
@@ -124,25 +124,33 @@ impl Diagnostic {
 }
 
 impl Diagnostic {
-    /// ` (job `x` in environments `a`, `b`)`, or nothing.
+    /// ` (jobs `x`, `y` in environment `a`)`, or nothing.
     fn context(&self) -> String {
-        let envs = match self.envs.as_slice() {
+        let list = |what: &str, items: &[String]| match items {
             [] => String::new(),
-            [one] => format!("environment `{one}`"),
-            many => format!(
-                "environments {}",
-                many.iter()
-                    .map(|e| format!("`{e}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            [one] => format!("{what} `{one}`"),
+            many => {
+                let quoted: Vec<String> = many.iter().map(|e| format!("`{e}`")).collect();
+                format!("{what}s {}", quoted.join(", "))
+            }
         };
-        match (&self.job, envs.is_empty()) {
-            (None, true) => String::new(),
-            (None, false) => format!(" (in {envs})"),
-            (Some(job), true) => format!(" (job `{job}`)"),
-            (Some(job), false) => format!(" (job `{job}` in {envs})"),
+        let jobs = list("job", &self.jobs);
+        let envs = list("environment", &self.envs);
+        match (jobs.is_empty(), envs.is_empty()) {
+            (true, true) => String::new(),
+            (true, false) => format!(" (in {envs})"),
+            (false, true) => format!(" ({jobs})"),
+            (false, false) => format!(" ({jobs} in {envs})"),
         }
+    }
+
+    /// Whether two diagnostics report the same problem (perhaps for other jobs or
+    /// environments).
+    fn same_problem(&self, other: &Diagnostic) -> bool {
+        self.span == other.span
+            && self.code == other.code
+            && self.message == other.message
+            && self.severity == other.severity
     }
 }
 
@@ -183,9 +191,17 @@ impl Diagnostics {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
+    /// How many problems of a severity are printed: the same problem in several jobs or
+    /// environments counts once.
     #[must_use]
     pub fn count(&self, severity: Severity) -> usize {
-        self.items.iter().filter(|d| d.severity == severity).count()
+        let mut seen: Vec<&Diagnostic> = Vec::new();
+        for d in self.items.iter().filter(|d| d.severity == severity) {
+            if !seen.iter().any(|s| s.same_problem(d)) {
+                seen.push(d);
+            }
+        }
+        seen.len()
     }
 
     #[must_use]
@@ -208,25 +224,28 @@ impl Diagnostics {
                 .then(a.severity.cmp(&b.severity))
                 .then(a.code.cmp(b.code))
                 .then(a.message.cmp(&b.message))
-                .then(a.job.cmp(&b.job))
         });
         let mut merged: Vec<Diagnostic> = Vec::with_capacity(items.len());
         for d in items {
-            match merged.last_mut() {
-                Some(last)
-                    if last.span == d.span
-                        && last.code == d.code
-                        && last.message == d.message
-                        && last.severity == d.severity
-                        && last.job == d.job =>
-                {
+            let same = merged
+                .iter_mut()
+                .rev()
+                .take_while(|m| m.span == d.span)
+                .find(|m| m.same_problem(d));
+            match same {
+                Some(m) => {
+                    for job in &d.jobs {
+                        if !m.jobs.contains(job) {
+                            m.jobs.push(job.clone());
+                        }
+                    }
                     for env in &d.envs {
-                        if !last.envs.contains(env) {
-                            last.envs.push(env.clone());
+                        if !m.envs.contains(env) {
+                            m.envs.push(env.clone());
                         }
                     }
                 }
-                _ => merged.push(d.clone()),
+                None => merged.push(d.clone()),
             }
         }
         merged

@@ -124,11 +124,24 @@ pub fn load(
         });
     }
 
-    let paths = if only.is_empty() {
-        discover(root, &jobs_dir)?
+    // `validate flinkform.yaml` (a pre-commit hook on the project file) checks every job.
+    let named: Vec<&PathBuf> = only
+        .iter()
+        .filter(|p| p.file_name().is_none_or(|n| n != PROJECT_FILE))
+        .collect();
+    let paths = if named.is_empty() {
+        let found = discover(root, &jobs_dir)?;
+        if found.is_empty() {
+            let place = jobs_dir.display();
+            diags.push(
+                Diagnostic::error("no-jobs", None, format!("no job files (*.yaml, *.yml) in {}", root.join(&jobs_dir).display()))
+                    .help(format!("put FlinkJob files below `{place}`, set `spec.jobs` in flinkform.yaml, or start from `flinkform init`")),
+            );
+        }
+        found
     } else {
-        only.iter()
-            .filter(|p| p.file_name().is_none_or(|n| n != PROJECT_FILE))
+        named
+            .into_iter()
             .map(|p| (p.clone(), p.display().to_string()))
             .collect()
     };
@@ -155,7 +168,9 @@ pub fn load(
     })
 }
 
-fn is_relative_inside(path: &Path) -> bool {
+/// A relative path that cannot leave the folder it is relative to.
+#[must_use]
+pub fn is_relative_inside(path: &Path) -> bool {
     path.components()
         .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
@@ -263,6 +278,7 @@ fn read_documents(
             let line = u32::try_from(valid.matches('\n').count() + 1).unwrap_or(u32::MAX);
             let col = u32::try_from(valid.rsplit('\n').next().unwrap_or("").chars().count() + 1)
                 .unwrap_or(1);
+            sources.set_text(file, String::from_utf8_lossy(e.as_bytes()).into_owned());
             diags.push(
                 Diagnostic::error(
                     "encoding",

@@ -115,7 +115,9 @@ impl Naming {
         ok.then_some(Naming { env, spans })
     }
 
-    fn span(&self, kind: NameKind) -> Span {
+    /// Where a pattern was written; built-in for a default pattern.
+    #[must_use]
+    pub fn span(&self, kind: NameKind) -> Span {
         self.spans
             .iter()
             .find(|(k, _)| *k == kind)
@@ -150,12 +152,19 @@ impl Naming {
                         } else {
                             pattern_span
                         },
-                        format!(
-                            "naming pattern `{}` failed for job `{}`: {}",
-                            kind.key(),
-                            m.name,
-                            e.detail().unwrap_or("render error")
-                        ),
+                        if e.kind() == minijinja::ErrorKind::UndefinedError {
+                            format!(
+                                "naming pattern `{}` uses a variable that is not defined for it",
+                                kind.key()
+                            )
+                        } else {
+                            format!(
+                                "naming pattern `{}` failed for job `{}`: {}",
+                                kind.key(),
+                                m.name,
+                                e.detail().unwrap_or("render error")
+                            )
+                        },
                     );
                     if kind != NameKind::Namespace && template.source().contains("env") {
                         d = d.help("only the namespace pattern may use `env`: all other objects are shared by every environment through the base");

@@ -187,24 +187,47 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
     let settings: ProjectSpec = project_spec
         .map(|s| serde_json::from_value(s.to_json()).expect("validated project spec"))
         .unwrap_or_default();
-    let naming = Naming::new(&settings, project_spec.and_then(|s| s.get("naming")), diags)?;
-
-    // Job names are unique in the project: they name the output folders and the overrides.
-    let mut seen: HashMap<&str, Span> = HashMap::new();
-    for doc in &jobs {
-        let Some(name) = doc.node.get("metadata").and_then(|m| m.get("name")) else {
-            continue;
-        };
-        let Some(text) = name.as_str() else { continue };
-        if let Some(first) = seen.insert(text, name.span) {
+    for field in ["output", "templates"] {
+        if let Some(entry) = project_spec.and_then(|s| s.entry(field))
+            && let Some(path) = entry.value.as_str()
+            && !crate::load::is_relative_inside(std::path::Path::new(path))
+        {
             valid = false;
             diags.push(
-                Diagnostic::error("duplicate-job", name.span, format!("a job named `{text}` is already defined"))
-                    .note(first, "first defined here")
-                    .help("job names are unique in a project: they name the output folders and the overrides"),
+                Diagnostic::error("path-outside-project", entry.value.span, format!("`{field}` must be a relative path inside the project"))
+                    .help("flinkform reads and writes nothing outside the project; use `--out` for another output folder"),
             );
         }
     }
+    let naming = Naming::new(&settings, project_spec.and_then(|s| s.get("naming")), diags)?;
+    if !valid {
+        return None;
+    }
+
+    // Job names are unique in the project: they name the output folders and the overrides.
+    // A duplicate is reported once and left out, so it causes no follow-up errors.
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    jobs.retain(|doc| {
+        let Some(name) = doc.node.get("metadata").and_then(|m| m.get("name")) else {
+            return true;
+        };
+        let Some(text) = name.as_str() else { return true };
+        match seen.get(text) {
+            Some(first) => {
+                diags.push(
+                    Diagnostic::error("duplicate-job", name.span, format!("a job named `{text}` is already defined"))
+                        .note(*first, "first defined here")
+                        .help("job names are unique in a project: they name the output folders and the overrides"),
+                );
+                false
+            }
+            None => {
+                seen.insert(text, name.span);
+                true
+            }
+        }
+    });
+    valid &= !diags.has_errors();
 
     let environments = environment_defs(project_spec, &seen, diags, &mut valid);
     let builtin = builtin_defaults();
@@ -259,7 +282,7 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
                 None => valid = false,
             }
         }
-        check_collisions(&env_jobs, diags);
+        check_collisions(&env_jobs, &naming, diags);
         resolved.push(Environment {
             name: env.name.clone(),
             jobs: env_jobs,
@@ -318,7 +341,8 @@ fn environment_defs<'a>(
                     name_node.span,
                     format!("environment `{name}` is defined twice"),
                 )
-                .note(first.span, "first defined here"),
+                .note(first.span, "first defined here")
+                .help("give each environment its own name; merge their settings into one"),
             );
             continue;
         }
@@ -382,7 +406,7 @@ fn resolve_job(
             None => return None,
         }
     }
-    let found = validate::check(&tree, Kind::Job, Mode::Complete);
+    let found = validate::check_merged(&tree, Kind::Job, Mode::Complete, &doc.node);
     if !found.is_empty() {
         let origin = tree.walk(&["metadata", "name"]).0.span;
         let name = tree
@@ -427,7 +451,7 @@ fn in_context(d: Diagnostic, job: &ResolvedJob, many_envs: bool) -> Diagnostic {
 
 fn name_job(mut d: Diagnostic, origin: Span, name: &str, env: &str, many_envs: bool) -> Diagnostic {
     if d.span.is_some_and(|s| s.file != origin.file) {
-        d.job = Some(name.to_owned());
+        d.jobs = vec![name.to_owned()];
     }
     if many_envs {
         d.envs = vec![env.to_owned()];
@@ -511,7 +535,7 @@ fn check_semantics(r: &ResolvedJob, diags: &mut Diagnostics) {
             "parallelism-range",
             r.span(&["spec", "job", "parallelism"]),
             format!("`parallelism` {parallelism} is above `maxParallelism` {max_par}"),
-        ));
+        ).help("a job cannot run with more parallel tasks than its maxParallelism (the number of key groups)"));
     }
     match spec.autoscaling.as_ref().filter(|a| a.enabled) {
         Some(a) => {
@@ -534,13 +558,14 @@ fn check_semantics(r: &ResolvedJob, diags: &mut Diagnostics) {
                             a.min_replicas
                         ),
                     )
-                    .note(at("maxReplicas"), "maxReplicas set here"),
+                    .note(at("maxReplicas"), "maxReplicas set here")
+                    .help("make `minReplicas` at most `maxReplicas`"),
                 );
             }
             if a.min_replicas == 0 && a.engine == Engine::Hpa {
                 diags.push(
                     Diagnostic::error("min-replicas-zero", at("minReplicas"), "`minReplicas: 0` is not possible with the hpa engine")
-                        .help("a HorizontalPodAutoscaler cannot scale to zero; use `minReplicas: 1`, or `engine: keda`"),
+                        .help("a HorizontalPodAutoscaler cannot scale to zero without an alpha feature gate; use `minReplicas: 1`"),
                 );
             }
             if a.cpu.is_none() && a.memory.is_none() && a.flink_metrics.is_empty() {
@@ -667,7 +692,7 @@ fn check_substitutions(node: &Node, diags: &mut Diagnostics) {
 }
 
 /// Two emitted objects of one kind, namespace and name (SPEC 5.3). Namespaces are shared.
-fn check_collisions(jobs: &[ResolvedJob], diags: &mut Diagnostics) {
+fn check_collisions(jobs: &[ResolvedJob], naming: &Naming, diags: &mut Diagnostics) {
     let mut owners: BTreeMap<(&str, &str, &str), (&ResolvedJob, NameKind)> = BTreeMap::new();
     for job in jobs {
         let n = &job.names;
@@ -703,6 +728,7 @@ fn check_collisions(jobs: &[ResolvedJob], diags: &mut Diagnostics) {
                         ),
                     )
                     .note(first.origin, "the other job")
+                    .note(naming.span(pattern), format!("the `{}` naming pattern", pattern.key()))
                     .help("make the naming patterns in flinkform.yaml include `{{ name }}`"),
                 ),
                 None => {

@@ -85,6 +85,13 @@ fn schemas() -> &'static Schemas {
 /// Checks a document tree; returns one diagnostic per violation.
 #[must_use]
 pub fn check(node: &Node, kind: Kind, mode: Mode) -> Vec<Diagnostic> {
+    check_merged(node, kind, mode, node)
+}
+
+/// Checks a merged tree; a missing required field is reported in `file_tree` (the job file
+/// itself), at the deepest key on the way to it that the file has (SPEC 2.1).
+#[must_use]
+pub fn check_merged(node: &Node, kind: Kind, mode: Mode, file_tree: &Node) -> Vec<Diagnostic> {
     let schemas = schemas();
     let (validator, schema) = match kind {
         Kind::Job => (&schemas.job_validator, &schemas.job),
@@ -94,7 +101,7 @@ pub fn check(node: &Node, kind: Kind, mode: Mode) -> Vec<Diagnostic> {
     validator
         .iter_errors(&instance)
         .filter(|e| mode == Mode::Complete || !may_come_from_merge(kind, e))
-        .map(|e| diagnose(node, schema, &e))
+        .map(|e| diagnose(node, schema, &e, file_tree))
         .collect()
 }
 
@@ -121,7 +128,7 @@ fn may_come_from_merge(kind: Kind, error: &ValidationError) -> bool {
     }
 }
 
-fn diagnose(root: &Node, schema: &Json, error: &ValidationError) -> Diagnostic {
+fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Node) -> Diagnostic {
     let path: Vec<String> = error
         .instance_path()
         .segments()
@@ -156,14 +163,18 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError) -> Diagnostic {
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
+            let (anchor, anchor_key, _) = file_tree.walk(&path);
+            let help = if path.first().is_some_and(|p| p == "spec") {
+                format!("add `{name}` here, or supply it through the project's `defaults`")
+            } else {
+                format!("add `{name}` here")
+            };
             Diagnostic::error(
                 "missing-field",
-                at_key,
+                anchor_key.unwrap_or(anchor.span),
                 format!("missing required field `{name}` in {}", describe(&path)),
             )
-            .help(format!(
-                "add `{name}` here, or supply it through the project's `defaults`"
-            ))
+            .help(help)
         }
         ValidationErrorKind::Type { kind } => {
             let expected = format!("{kind:?}")
@@ -197,11 +208,20 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError) -> Diagnostic {
             value_span,
             format!("{field} must be one of {}", list_values(options)),
         ),
-        ValidationErrorKind::Constant { expected_value } => Diagnostic::error(
-            "invalid-value",
-            value_span,
-            format!("{field} must be {expected_value}"),
-        ),
+        ValidationErrorKind::Constant { expected_value } => {
+            let d = Diagnostic::error(
+                "invalid-value",
+                value_span,
+                format!("{field} must be {expected_value}"),
+            );
+            match path.as_slice() {
+                [k] if k == "kind" => d.help(
+                    "job files below the jobs folder hold `kind: FlinkJob`; flinkform.yaml at the project root holds `kind: Project`",
+                ),
+                [k] if k == "apiVersion" => d.help("flinkform reads `apiVersion: flinkform.dev/v1alpha1`"),
+                _ => d,
+            }
+        }
         ValidationErrorKind::Pattern { .. } => pattern_error(&path, field, value_span, node),
         ValidationErrorKind::Minimum { limit }
         | ValidationErrorKind::ExclusiveMinimum { limit } => Diagnostic::error(
@@ -253,12 +273,21 @@ fn pattern_error(path: &[String], field: String, span: Span, node: &Node) -> Dia
         .map_or("", String::as_str);
     let value = node.as_str().unwrap_or_default();
     match (parent, last) {
-        (_, "cpu" | "memory" | "value" | "averageValue") => Diagnostic::error(
-            "invalid-quantity",
-            span,
-            format!("{field} is not a Kubernetes quantity: `{value}`"),
-        )
-        .help("write a quantity such as `1000m`, `0.5`, `2Gi` or `1600Mi`"),
+        (_, "cpu" | "memory" | "value" | "averageValue") => {
+            let d = Diagnostic::error(
+                "invalid-quantity",
+                span,
+                format!("{field} is not a Kubernetes quantity: `{value}`"),
+            );
+            // `2GB`, `512MiB`: a unit with a trailing B, as other tools write them.
+            let trimmed = value.strip_suffix(['B', 'b']).unwrap_or(value);
+            if trimmed != value && crate::model::parse_quantity(trimmed).is_some() {
+                let binary = if trimmed.ends_with('i') { String::new() } else { format!(" or `{trimmed}i`") };
+                d.help(format!("Kubernetes writes units without B: `{trimmed}`{binary}"))
+            } else {
+                d.help("write a quantity such as `1000m`, `0.5`, `2Gi` or `1600Mi`")
+            }
+        }
         (_, "flinkVersion") => Diagnostic::error(
             "invalid-value",
             span,

@@ -212,6 +212,7 @@ impl Node {
 /// first syntax error ends the file: what follows a YAML error cannot be trusted.
 pub fn parse(text: &str, file: FileId) -> Result<Vec<Node>, Diagnostic> {
     let mut builder = Builder {
+        text,
         parser: Parser::new_from_str(text),
         file,
         anchors: HashMap::new(),
@@ -221,6 +222,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Node>, Diagnostic> {
 }
 
 struct Builder<'a> {
+    text: &'a str,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     file: FileId,
     anchors: HashMap<usize, Node>,
@@ -251,11 +253,41 @@ impl<'a> Builder<'a> {
             col: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
             len: 1,
         };
-        Diagnostic::error(
-            "yaml-syntax",
-            span,
-            format!("invalid YAML: {}", error.info()),
-        )
+        let info = error.info();
+        let line = |n: u32| self.text.split('\n').nth(n.saturating_sub(1) as usize);
+        if info.contains("tab") {
+            // Point at the tab itself, on the reported line or the one after.
+            for n in [span.line, span.line + 1] {
+                if let Some(col) = line(n).and_then(|l| l.find('\t')) {
+                    let col = line(n).map_or(0, |l| l[..col].chars().count());
+                    let at = Span {
+                        line: n,
+                        col: u32::try_from(col + 1).unwrap_or(1),
+                        ..span
+                    };
+                    return Diagnostic::error(
+                        "yaml-tab",
+                        at,
+                        "a tab in indentation: YAML indents with spaces only",
+                    )
+                    .help("replace the tab with spaces");
+                }
+            }
+        }
+        let mut d = Diagnostic::error("yaml-syntax", span, format!("invalid YAML: {info}"));
+        if info.contains("flow mapping") || info.contains("flow sequence") {
+            if let Some((open, at)) = unclosed_bracket(self.text, m.index(), self.file) {
+                let close = if open == '{' { '}' } else { ']' };
+                d = d
+                    .note(at, format!("this `{open}` is not closed"))
+                    .help(format!("close it with `{close}`"));
+            }
+        } else {
+            d = d.help(
+                "check the indentation and the `key: value` form of this line and the one before",
+            );
+        }
+        d
     }
 
     fn next(&mut self) -> Result<(Event<'a>, Span), Diagnostic> {
@@ -436,6 +468,50 @@ impl<'a> Builder<'a> {
         }
         Ok(node)
     }
+}
+
+/// The innermost `{` or `[` still open before character `end`, skipping quoted text and
+/// comments.
+fn unclosed_bracket(text: &str, end: usize, file: FileId) -> Option<(char, Span)> {
+    let mut stack: Vec<(char, Span)> = Vec::new();
+    let (mut line, mut col) = (1u32, 0u32);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut prev = ' ';
+    for c in text.chars().take(end) {
+        col += 1;
+        if c == '\n' {
+            line += 1;
+            col = 0;
+            comment = false;
+            quote = None;
+        } else if comment {
+        } else if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+        } else {
+            match c {
+                '#' if prev.is_whitespace() => comment = true,
+                '"' | '\'' if matches!(prev, ' ' | '[' | '{' | ',' | ':') => quote = Some(c),
+                '{' | '[' => stack.push((
+                    c,
+                    Span {
+                        file,
+                        line,
+                        col,
+                        len: 1,
+                    },
+                )),
+                '}' | ']' => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+        }
+        prev = c;
+    }
+    stack.pop()
 }
 
 /// The YAML 1.2 core schema for plain scalars.
