@@ -161,13 +161,13 @@ pub fn layout(
         );
     }
 
-    let mut platform_resources = Vec::new();
+    // Platform files are configuration for cluster-wide components (the metrics adapter),
+    // not objects of their own: the platform kustomization lists none of them.
     for (file, content) in platform {
         tree.insert(format!("platform/{file}"), content.clone());
-        platform_resources.push(Json::from(file.clone()));
     }
     let mut fields = serde_json::Map::new();
-    fields.insert("resources".into(), Json::Array(platform_resources));
+    fields.insert("resources".into(), Json::Array(Vec::new()));
     tree.insert("platform/kustomization.yaml".into(), kustomization(fields));
 
     let index: String = tree.keys().map(|k| format!("{k}\n")).collect();

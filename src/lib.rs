@@ -42,6 +42,8 @@ pub struct Compiled {
     pub settings: model::ProjectSpec,
     pub bases: Vec<JobObjects>,
     pub environments: Vec<EnvironmentObjects>,
+    /// Files for `platform/`: (file name, content).
+    pub platform: Vec<(String, String)>,
 }
 
 impl Compiled {
@@ -53,7 +55,7 @@ impl Compiled {
     /// The output tree of SPEC 4.1.
     #[must_use]
     pub fn tree(&self) -> layout::OutputTree {
-        layout::layout(&self.bases, &self.environments, &[])
+        layout::layout(&self.bases, &self.environments, &self.platform)
     }
 }
 
@@ -79,7 +81,8 @@ fn render_all(
     diags: &mut Diagnostics,
 ) -> Option<Compiled> {
     let templates = resolved.settings.templates.as_ref().map(|t| root.join(t));
-    let renderer = render::Renderer::new(templates.as_deref(), diags)?;
+    let prometheus = resolved.settings.prometheus.as_ref().map(|p| p.url.clone());
+    let renderer = render::Renderer::new(templates.as_deref(), prometheus, diags)?;
     let mut environments = Vec::new();
     for env in &resolved.environments {
         let namespaces = renderer.render_namespaces(env, diags);
@@ -128,7 +131,25 @@ fn render_all(
         settings: resolved.settings.clone(),
         bases,
         environments,
+        platform: platform_files(resolved),
     })
+}
+
+/// The prometheus-adapter rules for every Flink metric preset an HPA of the project uses.
+fn platform_files(resolved: &resolve::Resolved) -> Vec<(String, String)> {
+    let used: std::collections::BTreeSet<&'static str> = resolved
+        .environments
+        .iter()
+        .flat_map(|e| e.jobs.iter())
+        .filter_map(|j| j.job.spec.autoscaling.as_ref())
+        .filter(|a| a.enabled && a.engine == model::Engine::Hpa)
+        .flat_map(|a| a.flink_metrics.iter())
+        .filter_map(|rule| rule.metric.as_deref().and_then(metrics::preset))
+        .map(|p| p.name)
+        .collect();
+    metrics::adapter_rules(&used)
+        .map(|rules| vec![(metrics::ADAPTER_RULES_FILE.to_owned(), rules)])
+        .unwrap_or_default()
 }
 
 impl Compilation {

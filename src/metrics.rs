@@ -1,48 +1,142 @@
 //! Flink metric presets for autoscaling (SPEC 4.3).
 //!
-//! Each preset names a series of Flink's Prometheus reporter and how a job's series are
-//! aggregated into one number; the HPA reads it as an External metric of that name.
+//! Each preset names a series of Flink's Prometheus reporter and how a job's series are folded
+//! into one number. With the hpa engine the HPA asks for an External metric `flinkform_<preset>`
+//! selected by the job's `job_name` label, and `deploy/platform/prometheus-adapter-rules.yaml`
+//! holds the prometheus-adapter `externalRules` that serve those names. With the keda engine
+//! the same PromQL goes straight into a `prometheus` trigger.
 
-/// (preset, Prometheus series, aggregate)
-pub const PRESETS: &[(&str, &str, &str)] = &[
-    (
-        "backlog",
-        "flink_taskmanager_job_task_operator_pendingRecords",
-        "sum",
-    ),
-    (
-        "busyTime",
-        "flink_taskmanager_job_task_busyTimeMsPerSecond",
-        "avg",
-    ),
-    (
-        "latency",
-        "flink_taskmanager_job_task_operator_currentEmitEventTimeLag",
-        "max",
-    ),
-    (
-        "watermarkLag",
-        "flink_taskmanager_job_task_operator_watermarkLag",
-        "max",
-    ),
-    (
-        "kafkaLag",
-        "flink_taskmanager_job_task_operator_KafkaSourceReader_KafkaConsumer_records_lag_max",
-        "max",
-    ),
+use std::collections::BTreeSet;
+
+use serde_json::{Value as Json, json};
+
+use crate::emit;
+
+/// A Flink metric preset.
+#[derive(Clone, Copy, Debug)]
+pub struct Preset {
+    pub name: &'static str,
+    pub series: &'static str,
+    pub aggregate: &'static str,
+}
+
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "backlog",
+        series: "flink_taskmanager_job_task_operator_pendingRecords",
+        aggregate: "sum",
+    },
+    Preset {
+        name: "busyTime",
+        series: "flink_taskmanager_job_task_busyTimeMsPerSecond",
+        aggregate: "avg",
+    },
+    Preset {
+        name: "latency",
+        series: "flink_taskmanager_job_task_operator_currentEmitEventTimeLag",
+        aggregate: "max",
+    },
+    Preset {
+        name: "watermarkLag",
+        series: "flink_taskmanager_job_task_operator_watermarkLag",
+        aggregate: "max",
+    },
+    Preset {
+        name: "kafkaLag",
+        series: "flink_taskmanager_job_task_operator_KafkaSourceReader_KafkaConsumer_records_lag_max",
+        aggregate: "max",
+    },
 ];
 
-/// The External metric name the HPA asks for: `flinkform_<preset>` in snake case.
+/// The path of the adapter rules in the output tree, below `platform/`.
+pub const ADAPTER_RULES_FILE: &str = "prometheus-adapter-rules.yaml";
+
 #[must_use]
-pub fn external_name(preset: &str) -> String {
-    let mut out = String::from("flinkform_");
-    for c in preset.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
+pub fn preset(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}
+
+impl Preset {
+    /// The External metric name the HPA asks for: `flinkform_<preset>` in snake case.
+    #[must_use]
+    pub fn external_name(&self) -> String {
+        let mut out = String::from("flinkform_");
+        for c in self.name.chars() {
+            if c.is_ascii_uppercase() {
+                out.push('_');
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
         }
+        out
     }
-    out
+
+    /// The PromQL for one job, as a KEDA `prometheus` trigger runs it.
+    #[must_use]
+    pub fn query(&self, job_name: &str, namespace: &str) -> String {
+        format!(
+            "{}({}{{job_name=\"{}\",namespace=\"{}\"}})",
+            self.aggregate,
+            self.series,
+            escape_label_value(job_name),
+            escape_label_value(namespace)
+        )
+    }
+
+    /// The prometheus-adapter external rule that serves [`Preset::external_name`]: the HPA's
+    /// selector (`job_name`) and namespace become the label matchers.
+    #[must_use]
+    pub fn adapter_rule(&self) -> Json {
+        json!({
+            "seriesQuery": format!("{}{{job_name!=\"\",namespace!=\"\"}}", self.series),
+            "resources": {"overrides": {"namespace": {"resource": "namespace"}}},
+            "name": {"as": self.external_name()},
+            "metricsQuery": format!("{}(<<.Series>>{{<<.LabelMatchers>>}})", self.aggregate),
+        })
+    }
+}
+
+fn escape_label_value(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The adapter configuration for the presets a project uses, each once; `None` when none is.
+#[must_use]
+pub fn adapter_rules(used: &BTreeSet<&'static str>) -> Option<String> {
+    if used.is_empty() {
+        return None;
+    }
+    let rules: Vec<Json> = PRESETS
+        .iter()
+        .filter(|p| used.contains(p.name))
+        .map(Preset::adapter_rule)
+        .collect();
+    let header = "# prometheus-adapter rules for the Flink metrics this project's HPAs use, written by\n\
+                  # flinkform. Merge `externalRules` into the adapter's configuration (the chart's\n\
+                  # `rules.external`). Series need a `namespace` label (a PodMonitor, or the usual\n\
+                  # pod-annotation scrape config, adds it).\n";
+    Some(format!(
+        "{header}{}",
+        emit::to_yaml(&json!({"externalRules": rules}))
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_queries() {
+        let backlog = preset("backlog").unwrap();
+        assert_eq!(backlog.external_name(), "flinkform_backlog");
+        assert_eq!(
+            preset("watermarkLag").unwrap().external_name(),
+            "flinkform_watermark_lag"
+        );
+        assert_eq!(
+            backlog.query("orders", "ns"),
+            "sum(flink_taskmanager_job_task_operator_pendingRecords{job_name=\"orders\",namespace=\"ns\"})"
+        );
+    }
 }

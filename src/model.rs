@@ -90,6 +90,9 @@ pub struct Resources {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct MetricsSpec {
     pub port: u16,
+    /// Emit a Prometheus Operator PodMonitor for the job's pods.
+    #[serde(default, rename = "podMonitor")]
+    pub pod_monitor: bool,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

@@ -14,6 +14,7 @@ use serde_json::{Value as Json, json};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::flink_config;
+use crate::metrics;
 use crate::model::{Autoscaling, Engine, ScalingPolicy, ScalingRules};
 use crate::resolve::{Environment as Env, ResolvedJob};
 use crate::source::FileId;
@@ -40,6 +41,14 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     (
         "namespace.yaml.j2",
         include_str!("../templates/namespace.yaml.j2"),
+    ),
+    (
+        "podmonitor.yaml.j2",
+        include_str!("../templates/podmonitor.yaml.j2"),
+    ),
+    (
+        "scaledobject.yaml.j2",
+        include_str!("../templates/scaledobject.yaml.j2"),
     ),
     (
         "taskmanager-deployment.yaml.j2",
@@ -84,11 +93,16 @@ impl RenderedObject {
 pub struct Renderer {
     env: Environment<'static>,
     job_templates: Vec<String>,
+    prometheus_url: Option<String>,
 }
 
 impl Renderer {
     /// Compiles the built-in templates and, if given, a project's template folder.
-    pub fn new(user_dir: Option<&Path>, diags: &mut Diagnostics) -> Option<Renderer> {
+    pub fn new(
+        user_dir: Option<&Path>,
+        prometheus_url: Option<String>,
+        diags: &mut Diagnostics,
+    ) -> Option<Renderer> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::Json);
@@ -141,7 +155,11 @@ impl Renderer {
             .filter(|n| *n != NAMESPACE_TEMPLATE)
             .cloned()
             .collect();
-        ok.then_some(Renderer { env, job_templates })
+        ok.then_some(Renderer {
+            env,
+            job_templates,
+            prometheus_url,
+        })
     }
 
     fn render(
@@ -208,7 +226,7 @@ impl Renderer {
 
     /// Every object of one job in one environment.
     pub fn render_job(&self, job: &ResolvedJob, diags: &mut Diagnostics) -> Vec<RenderedObject> {
-        let ctx = context(job);
+        let ctx = context(job, self.prometheus_url.as_deref());
         self.job_templates
             .iter()
             .filter_map(|t| self.render(t, &ctx, Some(job.name()), diags))
@@ -288,7 +306,7 @@ fn resources(r: &crate::model::Resources) -> Json {
 }
 
 /// The template context of one job.
-fn context(job: &ResolvedJob) -> Json {
+fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
     let spec = &job.job.spec;
     let m = &job.job.metadata;
     let n = &job.names;
@@ -364,6 +382,7 @@ fn context(job: &ResolvedJob) -> Json {
             "jobManager": labels(job, "jobmanager"),
             "taskManager": labels(job, "taskmanager"),
             "config": labels(job, "config"),
+            "metrics": labels(job, "metrics"),
         },
         "selector": {
             "jobManager": selector(job, "jobmanager"),
@@ -372,7 +391,7 @@ fn context(job: &ResolvedJob) -> Json {
         "annotations": m.annotations,
         "podAnnotations": pod_annotations,
         "config": {"fileName": config.file_name, "content": config.content, "hash": config.hash},
-        "metrics": {"port": spec.metrics.port},
+        "metrics": {"port": spec.metrics.port, "podMonitor": spec.metrics.pod_monitor},
         "pod": {
             "securityContext": {
                 "runAsUser": 9999,
@@ -390,50 +409,72 @@ fn context(job: &ResolvedJob) -> Json {
         },
         "jobManager": {"args": jm_args, "resources": resources(&spec.job_manager.resources)},
         "taskManager": {"replicas": spec.task_manager.replicas, "resources": resources(&spec.task_manager.resources)},
-        "autoscaling": spec.autoscaling.as_ref().filter(|a| a.enabled).map(|a| autoscaling(job, a)),
+        "autoscaling": spec.autoscaling.as_ref().filter(|a| a.enabled).map(|a| autoscaling(job, a, prometheus_url)),
     })
 }
 
-fn autoscaling(job: &ResolvedJob, a: &Autoscaling) -> Json {
+fn autoscaling(job: &ResolvedJob, a: &Autoscaling, prometheus_url: Option<&str>) -> Json {
+    // The HPA's metrics and, for the keda engine, the ScaledObject's triggers.
     let mut metrics = Vec::new();
+    let mut triggers = Vec::new();
     for (name, rule) in [("cpu", &a.cpu), ("memory", &a.memory)] {
         if let Some(u) = rule {
             metrics.push(json!({
                 "type": "Resource",
                 "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": u.average_utilization}},
             }));
+            triggers.push(json!({
+                "type": name,
+                "metricType": "Utilization",
+                "metadata": {"value": u.average_utilization.to_string()},
+            }));
         }
     }
+    let job_name = flink_config::prometheus_job_name(job);
     for rule in &a.flink_metrics {
-        let (name, selector) = match (&rule.metric, &rule.external) {
-            (Some(preset), _) => (
-                crate::metrics::external_name(preset),
-                json!({"matchLabels": {"job_name": flink_config::prometheus_job_name(job)}}),
-            ),
-            (None, Some(ext)) => (
-                ext.name.clone(),
-                ext.selector
-                    .as_ref()
-                    .map_or(Json::Null, |s| json!({"matchLabels": s.match_labels})),
-            ),
+        let (target_type, target_key, target) =
+            match (&rule.target.value, &rule.target.average_value) {
+                (Some(v), _) => ("Value", "value", v),
+                (None, Some(v)) => ("AverageValue", "averageValue", v),
+                (None, None) => continue,
+            };
+        let metric = match (
+            rule.metric.as_deref().and_then(metrics::preset),
+            &rule.external,
+        ) {
+            (Some(preset), _) => {
+                triggers.push(json!({
+                    "type": "prometheus",
+                    "name": preset.name.to_lowercase(),
+                    "metricType": target_type,
+                    "metadata": {
+                        "serverAddress": prometheus_url.unwrap_or_default(),
+                        "query": preset.query(&job_name, &job.names.namespace),
+                        "threshold": target,
+                    },
+                }));
+                json!({"name": preset.external_name(), "selector": {"matchLabels": {"job_name": job_name}}})
+            }
+            (None, Some(ext)) => {
+                let mut metric = json!({"name": ext.name});
+                if let Some(selector) = &ext.selector {
+                    metric["selector"] = json!({"matchLabels": selector.match_labels});
+                }
+                metric
+            }
             (None, None) => continue,
         };
-        let target = match (&rule.target.value, &rule.target.average_value) {
-            (Some(v), _) => json!({"type": "Value", "value": v}),
-            (None, Some(v)) => json!({"type": "AverageValue", "averageValue": v}),
-            (None, None) => continue,
-        };
-        let mut metric = json!({"name": name});
-        if !selector.is_null() {
-            metric["selector"] = selector;
-        }
-        metrics.push(json!({"type": "External", "external": {"metric": metric, "target": target}}));
+        metrics.push(json!({
+            "type": "External",
+            "external": {"metric": metric, "target": {"type": target_type, target_key: target}},
+        }));
     }
     json!({
         "engine": match a.engine { Engine::Hpa => "hpa", Engine::Keda => "keda" },
         "minReplicas": a.min_replicas,
         "maxReplicas": a.max_replicas,
         "metrics": metrics,
+        "triggers": triggers,
         "behavior": {
             "scaleUp": complete_rules(a.behavior.scale_up.as_ref(), &default_scale_up()),
             "scaleDown": complete_rules(a.behavior.scale_down.as_ref(), &default_scale_down()),

@@ -232,6 +232,11 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
     let environments = environment_defs(project_spec, &seen, diags, &mut valid);
     let builtin = builtin_defaults();
     let defaults = project_spec.and_then(|s| s.get("defaults"));
+    let scope = Scope {
+        naming: &naming,
+        settings: &settings,
+        many_envs: environments.len() > 1,
+    };
 
     let mut bases = Vec::new();
     for doc in &jobs {
@@ -249,8 +254,17 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
             .first()
             .map_or(DEFAULT_ENVIRONMENT, |e| e.name.as_str());
         let mut scratch = Diagnostics::default();
-        let base = resolve_job(doc, spec, first_env, false, &naming, &mut scratch)
-            .filter(|_| !scratch.has_errors());
+        let base = resolve_job(
+            doc,
+            spec,
+            first_env,
+            &Scope {
+                many_envs: false,
+                ..scope
+            },
+            &mut scratch,
+        )
+        .filter(|_| !scratch.has_errors());
         bases.push((name.to_owned(), base));
     }
 
@@ -277,7 +291,7 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
             for layer in layers.into_iter().flatten() {
                 spec = spec.merged(layer);
             }
-            match resolve_job(doc, spec, &env.name, environments.len() > 1, &naming, diags) {
+            match resolve_job(doc, spec, &env.name, &scope, diags) {
                 Some(job) => env_jobs.push(job),
                 None => valid = false,
             }
@@ -387,14 +401,22 @@ fn builtin_defaults() -> Node {
     )
 }
 
+/// What resolving one job needs to know of the project.
+struct Scope<'a> {
+    naming: &'a Naming,
+    settings: &'a ProjectSpec,
+    /// Whether diagnostics should name their environment.
+    many_envs: bool,
+}
+
 fn resolve_job(
     doc: &Document,
     spec: Node,
     env: &str,
-    many_envs: bool,
-    naming: &Naming,
+    scope: &Scope,
     diags: &mut Diagnostics,
 ) -> Option<ResolvedJob> {
+    let (naming, many_envs) = (scope.naming, scope.many_envs);
     let mut tree = doc.node.clone();
     if let Value::Map(entries) = &mut tree.value {
         match entries.iter_mut().find(|e| e.key == "spec") {
@@ -434,7 +456,7 @@ fn resolve_job(
         tree,
     };
     let mut found = Diagnostics::default();
-    check_semantics(&resolved, &mut found);
+    check_semantics(&resolved, scope.settings, &mut found);
     diags.extend(
         found
             .into_iter()
@@ -460,7 +482,7 @@ fn name_job(mut d: Diagnostic, origin: Span, name: &str, env: &str, many_envs: b
 }
 
 /// SPEC 5.3, for one job.
-fn check_semantics(r: &ResolvedJob, diags: &mut Diagnostics) {
+fn check_semantics(r: &ResolvedJob, settings: &ProjectSpec, diags: &mut Diagnostics) {
     let spec = &r.job.spec;
     let before = diags.count(crate::diagnostic::Severity::Error);
 
@@ -575,26 +597,7 @@ fn check_semantics(r: &ResolvedJob, diags: &mut Diagnostics) {
                         .help("add `cpu: {averageUtilization: 65}`, `memory`, or `flinkMetrics`; or set `enabled: false`"),
                 );
             }
-            if a.engine == Engine::Keda {
-                diags.push(
-                    Diagnostic::error(
-                        "unsupported",
-                        at("engine"),
-                        "`engine: keda` is not supported by this version of flinkform yet",
-                    )
-                    .help("use `engine: hpa`"),
-                );
-            }
-            for (i, rule) in a.flink_metrics.iter().enumerate() {
-                let index = i.to_string();
-                let span = r.span(&["spec", "autoscaling", "flinkMetrics", &index]);
-                if rule.metric.is_some() == rule.external.is_some() {
-                    diags.push(
-                        Diagnostic::error("invalid-metric-rule", span, "a flinkMetrics rule needs exactly one of `metric` or `external`")
-                            .help("`metric: backlog` picks a preset; `external: {name: ...}` names any external metric"),
-                    );
-                }
-            }
+            check_metric_rules(r, a, settings, diags);
             if u64::from(parallelism) > u64::from(max) * u64::from(slots) {
                 diags.push(
                     Diagnostic::warning(
@@ -627,6 +630,109 @@ fn check_semantics(r: &ResolvedJob, diags: &mut Diagnostics) {
         }
     }
     let _ = before;
+}
+
+/// The `flinkMetrics` rules and what each engine needs of them.
+fn check_metric_rules(
+    r: &ResolvedJob,
+    a: &crate::model::Autoscaling,
+    settings: &ProjectSpec,
+    diags: &mut Diagnostics,
+) {
+    let keda = a.engine == Engine::Keda;
+    let engine_span = r.span(&["spec", "autoscaling", "engine"]);
+    for (i, rule) in a.flink_metrics.iter().enumerate() {
+        let index = i.to_string();
+        let span = r.span(&["spec", "autoscaling", "flinkMetrics", &index]);
+        if rule.metric.is_some() == rule.external.is_some() {
+            diags.push(
+                Diagnostic::error("invalid-metric-rule", span, "a flinkMetrics rule needs exactly one of `metric` or `external`")
+                    .help("`metric: backlog` picks a preset; `external: {name: ...}` names any external metric"),
+            );
+            continue;
+        }
+        if rule.metric.is_some() && keda && settings.prometheus.is_none() {
+            diags.push(
+                Diagnostic::error("keda-prometheus-url", span, "the keda engine queries Prometheus for Flink metrics, but no Prometheus URL is configured")
+                    .note(engine_span, "keda engine chosen here")
+                    .help("set `spec.prometheus.url` in flinkform.yaml, e.g. http://prometheus-operated.monitoring.svc:9090"),
+            );
+        }
+        if let Some(external) = &rule.external {
+            if keda {
+                diags.push(
+                    Diagnostic::error("keda-external-metric", span, "an `external` metric needs the hpa engine")
+                        .note(engine_span, "keda engine chosen here")
+                        .help("use a preset (`metric: backlog`, ...) with keda, or `engine: hpa` for an External metric"),
+                );
+            }
+            for (key, value) in external.selector.iter().flat_map(|s| s.match_labels.iter()) {
+                let at = r.tree.walk(&[
+                    "spec",
+                    "autoscaling",
+                    "flinkMetrics",
+                    &index,
+                    "external",
+                    "selector",
+                    "matchLabels",
+                    key,
+                ]);
+                if let Some(problem) = label_key_problem(key).or_else(|| label_value_problem(value))
+                {
+                    diags.push(
+                        Diagnostic::error("invalid-selector", at.1.unwrap_or(span), format!("`{key}: {value}` is not a valid label selector: {problem}"))
+                            .help("label keys are [prefix/]name, values at most 63 characters of letters, digits, '-', '_' and '.'"),
+                    );
+                }
+            }
+        }
+    }
+    let resource_only = a.flink_metrics.is_empty();
+    if keda && a.min_replicas == 0 && resource_only {
+        diags.push(
+            Diagnostic::error(
+                "min-replicas-zero",
+                r.span(&["spec", "autoscaling", "minReplicas"]),
+                "KEDA cannot scale to zero on cpu and memory rules alone",
+            )
+            .help("add a Flink metric rule (`flinkMetrics`), or use `minReplicas: 1`"),
+        );
+    }
+}
+
+/// Why a label key is invalid (a DNS-1123 subdomain prefix, a 63-character name).
+fn label_key_problem(key: &str) -> Option<String> {
+    let (prefix, name) = key
+        .rsplit_once('/')
+        .map_or((None, key), |(p, n)| (Some(p), n));
+    if let Some(p) = prefix
+        && (p.is_empty()
+            || p.len() > 253
+            || !p
+                .split('.')
+                .all(|l| crate::naming::name_problem(l, false).is_none()))
+    {
+        return Some(format!("the prefix `{p}` is not a DNS subdomain"));
+    }
+    label_value_problem(name).or_else(|| name.is_empty().then(|| "the name is empty".to_owned()))
+}
+
+/// Why a label value is invalid.
+fn label_value_problem(value: &str) -> Option<String> {
+    if value.len() > 63 {
+        return Some(format!("`{value}` is longer than 63 characters"));
+    }
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let ends_ok = value
+        .chars()
+        .next()
+        .is_none_or(|c| c.is_ascii_alphanumeric())
+        && value
+            .chars()
+            .last()
+            .is_none_or(|c| c.is_ascii_alphanumeric());
+    (!value.chars().all(ok_char) || !ends_ok)
+        .then(|| format!("`{value}` has characters a label cannot hold"))
 }
 
 trait FilterBuiltin {

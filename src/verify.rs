@@ -23,6 +23,106 @@ fn typed<T: DeserializeOwned>(value: &Json) -> Result<(), String> {
     }
 }
 
+/// The parts of KEDA's ScaledObject (keda.sh/v1alpha1) that flinkform writes; a field a
+/// template adds beyond these is reported as unknown.
+mod keda {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    pub struct ScaledObject {
+        pub api_version: String,
+        pub kind: String,
+        pub metadata: ObjectMeta,
+        pub spec: Spec,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    pub struct Spec {
+        pub scale_target_ref: TargetRef,
+        pub min_replica_count: Option<u32>,
+        pub max_replica_count: Option<u32>,
+        pub polling_interval: Option<u32>,
+        pub cooldown_period: Option<u32>,
+        pub advanced: Option<Advanced>,
+        pub triggers: Vec<Trigger>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    pub struct TargetRef {
+        pub api_version: Option<String>,
+        pub kind: Option<String>,
+        pub name: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    pub struct Advanced {
+        pub horizontal_pod_autoscaler_config: Option<HpaConfig>,
+        pub restore_to_original_replica_count: Option<bool>,
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct HpaConfig {
+        pub name: Option<String>,
+        pub behavior: Option<HorizontalPodAutoscalerBehavior>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    pub struct Trigger {
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub name: Option<String>,
+        pub metric_type: Option<String>,
+        pub metadata: BTreeMap<String, String>,
+    }
+}
+
+/// The parts of the Prometheus Operator's PodMonitor (monitoring.coreos.com/v1) flinkform writes.
+mod prometheus_operator {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    pub struct PodMonitor {
+        pub api_version: String,
+        pub kind: String,
+        pub metadata: ObjectMeta,
+        pub spec: Spec,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    pub struct Spec {
+        pub selector: LabelSelector,
+        pub pod_metrics_endpoints: Vec<Endpoint>,
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct Endpoint {
+        pub port: Option<String>,
+        pub path: Option<String>,
+        pub interval: Option<String>,
+    }
+}
+
 fn check_type(object: &RenderedObject) -> Result<(), String> {
     use k8s_openapi::api::{apps, autoscaling, core};
     let v = &object.value;
@@ -38,6 +138,8 @@ fn check_type(object: &RenderedObject) -> Result<(), String> {
         ("policy/v1", "PodDisruptionBudget") => {
             typed::<k8s_openapi::api::policy::v1::PodDisruptionBudget>(v)
         }
+        ("keda.sh/v1alpha1", "ScaledObject") => typed::<keda::ScaledObject>(v),
+        ("monitoring.coreos.com/v1", "PodMonitor") => typed::<prometheus_operator::PodMonitor>(v),
         _ => {
             if object.name().is_empty() || object.kind().is_empty() {
                 Err("an object needs `apiVersion`, `kind` and `metadata.name`".into())
@@ -83,12 +185,30 @@ pub fn verify(objects: &[RenderedObject], env: &str, diags: &mut Diagnostics) {
         let v = &o.value;
         let ns = o.namespace();
         match o.kind() {
-            "HorizontalPodAutoscaler" => {
+            "HorizontalPodAutoscaler" | "ScaledObject" => {
                 let target = &v["spec"]["scaleTargetRef"];
+                let target_name = target["name"].as_str().unwrap_or_default();
+                let owners = objects
+                    .iter()
+                    .filter(|a| {
+                        matches!(a.kind(), "HorizontalPodAutoscaler" | "ScaledObject")
+                            && a.namespace() == ns
+                            && a.value["spec"]["scaleTargetRef"]["name"] == target_name
+                    })
+                    .count();
+                if owners > 1 {
+                    fail(
+                        diags,
+                        o,
+                        format!(
+                            "Deployment `{target_name}` has more than one autoscaler; KEDA rejects that"
+                        ),
+                    );
+                }
                 let Some(deployment) = find(
-                    target["kind"].as_str().unwrap_or_default(),
+                    target["kind"].as_str().unwrap_or("Deployment"),
                     ns,
-                    target["name"].as_str().unwrap_or_default(),
+                    target_name,
                 ) else {
                     fail(
                         diags,
@@ -109,10 +229,21 @@ pub fn verify(objects: &[RenderedObject], env: &str, diags: &mut Diagnostics) {
                     );
                 }
                 let pod = &deployment.value["spec"]["template"]["spec"];
-                for metric in v["spec"]["metrics"].as_array().into_iter().flatten() {
-                    let Some(resource) = metric["resource"]["name"].as_str() else {
-                        continue;
-                    };
+                // An HPA's Resource metrics, or a ScaledObject's cpu and memory triggers.
+                let resources = v["spec"]["metrics"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|m| m["resource"]["name"].as_str())
+                    .chain(
+                        v["spec"]["triggers"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|t| t["type"].as_str())
+                            .filter(|t| matches!(*t, "cpu" | "memory")),
+                    );
+                for resource in resources {
                     let containers = pod["containers"]
                         .as_array()
                         .into_iter()
