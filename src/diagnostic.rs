@@ -66,6 +66,13 @@ impl Diagnostic {
         self
     }
 
+    /// Names the environment the problem shows in (`None`: not one environment's problem).
+    #[must_use]
+    pub fn in_environment(mut self, env: Option<&str>) -> Self {
+        self.envs = env.map(|e| vec![e.to_owned()]).unwrap_or_default();
+        self
+    }
+
     #[must_use]
     pub fn note(mut self, span: Span, note: impl Into<String>) -> Self {
         if !span.is_builtin() {

@@ -86,13 +86,13 @@ fn render_all(
     let mut environments = Vec::new();
     for env in &resolved.environments {
         let namespaces = renderer.render_namespaces(env, diags);
-        verify::verify(&namespaces, &env.name, diags);
+        verify::verify(&namespaces, Some(&env.name), diags);
         let jobs: Vec<JobObjects> = env
             .jobs
             .iter()
             .map(|job| {
                 let objects = renderer.render_job(job, diags);
-                verify::verify(&objects, &env.name, diags);
+                verify::verify(&objects, Some(&env.name), diags);
                 JobObjects {
                     name: job.name().to_owned(),
                     objects,
@@ -112,7 +112,7 @@ fn render_all(
             let objects = match base {
                 Some(job) => {
                     let objects = renderer.render_job(job, diags);
-                    verify::verify(&objects, "base", diags);
+                    verify::verify(&objects, None, diags);
                     objects
                 }
                 None => environments

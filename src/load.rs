@@ -124,27 +124,38 @@ pub fn load(
         });
     }
 
-    // `validate flinkform.yaml` (a pre-commit hook on the project file) checks every job.
-    let named: Vec<&PathBuf> = only
+    // Named files (`validate FILE...`) are checked in the context of the whole project: the
+    // other jobs decide name collisions and which overrides name a job. A named file outside
+    // the jobs folder joins them.
+    let mut paths = discover(root, &jobs_dir)?;
+    if paths.is_empty() {
+        let place = jobs_dir.display();
+        diags.push(
+            Diagnostic::error(
+                "no-jobs",
+                None,
+                format!("no job files (*.yaml, *.yml) in {}", root.join(&jobs_dir).display()),
+            )
+            .help(format!(
+                "put FlinkJob files below `{place}`, set `spec.jobs` in flinkform.yaml, or start from `flinkform init`"
+            )),
+        );
+    }
+    let known: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|(p, _)| p.canonicalize().ok())
+        .collect();
+    for path in only
         .iter()
         .filter(|p| p.file_name().is_none_or(|n| n != PROJECT_FILE))
-        .collect();
-    let paths = if named.is_empty() {
-        let found = discover(root, &jobs_dir)?;
-        if found.is_empty() {
-            let place = jobs_dir.display();
-            diags.push(
-                Diagnostic::error("no-jobs", None, format!("no job files (*.yaml, *.yml) in {}", root.join(&jobs_dir).display()))
-                    .help(format!("put FlinkJob files below `{place}`, set `spec.jobs` in flinkform.yaml, or start from `flinkform init`")),
-            );
+    {
+        if !path
+            .canonicalize()
+            .is_ok_and(|c| known.contains(&c) || c == canonical_root.join(PROJECT_FILE))
+        {
+            paths.push((path.clone(), path.display().to_string()));
         }
-        found
-    } else {
-        named
-            .into_iter()
-            .map(|p| (p.clone(), p.display().to_string()))
-            .collect()
-    };
+    }
 
     let mut jobs = Vec::new();
     for (path, shown) in paths {

@@ -185,12 +185,17 @@ impl Renderer {
                 return None;
             }
         };
-        let docs = match yaml::parse(&text, FileId::BUILTIN) {
+        // Rendered text has no file; its positions are only quoted in the message.
+        let docs = match yaml::parse(&text, FileId(u32::MAX - 1)) {
             Ok(docs) => docs,
             Err(e) => {
-                let at = e
-                    .span
-                    .map_or_else(String::new, |s| format!(" (line {} of its output)", s.line));
+                let at = e.span.map_or_else(String::new, |s| {
+                    let line = text
+                        .lines()
+                        .nth(s.line.saturating_sub(1) as usize)
+                        .unwrap_or_default();
+                    format!(" (line {} of its output: `{}`)", s.line, line.trim())
+                });
                 diags.push(Diagnostic::error(
                     "template",
                     None,

@@ -14,8 +14,9 @@ use crate::render::RenderedObject;
 
 fn typed<T: DeserializeOwned>(value: &Json) -> Result<(), String> {
     let mut unknown = Vec::new();
-    let result: Result<T, _> =
-        serde_ignored::deserialize(value, |path| unknown.push(path.to_string()));
+    let result: Result<T, _> = serde_ignored::deserialize(value, |path| {
+        unknown.push(path.to_string().replace(".?", ""))
+    });
     match result {
         Err(e) => Err(e.to_string()),
         Ok(_) if !unknown.is_empty() => Err(format!("unknown field(s): {}", unknown.join(", "))),
@@ -150,8 +151,9 @@ fn check_type(object: &RenderedObject) -> Result<(), String> {
     }
 }
 
-/// Checks the objects of one job (or the shared objects) of one environment.
-pub fn verify(objects: &[RenderedObject], env: &str, diags: &mut Diagnostics) {
+/// Checks the objects of one job (or the shared objects) of one environment; `env` is `None`
+/// for the base, whose problems are those of an environment in all but rare cases.
+pub fn verify(objects: &[RenderedObject], env: Option<&str>, diags: &mut Diagnostics) {
     let fail = |diags: &mut Diagnostics, o: &RenderedObject, msg: String| {
         let job = o
             .job
@@ -162,13 +164,14 @@ pub fn verify(objects: &[RenderedObject], env: &str, diags: &mut Diagnostics) {
                 "invalid-output",
                 None,
                 format!(
-                    "{} `{}`{job} in environment `{env}` (template `{}`): {msg}",
+                    "{} `{}`{job} (template `{}`): {msg}",
                     o.kind(),
                     o.name(),
                     o.template
                 ),
             )
-            .help("this is a bug in a template; fix the template or report it"),
+            .help("this is a bug in a template; fix the template or report it")
+            .in_environment(env),
         );
     };
     for o in objects {

@@ -1,0 +1,186 @@
+//! The command line as users meet it: init, schema, build, validate and the exit codes.
+
+mod common;
+
+use common::{documents, root, run, stderr, stdout};
+
+#[test]
+fn init_scaffolds_a_project_that_renders_and_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("new-project");
+    let dir_arg = dir.to_str().unwrap();
+    let output = run(&["init", dir_arg]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(dir.join("flinkform.yaml").is_file() && dir.join("jobs/example-job.yaml").is_file());
+
+    let output = run(&["--project", dir_arg, "--strict", "validate"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the scaffold is clean even under --strict: {}",
+        stderr(&output)
+    );
+    let output = run(&["--project", dir_arg, "render"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        dir.join("deploy/prod/example-job/kustomization.yaml")
+            .is_file()
+    );
+    assert!(
+        dir.join("deploy/staging/example-job/kustomization.yaml")
+            .is_file()
+    );
+
+    let output = run(&["init", dir_arg]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("never overwrites"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn schema_prints_the_committed_schemas() {
+    for (kind, file) in [
+        ("job", "schemas/flinkjob.schema.json"),
+        ("project", "schemas/project.schema.json"),
+    ] {
+        let output = run(&["schema", kind]);
+        assert_eq!(output.status.code(), Some(0));
+        let printed: serde_json::Value =
+            serde_json::from_str(&stdout(&output)).expect("valid JSON");
+        let committed: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(root().join(file)).unwrap()).unwrap();
+        assert_eq!(printed, committed);
+        assert_eq!(
+            printed["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+    }
+}
+
+#[test]
+fn build_prints_objects_in_spec_order_and_filters_jobs() {
+    let output = run(&[
+        "--project",
+        "fixtures/valid/02-multi-env",
+        "build",
+        "--env",
+        "prod",
+        "--job",
+        "fraud-scoring",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let docs = documents(&stdout(&output));
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Namespace",
+            "ConfigMap",
+            "Service",
+            "Service",
+            "Deployment",
+            "Deployment"
+        ]
+    );
+    assert!(
+        docs.iter()
+            .skip(1)
+            .all(|d| d["metadata"]["labels"]["app.kubernetes.io/instance"] == "fraud-scoring")
+    );
+    assert!(stdout(&output).starts_with("---\n"));
+
+    let output = run(&[
+        "--project",
+        "fixtures/valid/02-multi-env",
+        "build",
+        "--env",
+        "prod",
+        "--job",
+        "nope",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = run(&[
+        "--project",
+        "fixtures/valid/02-multi-env",
+        "build",
+        "--env",
+        "qa",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("staging, prod"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    assert_eq!(run(&["render", "--bogus"]).status.code(), Some(2));
+    assert_eq!(run(&[]).status.code(), Some(2));
+    assert_eq!(run(&["--help"]).status.code(), Some(0));
+    assert_eq!(
+        run(&["--project", "/nonexistent/flinkform-project", "validate"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn validate_takes_files_and_checks_them_in_their_project() {
+    let project = "fixtures/valid/02-multi-env";
+    let output = run(&[
+        "--project",
+        project,
+        "validate",
+        "fixtures/valid/02-multi-env/jobs/clicks.yaml",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("validated 3 jobs"),
+        "{}",
+        stderr(&output)
+    );
+    // The project file alone means the whole project.
+    let output = run(&[
+        "--project",
+        project,
+        "validate",
+        "fixtures/valid/02-multi-env/flinkform.yaml",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("validated 3 jobs"),
+        "{}",
+        stderr(&output)
+    );
+    // A broken file is reported at its line.
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("p");
+    std::fs::create_dir_all(copy.join("jobs")).unwrap();
+    let job =
+        std::fs::read_to_string(root().join("examples/realfuture/jobs/orders-enrichment.yaml"))
+            .unwrap();
+    std::fs::write(
+        copy.join("jobs/a.yaml"),
+        job.replace("parallelism: 10", "parallelism: ten"),
+    )
+    .unwrap();
+    let file = copy.join("jobs/a.yaml");
+    let output = run(&[
+        "--project",
+        copy.to_str().unwrap(),
+        "validate",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("jobs/a.yaml:17:18: error[wrong-type]"),
+        "{}",
+        stderr(&output)
+    );
+}
