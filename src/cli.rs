@@ -12,8 +12,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::Severity;
+use crate::diff;
 use crate::layout;
-use crate::output;
+use crate::output::{self, Found};
 use crate::validate::{self, Kind};
 use crate::{Compilation, compile, scaffold};
 
@@ -107,11 +108,7 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command; returns the exit code.
 #[must_use]
 pub fn run(cli: &Cli) -> u8 {
-    let color = match cli.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
-    };
+    let color = color_on(cli.color, std::io::stderr().is_terminal());
     let ctx = Context {
         cli,
         color,
@@ -124,6 +121,14 @@ pub fn run(cli: &Cli) -> u8 {
                 SchemaKind::Project => Kind::Project,
             };
             print!("{}", validate::schema_text(kind));
+            eprintln!(
+                "printed the JSON Schema of {}",
+                if matches!(kind, Kind::Job) {
+                    "FlinkJob files"
+                } else {
+                    "flinkform.yaml"
+                }
+            );
             0
         }
         Command::Init { dir } => match scaffold::init(dir) {
@@ -318,7 +323,7 @@ impl Context<'_> {
                     report.written,
                     report.deleted,
                     report.unchanged,
-                    dir.display(),
+                    shown_path(&dir),
                     self.elapsed()
                 );
                 0
@@ -330,6 +335,12 @@ impl Context<'_> {
         }
     }
 
+    /// `check`: the golden-file diff of what render would write against the output folder.
+    ///
+    /// Exit 0 when identical; 1 on drift (a file differs, is binary garbage or not a file at
+    /// all, is missing, or is stale), on invalid input, and when the output folder does not
+    /// exist yet; 2 when a file or the folder cannot be read (nothing is known about it) or
+    /// `--out` is not a folder.
     fn check(&self, out: Option<&Path>, stat: bool) -> u8 {
         let c = match self.compile(&[]) {
             Ok(c) => c,
@@ -339,47 +350,48 @@ impl Context<'_> {
             Ok(d) => d,
             Err(code) => return code,
         };
-        if !dir.is_dir() {
-            eprintln!(
-                "error: output folder {} does not exist; run `flinkform render` first",
-                dir.display()
-            );
-            return 1;
+        let shown = shown_path(&dir);
+        match std::fs::metadata(&dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                eprintln!("error: the output folder {shown} is not a folder");
+                return 2;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                eprintln!(
+                    "error: the output folder {shown} does not exist; run `flinkform render` first"
+                );
+                return 1;
+            }
+            Err(e) => {
+                eprintln!("error: cannot read the output folder {shown}: {e}");
+                return 2;
+            }
         }
         let compiled = c.output.as_ref().expect("checked by compile");
         let tree = compiled.tree();
-        let cmp = match output::compare(&dir, &tree) {
-            Ok(cmp) => cmp,
-            Err(e) => {
-                eprintln!("error: {}", e.0);
-                return 2;
-            }
-        };
-        let color = match self.cli.color {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => {
-                std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
-            }
-        };
+        let cmp = output::compare(&dir, &tree);
+        let color = color_on(self.cli.color, std::io::stdout().is_terminal());
         let mut stdout = std::io::stdout().lock();
-        for (path, old) in &cmp.changed {
-            if stat {
-                let _ = writeln!(stdout, "changed: {path}");
-                continue;
-            }
-            match old {
-                Some(old) => {
-                    let _ = write!(
-                        stdout,
-                        "{}",
-                        crate::diff::unified(path, old, &tree[path], color)
-                    );
+        // Write errors (a closed pipe) are ignored: the exit code and summary still tell.
+        for (path, found) in &cmp.changed {
+            let new = &tree[path];
+            let _ = match found {
+                Found::Text(old) if stat => {
+                    let (added, removed) = diff::line_counts(old, new);
+                    writeln!(stdout, "changed: {path} (+{added} -{removed})")
                 }
-                None => {
-                    let _ = writeln!(stdout, "changed: {path} (not a text file)");
-                }
-            }
+                Found::Text(old) => write!(stdout, "{}", diff::unified(path, old, new, color)),
+                Found::Binary(_) if stat => writeln!(stdout, "changed: {path} (binary)"),
+                Found::Binary(size) => writeln!(
+                    stdout,
+                    "Binary files a/{path} and b/{path} differ ({size} bytes on disk that are not UTF-8 text)"
+                ),
+                Found::NotAFile(kind) => writeln!(
+                    stdout,
+                    "changed: {path} is {kind}, where render writes a file; remove it, then run `flinkform render`"
+                ),
+            };
         }
         for path in &cmp.missing {
             let _ = writeln!(stdout, "missing: {path}");
@@ -388,25 +400,58 @@ impl Context<'_> {
             let _ = writeln!(stdout, "stale: {path} (render would delete it)");
         }
         let _ = stdout.flush();
-        if cmp.is_clean() {
+        drop(stdout);
+        for e in &cmp.errors {
+            eprintln!("error: {e}");
+        }
+        let drift = format!(
+            "{}, {} missing, {} stale",
+            match cmp.changed.len() {
+                1 => "1 file differs".to_owned(),
+                n => format!("{n} files differ"),
+            },
+            cmp.missing.len(),
+            cmp.stale.len()
+        );
+        if !cmp.errors.is_empty() {
             eprintln!(
-                "up to date: {} files in {} in {}",
-                tree.len(),
-                dir.display(),
+                "failed: {} in {shown} could not be read ({drift} among the rest), in {}",
+                count(cmp.errors.len(), "file"),
+                self.elapsed()
+            );
+            2
+        } else if cmp.is_clean() {
+            eprintln!(
+                "up to date: {} in {shown}, in {}",
+                count(tree.len(), "file"),
                 self.elapsed()
             );
             0
         } else {
             eprintln!(
-                "{} files differ, {} missing, {} stale in {}; run `flinkform render` to update, in {}",
-                cmp.changed.len(),
-                cmp.missing.len(),
-                cmp.stale.len(),
-                dir.display(),
+                "{drift} in {shown}; run `flinkform render` to update, in {}",
                 self.elapsed()
             );
             1
         }
+    }
+}
+
+/// Whether to color: `--color always|never`, or on a terminal unless `NO_COLOR` is set to a
+/// non-empty value (<https://no-color.org>; an explicit `--color always` wins over it).
+fn color_on(choice: Color, terminal: bool) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// A path for messages, without a leading `./`.
+fn shown_path(path: &Path) -> String {
+    match path.strip_prefix(".") {
+        Ok(rest) if !rest.as_os_str().is_empty() => rest.display().to_string(),
+        _ => path.display().to_string(),
     }
 }
 

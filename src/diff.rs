@@ -1,9 +1,16 @@
 //! Unified diffs of output files, for `check`.
 
-use similar::TextDiff;
+use similar::{ChangeTag, TextDiff};
 
-/// A unified diff with `a/` and `b/` headers and three lines of context; ANSI-colored on
-/// request.
+const BOLD: &str = "\x1b[1m";
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const CYAN: &str = "\x1b[36m";
+const RESET: &str = "\x1b[0m";
+
+/// A unified diff from `old` (what is on disk, `a/<path>`) to `new` (what render would write,
+/// `b/<path>`), with three lines of context; ANSI-colored on request (headers bold, hunk
+/// headers cyan, removed lines red, added lines green).
 #[must_use]
 pub fn unified(path: &str, old: &str, new: &str, color: bool) -> String {
     let diff = TextDiff::from_lines(old, new);
@@ -15,24 +22,83 @@ pub fn unified(path: &str, old: &str, new: &str, color: bool) -> String {
     if !color {
         return text;
     }
-    text.lines()
-        .map(|line| {
-            let paint = if line.starts_with("+++") || line.starts_with("---") {
-                "\x1b[1m"
-            } else if line.starts_with('+') {
-                "\x1b[32m"
-            } else if line.starts_with('-') {
-                "\x1b[31m"
-            } else if line.starts_with("@@") {
-                "\x1b[36m"
-            } else {
-                ""
-            };
-            if paint.is_empty() {
-                format!("{line}\n")
-            } else {
-                format!("{paint}{line}\x1b[0m\n")
+    // The first two lines are the `---`/`+++` headers; every later line starts with one marker
+    // character (` `, `+`, `-`, `\`) or is a hunk header (`@@`), so a removed line that itself
+    // starts with `--` is still painted as a removal.
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let paint = if i < 2 {
+            BOLD
+        } else if line.starts_with("@@") {
+            CYAN
+        } else if line.starts_with('+') {
+            GREEN
+        } else if line.starts_with('-') {
+            RED
+        } else {
+            ""
+        };
+        if paint.is_empty() {
+            out.push_str(line);
+        } else {
+            let body = line.strip_suffix('\n').unwrap_or(line);
+            out.push_str(paint);
+            out.push_str(body);
+            out.push_str(RESET);
+            if body.len() < line.len() {
+                out.push('\n');
             }
-        })
-        .collect()
+        }
+    }
+    out
+}
+
+/// Lines added and removed between `old` and `new` (for `check --stat`).
+#[must_use]
+pub fn line_counts(old: &str, new: &str) -> (usize, usize) {
+    let diff = TextDiff::from_lines(old, new);
+    let mut added = 0;
+    let mut removed = 0;
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            ChangeTag::Insert => added += 1,
+            ChangeTag::Delete => removed += 1,
+            ChangeTag::Equal => {}
+        }
+    }
+    (added, removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_diff_has_git_style_headers_and_three_lines_of_context() {
+        let old = "a\nb\nc\nd\ne\nf\ng\nh\n";
+        let new = "a\nb\nc\nd\nE\nf\ng\nh\n";
+        let text = unified("x/y.yaml", old, new, false);
+        assert_eq!(
+            text,
+            "--- a/x/y.yaml\n+++ b/x/y.yaml\n@@ -2,7 +2,7 @@\n b\n c\n d\n-e\n+E\n f\n g\n h\n"
+        );
+        assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn colors_follow_the_line_role_not_its_text() {
+        let text = unified("f", "---\nx\n", "x\n", true);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "\x1b[1m--- a/f\x1b[0m");
+        assert_eq!(lines[1], "\x1b[1m+++ b/f\x1b[0m");
+        assert!(lines[2].starts_with("\x1b[36m@@"));
+        // A removed `---` line is a removal (red), not a header.
+        assert_eq!(lines[3], "\x1b[31m----\x1b[0m");
+        assert_eq!(lines[4], " x");
+    }
+
+    #[test]
+    fn counts_added_and_removed_lines() {
+        assert_eq!(line_counts("a\nb\nc\n", "a\nB\nc\nd\n"), (2, 1));
+    }
 }

@@ -82,7 +82,12 @@ fn render_all(
 ) -> Option<Compiled> {
     let templates = resolved.settings.templates.as_ref().map(|t| root.join(t));
     let prometheus = resolved.settings.prometheus.as_ref().map(|p| p.url.clone());
-    let renderer = render::Renderer::new(templates.as_deref(), prometheus, diags)?;
+    let renderer = render::Renderer::new(
+        &root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
+        templates.as_deref(),
+        prometheus,
+        diags,
+    )?;
     let mut environments = Vec::new();
     for env in &resolved.environments {
         let namespaces = renderer.render_namespaces(env, diags);

@@ -16,75 +16,149 @@ use crate::layout::{INDEX_FILE, OutputTree};
 #[derive(Debug)]
 pub struct OutputError(pub String);
 
+/// What the output folder holds where the tree has a file that differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A regular file of UTF-8 text: its content.
+    Text(String),
+    /// A regular file that is not UTF-8 text: its size in bytes.
+    Binary(u64),
+    /// Not a regular file: what it is ("a folder", "a symlink", ...). Never opened, so a FIFO
+    /// cannot block a run.
+    NotAFile(&'static str),
+}
+
 /// How the output folder differs from the tree.
 #[derive(Debug, Default)]
 pub struct Comparison {
-    /// Files whose content differs: (path, old content or None if unreadable as text).
-    pub changed: Vec<(String, Option<String>)>,
+    /// Files whose content differs: the path and what is there now.
+    pub changed: Vec<(String, Found)>,
     /// Files render would create.
     pub missing: Vec<String>,
     /// Files render wrote before and would now delete.
     pub stale: Vec<String>,
     pub unchanged: usize,
+    /// Files that could not be read (permissions, I/O errors): nothing is known about them.
+    pub errors: Vec<String>,
 }
 
 impl Comparison {
+    /// No drift (and nothing left unread).
     #[must_use]
     pub fn is_clean(&self) -> bool {
-        self.changed.is_empty() && self.missing.is_empty() && self.stale.is_empty()
+        self.changed.is_empty()
+            && self.missing.is_empty()
+            && self.stale.is_empty()
+            && self.errors.is_empty()
     }
 }
 
-/// The files an earlier render recorded in its index.
-fn owned_files(out: &Path) -> Result<BTreeSet<String>, OutputError> {
-    match fs::read_to_string(out.join(INDEX_FILE)) {
-        Ok(text) => Ok(text
+/// What a non-regular file is, for messages.
+fn kind_of(file_type: fs::FileType) -> &'static str {
+    if file_type.is_dir() {
+        "a folder"
+    } else if file_type.is_symlink() {
+        "a symlink"
+    } else {
+        special_kind(file_type)
+    }
+}
+
+#[cfg(unix)]
+fn special_kind(file_type: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: fs::FileType) -> &'static str {
+    "not a regular file"
+}
+
+/// The files an earlier render recorded in its index. An index that is not a regular file
+/// (or holds garbage) names nothing: render then deletes nothing.
+fn owned_files(out: &Path) -> Result<BTreeSet<String>, String> {
+    let path = out.join(INDEX_FILE);
+    match fs::symlink_metadata(&path) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => return Ok(BTreeSet::new()),
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            return Ok(BTreeSet::new());
+        }
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    }
+    match fs::read(&path) {
+        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes)
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .filter(|l| is_safe_relative(l))
             .map(str::to_owned)
             .collect()),
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(BTreeSet::new()),
-        Err(e) => Err(OutputError(format!(
-            "cannot read {}: {e}",
-            out.join(INDEX_FILE).display()
-        ))),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
 }
 
 /// A relative path that stays inside the folder it is relative to.
 fn is_safe_relative(path: &str) -> bool {
     !path.is_empty()
+        && !path.contains('\u{fffd}')
         && Path::new(path)
             .components()
             .all(|c| matches!(c, Component::Normal(_)))
 }
 
-/// Compares the tree with the output folder.
-pub fn compare(out: &Path, tree: &OutputTree) -> Result<Comparison, OutputError> {
+/// Compares the tree with the output folder. Never follows a symlink and never opens anything
+/// but a regular file. A file that cannot be read is recorded in `errors`, and the comparison
+/// goes on, so one run reports everything.
+#[must_use]
+pub fn compare(out: &Path, tree: &OutputTree) -> Comparison {
     let mut cmp = Comparison::default();
     for (path, content) in tree {
         let full = out.join(path);
         match fs::symlink_metadata(&full) {
-            Err(e) if e.kind() == ErrorKind::NotFound => cmp.missing.push(path.clone()),
-            Err(e) if e.kind() == ErrorKind::NotADirectory => cmp.missing.push(path.clone()),
-            Err(e) => return Err(OutputError(format!("cannot read {}: {e}", full.display()))),
-            Ok(meta) if !meta.is_file() => cmp.changed.push((path.clone(), None)),
-            Ok(_) => match fs::read(&full) {
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                cmp.missing.push(path.clone());
+            }
+            Err(e) => cmp
+                .errors
+                .push(format!("cannot read {}: {e}", full.display())),
+            Ok(meta) if !meta.is_file() => cmp
+                .changed
+                .push((path.clone(), Found::NotAFile(kind_of(meta.file_type())))),
+            Ok(meta) => match fs::read(&full) {
                 Ok(bytes) if bytes == content.as_bytes() => cmp.unchanged += 1,
-                Ok(bytes) => cmp
-                    .changed
-                    .push((path.clone(), String::from_utf8(bytes).ok())),
-                Err(e) => return Err(OutputError(format!("cannot read {}: {e}", full.display()))),
+                Ok(bytes) => {
+                    let found = match String::from_utf8(bytes) {
+                        Ok(text) => Found::Text(text),
+                        Err(_) => Found::Binary(meta.len()),
+                    };
+                    cmp.changed.push((path.clone(), found));
+                }
+                Err(e) => cmp
+                    .errors
+                    .push(format!("cannot read {}: {e}", full.display())),
             },
         }
     }
-    for path in owned_files(out)? {
-        if !tree.contains_key(&path) && fs::symlink_metadata(out.join(&path)).is_ok() {
-            cmp.stale.push(path);
+    match owned_files(out) {
+        Ok(owned) => {
+            for path in owned {
+                if !tree.contains_key(&path) && fs::symlink_metadata(out.join(&path)).is_ok() {
+                    cmp.stale.push(path);
+                }
+            }
         }
+        Err(e) => cmp.errors.push(e),
     }
-    Ok(cmp)
+    cmp
 }
 
 /// What a render did.
@@ -95,18 +169,25 @@ pub struct WriteReport {
     pub unchanged: usize,
 }
 
-/// Brings the output folder to the tree. Fails before writing anything when a path would go
-/// through a symlink or a non-folder.
+/// Brings the output folder to the tree. Fails before writing anything when a file cannot be
+/// read, or a path would go through a symlink or a non-folder, or a folder sits where a file
+/// goes (every such problem is reported).
 pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> {
-    let cmp = compare(out, tree)?;
+    let cmp = compare(out, tree);
+    if !cmp.errors.is_empty() {
+        return Err(OutputError(cmp.errors.join("\nerror: ")));
+    }
     let mut targets: Vec<&str> = cmp.changed.iter().map(|(p, _)| p.as_str()).collect();
     targets.extend(cmp.missing.iter().map(String::as_str));
-    for path in targets
-        .iter()
-        .copied()
-        .chain(cmp.stale.iter().map(String::as_str))
-    {
-        refuse_symlinks(out, path)?;
+    let mut problems: Vec<String> = Vec::new();
+    for path in &targets {
+        problems.extend(obstacle(out, path, true));
+    }
+    for path in &cmp.stale {
+        problems.extend(obstacle(out, path, false));
+    }
+    if !problems.is_empty() {
+        return Err(OutputError(problems.join("\nerror: ")));
     }
     fs::create_dir_all(out)
         .map_err(|e| OutputError(format!("cannot create {}: {e}", out.display())))?;
@@ -128,23 +209,38 @@ pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> 
     })
 }
 
-/// No component of `out/path` below `out` may be a symlink.
-fn refuse_symlinks(out: &Path, path: &str) -> Result<(), OutputError> {
+/// What stops render from writing (or deleting) `out/path`: a symlink on the way (render never
+/// writes through one), a file where a folder must be, or a folder where the file goes.
+fn obstacle(out: &Path, path: &str, writing: bool) -> Option<String> {
     let mut current = out.to_path_buf();
-    for component in Path::new(path).components() {
+    let mut components = Path::new(path).components().peekable();
+    while let Some(component) = components.next() {
         current.push(component);
+        let last = components.peek().is_none();
         match fs::symlink_metadata(&current) {
             Ok(m) if m.file_type().is_symlink() => {
-                return Err(OutputError(format!(
+                return Some(format!(
                     "refusing to write through the symlink {}",
                     current.display()
-                )));
+                ));
+            }
+            Ok(m) if !last && !m.is_dir() => {
+                return Some(format!(
+                    "{} is a file, where flinkform needs a folder",
+                    current.display()
+                ));
+            }
+            Ok(m) if last && writing && m.is_dir() => {
+                return Some(format!(
+                    "{} is a folder, where flinkform writes a file",
+                    current.display()
+                ));
             }
             Ok(_) => {}
             Err(_) => break,
         }
     }
-    Ok(())
+    None
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {

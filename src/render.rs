@@ -99,6 +99,7 @@ pub struct Renderer {
 impl Renderer {
     /// Compiles the built-in templates and, if given, a project's template folder.
     pub fn new(
+        project_root: &Path,
         user_dir: Option<&Path>,
         prometheus_url: Option<String>,
         diags: &mut Diagnostics,
@@ -126,6 +127,18 @@ impl Renderer {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if name.ends_with(".yaml.j2") {
+                    let inside = entry
+                        .path()
+                        .canonicalize()
+                        .is_ok_and(|p| p.starts_with(project_root));
+                    if !inside {
+                        diags.push(Diagnostic::error(
+                            "symlink-escape",
+                            None,
+                            format!("template {} leads outside the project; flinkform reads nothing outside it", entry.path().display()),
+                        ));
+                        continue;
+                    }
                     match std::fs::read_to_string(entry.path()) {
                         Ok(text) => {
                             sources.insert(name, text);

@@ -1,0 +1,180 @@
+//! Reliability: output every YAML linter accepts, renders independent of locale and time
+//! zone, bounded input, and no network code in the dependency tree.
+
+mod common;
+
+use std::process::Command;
+
+use common::{read_tree, rel, root, run, stderr};
+
+fn golden_trees() -> Vec<std::path::PathBuf> {
+    let mut trees: Vec<_> = common::cases("valid")
+        .into_iter()
+        .map(|c| c.join("expected"))
+        .collect();
+    trees.push(root().join("examples/realfuture/deploy"));
+    trees
+}
+
+#[test]
+fn all_output_passes_yamllint_strict() {
+    let output = Command::new("yamllint")
+        .args(["--strict", "-c"])
+        .arg(root().join(".yamllint.yaml"))
+        .args(golden_trees())
+        .output()
+        .expect("yamllint is installed (scripts/setup)");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn renders_do_not_depend_on_locale_or_time_zone() {
+    for case in [
+        root().join("examples/realfuture"),
+        root().join("fixtures/valid/02-multi-env"),
+    ] {
+        let mut trees = Vec::new();
+        for (lang, tz) in [
+            ("C", "UTC"),
+            ("de_DE.UTF-8", "Pacific/Kiritimati"),
+            ("tr_TR.UTF-8", "America/St_Johns"),
+        ] {
+            let tmp = tempfile::tempdir().unwrap();
+            let out = tmp.path().join("out");
+            let output = Command::new(common::bin())
+                .args([
+                    "--project",
+                    &rel(&case),
+                    "render",
+                    "--out",
+                    out.to_str().unwrap(),
+                ])
+                .current_dir(root())
+                .env("LC_ALL", lang)
+                .env("LANG", lang)
+                .env("TZ", tz)
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            trees.push(read_tree(&out));
+        }
+        assert!(
+            trees.windows(2).all(|w| w[0] == w[1]),
+            "{}: locale or time zone changed the output",
+            rel(&case)
+        );
+    }
+}
+
+#[test]
+fn oversized_files_are_refused_quickly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let jobs = tmp.path().join("jobs");
+    std::fs::create_dir_all(&jobs).unwrap();
+    let mut big = String::from(
+        "apiVersion: flinkform.dev/v1alpha1\nkind: FlinkJob\nmetadata:\n  annotations:\n",
+    );
+    while big.len() <= 9 * 1024 * 1024 {
+        big.push_str(&format!("    key{}: \"{}\"\n", big.len(), "x".repeat(100)));
+    }
+    std::fs::write(jobs.join("big.yaml"), big).unwrap();
+    let start = std::time::Instant::now();
+    let output = run(&["--project", tmp.path().to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[file-too-large]"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(start.elapsed().as_secs() < 5);
+}
+
+#[test]
+fn large_valid_files_within_the_limit_are_fine() {
+    // Many documents in one file: 300 jobs, well below the size limit.
+    let tmp = tempfile::tempdir().unwrap();
+    let jobs = tmp.path().join("jobs");
+    std::fs::create_dir_all(&jobs).unwrap();
+    let template =
+        std::fs::read_to_string(root().join("examples/realfuture/jobs/orders-enrichment.yaml"))
+            .unwrap();
+    let mut text = String::new();
+    for i in 0..300 {
+        text.push_str("---\n");
+        text.push_str(&template.replace("name: orders-enrichment", &format!("name: job-{i}")));
+    }
+    std::fs::write(jobs.join("many.yaml"), text).unwrap();
+    std::fs::write(
+        tmp.path().join("flinkform.yaml"),
+        "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  naming: {namespace: \"ns-{{ spaceId }}\"}\n",
+    )
+    .unwrap();
+    let output = run(&["--project", tmp.path().to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("validated 300 jobs"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn no_network_code_in_the_dependency_tree() {
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--edges",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+            "--offline",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let crates: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        crates.contains(&"jsonschema"),
+        "cargo tree lists the dependencies"
+    );
+    let network = [
+        "reqwest",
+        "hyper",
+        "h2",
+        "rustls",
+        "native-tls",
+        "openssl",
+        "openssl-sys",
+        "curl",
+        "curl-sys",
+        "ureq",
+        "tokio",
+        "mio",
+        "socket2",
+        "aws-lc-rs",
+        "ring",
+        "isahc",
+        "surf",
+    ];
+    let found: Vec<&&str> = network.iter().filter(|n| crates.contains(n)).collect();
+    assert!(
+        found.is_empty(),
+        "network crates in the dependency tree: {found:?}"
+    );
+}
