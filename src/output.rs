@@ -202,6 +202,7 @@ pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> 
             .map_err(|e| OutputError(format!("cannot delete {}: {e}", full.display())))?;
         remove_empty_parents(out, &full);
     }
+    remove_leftover_temporaries(out, tree);
     Ok(WriteReport {
         written: targets.len(),
         deleted: cmp.stale.len(),
@@ -243,6 +244,34 @@ fn obstacle(out: &Path, path: &str, writing: bool) -> Option<String> {
     None
 }
 
+/// The name of the temporary file `write_atomically` renames over `file_name`.
+fn temporary_name(file_name: &str) -> String {
+    format!(".{file_name}.flinkform-tmp")
+}
+
+/// Removes temporary files a killed render left beside the files of the tree (their names
+/// say they are flinkform's own, and no complete file is ever one of them).
+fn remove_leftover_temporaries(out: &Path, tree: &OutputTree) {
+    let folders: BTreeSet<&str> = tree
+        .keys()
+        .map(|p| p.rsplit_once('/').map_or("", |(d, _)| d))
+        .collect();
+    for folder in folders {
+        let Ok(entries) = fs::read_dir(out.join(folder)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.')
+                && name.ends_with(".flinkform-tmp")
+                && entry.file_type().is_ok_and(|t| t.is_file())
+            {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)
@@ -257,7 +286,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp: PathBuf = dir.join(format!(".{name}.flinkform-tmp"));
+    let tmp: PathBuf = dir.join(temporary_name(&name));
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;
         file.write_all(bytes)?;
