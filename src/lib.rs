@@ -26,6 +26,8 @@ pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use diagnostic::Diagnostics;
 use layout::{EnvironmentObjects, JobObjects};
 use source::Sources;
@@ -88,50 +90,78 @@ fn render_all(
         prometheus,
         diags,
     )?;
+    // Jobs render independently: in parallel, each with its own diagnostics, merged in
+    // order afterwards so the output does not depend on scheduling.
+    let render = |job: &resolve::ResolvedJob, env: Option<&str>| {
+        let mut found = Diagnostics::default();
+        let objects = renderer.render_job(job, &mut found);
+        verify::verify(&objects, env, &mut found);
+        (
+            JobObjects {
+                name: job.name().to_owned(),
+                objects,
+            },
+            found,
+        )
+    };
     let mut environments = Vec::new();
     for env in &resolved.environments {
         let namespaces = renderer.render_namespaces(env, diags);
         verify::verify(&namespaces, Some(&env.name), diags);
-        let jobs: Vec<JobObjects> = env
+        let rendered: Vec<(JobObjects, Diagnostics)> = env
             .jobs
-            .iter()
-            .map(|job| {
-                let objects = renderer.render_job(job, diags);
-                verify::verify(&objects, Some(&env.name), diags);
-                JobObjects {
-                    name: job.name().to_owned(),
-                    objects,
-                }
-            })
+            .par_iter()
+            .map(|job| render(job, Some(&env.name)))
             .collect();
+        let mut jobs = Vec::with_capacity(rendered.len());
+        for (objects, found) in rendered {
+            diags.extend(found);
+            jobs.push(objects);
+        }
         environments.push(EnvironmentObjects {
             name: env.name.clone(),
             namespaces,
             jobs,
         });
     }
-    let bases = resolved
+    // The base of a job is its first environment's rendering when the two resolve alike.
+    let first = resolved.environments.first();
+    let rendered: Vec<(JobObjects, Diagnostics)> = resolved
         .bases
-        .iter()
-        .map(|(name, base)| {
-            let objects = match base {
-                Some(job) => {
-                    let objects = renderer.render_job(job, diags);
-                    verify::verify(&objects, None, diags);
-                    objects
-                }
-                None => environments
-                    .first()
-                    .and_then(|e| e.jobs.iter().find(|j| &j.name == name))
-                    .map(|j| j.objects.clone())
-                    .unwrap_or_default(),
+        .par_iter()
+        .enumerate()
+        .map(|(i, (name, base))| {
+            let env_job = first
+                .and_then(|e| e.jobs.get(i))
+                .filter(|j| j.name() == name);
+            let same = |b: &resolve::ResolvedJob| {
+                env_job.is_some_and(|j| j.job == b.job && j.names == b.names)
             };
-            JobObjects {
-                name: name.clone(),
-                objects,
+            match base {
+                Some(job) if !same(job) => render(job, None),
+                _ => {
+                    let objects = environments
+                        .first()
+                        .and_then(|e| e.jobs.get(i))
+                        .filter(|j| &j.name == name)
+                        .map(|j| j.objects.clone())
+                        .unwrap_or_default();
+                    (
+                        JobObjects {
+                            name: name.clone(),
+                            objects,
+                        },
+                        Diagnostics::default(),
+                    )
+                }
             }
         })
         .collect();
+    let mut bases = Vec::with_capacity(rendered.len());
+    for (objects, found) in rendered {
+        diags.extend(found);
+        bases.push(objects);
+    }
     Some(Compiled {
         settings: resolved.settings.clone(),
         bases,

@@ -9,14 +9,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value as Json;
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct FlinkJob {
     pub metadata: Metadata,
     pub spec: JobSpec,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Metadata {
     pub name: String,
@@ -28,7 +28,7 @@ pub struct Metadata {
     pub annotations: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct JobSpec {
     pub flink_version: String,
@@ -44,7 +44,7 @@ pub struct JobSpec {
     pub autoscaling: Option<Autoscaling>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct JobSection {
     #[serde(rename = "jarURI")]
@@ -58,7 +58,7 @@ pub struct JobSection {
     pub initial_savepoint: Option<Savepoint>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Savepoint {
     pub path: String,
@@ -66,12 +66,12 @@ pub struct Savepoint {
     pub allow_non_restored_state: bool,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct JobManagerSpec {
     pub resources: Resources,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskManagerSpec {
     pub replicas: u32,
@@ -79,7 +79,7 @@ pub struct TaskManagerSpec {
     pub resources: Resources,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct Resources {
     #[serde(deserialize_with = "quantity")]
     pub cpu: String,
@@ -87,7 +87,7 @@ pub struct Resources {
     pub memory: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct MetricsSpec {
     pub port: u16,
     /// Emit a Prometheus Operator PodMonitor for the job's pods.
@@ -102,7 +102,7 @@ pub enum Engine {
     Keda,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Autoscaling {
     #[serde(default = "yes")]
@@ -130,13 +130,13 @@ fn one() -> u32 {
     1
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Utilization {
     pub average_utilization: u32,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct FlinkMetricRule {
     pub metric: Option<String>,
@@ -144,7 +144,7 @@ pub struct FlinkMetricRule {
     pub target: Target,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ExternalMetric {
     pub name: String,
@@ -152,14 +152,14 @@ pub struct ExternalMetric {
     pub selector: Option<LabelSelector>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
     #[serde(default)]
     pub match_labels: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Target {
     #[serde(default, deserialize_with = "optional_quantity")]
@@ -168,7 +168,7 @@ pub struct Target {
     pub average_value: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Behavior {
     pub scale_up: Option<ScalingRules>,

@@ -178,16 +178,12 @@ impl Renderer {
     fn render(
         &self,
         template: &str,
-        ctx: &Json,
+        ctx: &minijinja::Value,
         job: Option<&str>,
         diags: &mut Diagnostics,
     ) -> Option<RenderedObject> {
         let describe = || job.map_or_else(String::new, |j| format!(" for job `{j}`"));
-        let text = match self
-            .env
-            .get_template(template)
-            .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(ctx))))
-        {
+        let text = match self.env.get_template(template).and_then(|t| t.render(ctx)) {
             Ok(text) => text,
             Err(e) => {
                 diags.push(Diagnostic::error(
@@ -244,7 +240,11 @@ impl Renderer {
 
     /// Every object of one job in one environment.
     pub fn render_job(&self, job: &ResolvedJob, diags: &mut Diagnostics) -> Vec<RenderedObject> {
-        let ctx = context(job, self.prometheus_url.as_deref());
+        // Converted to a template value once, for every template of the job.
+        let ctx = minijinja::Value::from(minijinja::value::Serde(context(
+            job,
+            self.prometheus_url.as_deref(),
+        )));
         self.job_templates
             .iter()
             .filter_map(|t| self.render(t, &ctx, Some(job.name()), diags))
@@ -281,7 +281,9 @@ impl Renderer {
                 labels.insert("app.kubernetes.io/managed-by".into(), "flinkform".into());
                 labels.insert("app.kubernetes.io/part-of".into(), "flink".into());
                 labels.sort_keys();
-                let ctx = json!({"namespace": {"name": name, "labels": labels}});
+                let ctx = minijinja::Value::from(minijinja::value::Serde(
+                    json!({"namespace": {"name": name, "labels": labels}}),
+                ));
                 self.render(NAMESPACE_TEMPLATE, &ctx, None, diags)
             })
             .collect()
