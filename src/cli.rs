@@ -16,7 +16,7 @@ use crate::diff;
 use crate::layout;
 use crate::output::{self, Found};
 use crate::validate::{self, Kind};
-use crate::{Compilation, compile, scaffold};
+use crate::{Compilation, scaffold};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -169,7 +169,13 @@ impl Context<'_> {
 
     /// Compiles and prints diagnostics; `Err(code)` when the command must stop there.
     fn compile(&self, only: &[PathBuf]) -> Result<Compilation, u8> {
-        let compilation = match compile(&self.cli.project, only) {
+        self.compile_for(only, None)
+    }
+
+    /// Compiles (rendering only `env` when given) and prints diagnostics; `Err(code)` when the
+    /// command must stop there.
+    fn compile_for(&self, only: &[PathBuf], env: Option<&str>) -> Result<Compilation, u8> {
+        let compilation = match crate::compile_for(&self.cli.project, only, env) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("error: {}", e.0);
@@ -248,20 +254,15 @@ impl Context<'_> {
     }
 
     fn build(&self, env: &str, jobs: &[String]) -> u8 {
-        let c = match self.compile(&[]) {
+        let c = match self.compile_for(&[], Some(env)) {
             Ok(c) => c,
             Err(code) => return code,
         };
         let compiled = c.output.as_ref().expect("checked by compile");
         let Some(environment) = compiled.environments.iter().find(|e| e.name == env) else {
-            let names: Vec<&str> = compiled
-                .environments
-                .iter()
-                .map(|e| e.name.as_str())
-                .collect();
             eprintln!(
                 "error: no environment `{env}`; the project has: {}",
-                names.join(", ")
+                compiled.environment_names.join(", ")
             );
             return 2;
         };

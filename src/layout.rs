@@ -13,7 +13,9 @@
 //! not have, as a file of the overlay; for one the environment drops, a delete patch). So
 //! `kubectl kustomize <env>` gives exactly what `flinkform build --env <env>` prints.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
 
 use serde_json::{Value as Json, json};
 
@@ -117,26 +119,10 @@ pub fn layout(
     environments: &[EnvironmentObjects],
     platform: &[(String, String)],
 ) -> OutputTree {
-    let mut tree = OutputTree::new();
-    for base in bases {
-        let mut objects: Vec<&RenderedObject> = base.objects.iter().collect();
-        sort_objects(&mut objects);
-        let mut resources = Vec::new();
-        for o in objects {
-            let file = file_name(o);
-            tree.insert(
-                format!("base/{}/{file}", base.name),
-                to_yaml(&without_namespace(&o.value)),
-            );
-            resources.push(Json::from(file));
-        }
-        let mut fields = serde_json::Map::new();
-        fields.insert("resources".into(), Json::Array(resources));
-        tree.insert(
-            format!("base/{}/kustomization.yaml", base.name),
-            kustomization(fields),
-        );
-    }
+    // Each job's files are independent of the others': laid out in parallel, then gathered.
+    let base_files: Vec<Vec<(String, String)>> = bases.par_iter().map(base_files).collect();
+    let mut tree: OutputTree = base_files.into_iter().flatten().collect();
+    let by_name: HashMap<&str, &JobObjects> = bases.iter().map(|b| (b.name.as_str(), b)).collect();
 
     for env in environments {
         let mut env_resources = Vec::new();
@@ -145,14 +131,17 @@ pub fn layout(
             tree.insert(format!("{}/{file}", env.name), to_yaml(&ns.value));
             env_resources.push(Json::from(file));
         }
-        for job in &env.jobs {
-            let base = bases
-                .iter()
-                .find(|b| b.name == job.name)
-                .expect("every job has a base");
-            overlay(&mut tree, &env.name, job, base);
-            env_resources.push(Json::from(job.name.clone()));
-        }
+        let overlays: Vec<Vec<(String, String)>> = env
+            .jobs
+            .par_iter()
+            .map(|job| {
+                let mut files = OutputTree::new();
+                overlay(&mut files, &env.name, job, by_name[job.name.as_str()]);
+                files.into_iter().collect()
+            })
+            .collect();
+        tree.extend(overlays.into_iter().flatten());
+        env_resources.extend(env.jobs.iter().map(|job| Json::from(job.name.clone())));
         let mut fields = serde_json::Map::new();
         fields.insert("resources".into(), Json::Array(env_resources));
         tree.insert(
@@ -178,6 +167,29 @@ pub fn layout(
     tree
 }
 
+/// The files of `base/<job>/`.
+fn base_files(base: &JobObjects) -> Vec<(String, String)> {
+    let mut objects: Vec<&RenderedObject> = base.objects.iter().collect();
+    sort_objects(&mut objects);
+    let mut files = Vec::with_capacity(objects.len() + 1);
+    let mut resources = Vec::new();
+    for o in objects {
+        let file = file_name(o);
+        files.push((
+            format!("base/{}/{file}", base.name),
+            to_yaml(&without_namespace(&o.value)),
+        ));
+        resources.push(Json::from(file));
+    }
+    let mut fields = serde_json::Map::new();
+    fields.insert("resources".into(), Json::Array(resources));
+    files.push((
+        format!("base/{}/kustomization.yaml", base.name),
+        kustomization(fields),
+    ));
+    files
+}
+
 fn overlay(tree: &mut OutputTree, env: &str, job: &JobObjects, base: &JobObjects) {
     let mut resources = vec![Json::from(format!("../../base/{}", job.name))];
     let mut patches = Vec::new();
@@ -186,7 +198,6 @@ fn overlay(tree: &mut OutputTree, env: &str, job: &JobObjects, base: &JobObjects
     sort_objects(&mut objects);
     for o in objects {
         namespace.get_or_insert_with(|| o.namespace().to_owned());
-        let here = without_namespace(&o.value);
         match base
             .objects
             .iter()
@@ -194,12 +205,7 @@ fn overlay(tree: &mut OutputTree, env: &str, job: &JobObjects, base: &JobObjects
         {
             Some(b) => {
                 let mut ops = Vec::new();
-                diff(
-                    &without_namespace(&b.value),
-                    &here,
-                    &mut String::new(),
-                    &mut ops,
-                );
+                diff(&b.value, &o.value, &mut String::new(), &mut ops);
                 if !ops.is_empty() {
                     let ops = Json::Array(ops);
                     let mut patch = to_yaml(&ops);
@@ -216,7 +222,10 @@ fn overlay(tree: &mut OutputTree, env: &str, job: &JobObjects, base: &JobObjects
             }
             None => {
                 let file = file_name(o);
-                tree.insert(format!("{env}/{}/{file}", job.name), to_yaml(&here));
+                tree.insert(
+                    format!("{env}/{}/{file}", job.name),
+                    to_yaml(&without_namespace(&o.value)),
+                );
                 resources.push(Json::from(file));
             }
         }
@@ -270,10 +279,14 @@ fn escape(segment: &str) -> String {
 }
 
 /// JSON 6902 operations that turn `from` into `to`.
+/// The namespace is not compared: the overlay's `namespace:` sets it.
 fn diff(from: &Json, to: &Json, path: &mut String, ops: &mut Vec<Json>) {
     match (from, to) {
         (Json::Object(a), Json::Object(b)) => {
             for (k, va) in a {
+                if path == "/metadata" && k == "namespace" {
+                    continue;
+                }
                 let len = path.len();
                 path.push('/');
                 path.push_str(&escape(k));
@@ -284,7 +297,7 @@ fn diff(from: &Json, to: &Json, path: &mut String, ops: &mut Vec<Json>) {
                 path.truncate(len);
             }
             for (k, vb) in b {
-                if !a.contains_key(k) {
+                if !a.contains_key(k) && !(path == "/metadata" && k == "namespace") {
                     ops.push(
                         json!({"op": "add", "path": format!("{path}/{}", escape(k)), "value": vb}),
                     );

@@ -46,6 +46,8 @@ pub struct Compiled {
     pub environments: Vec<EnvironmentObjects>,
     /// Files for `platform/`: (file name, content).
     pub platform: Vec<(String, String)>,
+    /// Every environment of the project, rendered or not.
+    pub environment_names: Vec<String>,
 }
 
 impl Compiled {
@@ -64,11 +66,22 @@ impl Compiled {
 /// Runs load, validate, resolve, render and verify on a project. `only` limits the job files
 /// to the given ones (`validate FILE...`).
 pub fn compile(root: &Path, only: &[PathBuf]) -> Result<Compilation, load::IoFailure> {
+    compile_for(root, only, None)
+}
+
+/// [`compile`], rendering only environment `env` when given (what `build --env` prints): every
+/// environment is still resolved and checked, but neither the others nor the bases are
+/// rendered. Its [`Compiled`] holds that one environment and is no whole output tree.
+pub fn compile_for(
+    root: &Path,
+    only: &[PathBuf],
+    env: Option<&str>,
+) -> Result<Compilation, load::IoFailure> {
     let mut sources = Sources::default();
     let mut diags = Diagnostics::default();
     let loaded = load::load(root, only, &mut sources, &mut diags)?;
     let resolved = resolve::resolve(&loaded, &mut diags);
-    let output = resolved.and_then(|r| render_all(root, &r, &mut diags));
+    let output = resolved.and_then(|r| render_all(root, &r, env, &mut diags));
     let output = output.filter(|_| !diags.has_errors());
     Ok(Compilation {
         sources,
@@ -80,6 +93,7 @@ pub fn compile(root: &Path, only: &[PathBuf]) -> Result<Compilation, load::IoFai
 fn render_all(
     root: &Path,
     resolved: &resolve::Resolved,
+    only_env: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Option<Compiled> {
     let templates = resolved.settings.templates.as_ref().map(|t| root.join(t));
@@ -105,7 +119,11 @@ fn render_all(
         )
     };
     let mut environments = Vec::new();
-    for env in &resolved.environments {
+    for env in resolved
+        .environments
+        .iter()
+        .filter(|e| only_env.is_none_or(|o| o == e.name))
+    {
         let namespaces = renderer.render_namespaces(env, diags);
         verify::verify(&namespaces, Some(&env.name), diags);
         let rendered: Vec<(JobObjects, Diagnostics)> = env
@@ -126,8 +144,12 @@ fn render_all(
     }
     // The base of a job is its first environment's rendering when the two resolve alike.
     let first = resolved.environments.first();
-    let rendered: Vec<(JobObjects, Diagnostics)> = resolved
-        .bases
+    let bases_wanted = if only_env.is_some() {
+        &[][..]
+    } else {
+        &resolved.bases[..]
+    };
+    let rendered: Vec<(JobObjects, Diagnostics)> = bases_wanted
         .par_iter()
         .enumerate()
         .map(|(i, (name, base))| {
@@ -167,6 +189,11 @@ fn render_all(
         bases,
         environments,
         platform: platform_files(resolved),
+        environment_names: resolved
+            .environments
+            .iter()
+            .map(|e| e.name.clone())
+            .collect(),
     })
 }
 
