@@ -297,7 +297,8 @@ fn diff(from: &Json, to: &Json, path: &mut String, ops: &mut Vec<Json>) {
                 path.truncate(len);
             }
             for (k, vb) in b {
-                if !a.contains_key(k) && !(path == "/metadata" && k == "namespace") {
+                let is_namespace = path == "/metadata" && k == "namespace";
+                if !a.contains_key(k) && !is_namespace {
                     ops.push(
                         json!({"op": "add", "path": format!("{path}/{}", escape(k)), "value": vb}),
                     );
