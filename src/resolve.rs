@@ -174,14 +174,7 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
         return None;
     }
     // Output never depends on the order of files: jobs go by name.
-    let job_name = |d: &Document| {
-        d.node
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Node::as_str)
-            .map(str::to_owned)
-    };
-    jobs.sort_by_cached_key(|d| job_name(d));
+    jobs.sort_by_cached_key(|d| job_name(d).to_owned());
 
     let project_spec = loaded.project.as_ref().and_then(|p| p.node.get("spec"));
     let settings: ProjectSpec = project_spec
@@ -240,16 +233,8 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
 
     let mut bases = Vec::new();
     for doc in &jobs {
-        let name = doc
-            .node
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Node::as_str)
-            .unwrap_or_default();
-        let mut spec = builtin.clone();
-        for layer in [defaults, doc.node.get("spec")].into_iter().flatten() {
-            spec = spec.merged(layer);
-        }
+        let name = job_name(doc);
+        let spec = merge(&builtin, &[defaults, doc.node.get("spec")]);
         let first_env = environments
             .first()
             .map_or(DEFAULT_ENVIRONMENT, |e| e.name.as_str());
@@ -272,25 +257,16 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
     for env in &environments {
         let mut env_jobs = Vec::new();
         for doc in &jobs {
-            let name = doc
-                .node
-                .get("metadata")
-                .and_then(|m| m.get("name"))
-                .and_then(Node::as_str)
-                .unwrap_or_default();
-            let mut spec = builtin.clone();
-            let layers = [
-                defaults,
-                doc.node.get("spec"),
-                env.overrides,
-                env.jobs
-                    .iter()
-                    .find(|(n, _, _)| *n == name)
-                    .map(|(_, _, node)| *node),
-            ];
-            for layer in layers.into_iter().flatten() {
-                spec = spec.merged(layer);
-            }
+            let name = job_name(doc);
+            let for_job = env
+                .jobs
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, _, node)| *node);
+            let spec = merge(
+                &builtin,
+                &[defaults, doc.node.get("spec"), env.overrides, for_job],
+            );
             match resolve_job(doc, spec, &env.name, &scope, diags) {
                 Some(job) => env_jobs.push(job),
                 None => valid = false,
@@ -388,6 +364,23 @@ fn environment_defs<'a>(
         });
     }
     defs
+}
+
+/// `metadata.name` of a job document (empty when missing: the schema reports that).
+fn job_name(doc: &Document) -> &str {
+    doc.node
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Node::as_str)
+        .unwrap_or_default()
+}
+
+/// The layers of a job spec merged in order over the built-in defaults (SPEC 2.2).
+fn merge(builtin: &Node, layers: &[Option<&Node>]) -> Node {
+    layers
+        .iter()
+        .flatten()
+        .fold(builtin.clone(), |spec, layer| spec.merged(layer))
 }
 
 fn builtin_defaults() -> Node {
