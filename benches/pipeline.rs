@@ -8,10 +8,11 @@
 //! - `load`: `load::load` (find, read and parse the files);
 //! - `resolve`: `resolve::resolve` on the loaded project (structure and merged-job JSON Schema
 //!   validation, merge, typing, naming, semantic checks);
-//! - `compile`: `flinkform::compile`, the whole of load, validate, resolve, render and verify
+//! - `compile`: `flinkform::compile` for `Goal::Validate`, the whole of load, validate, resolve, render and verify
 //!   (render + verify ≈ compile − load − resolve);
 //! - `verify`: `verify::verify` on every rendered object set again;
-//! - `tree`: `Compiled::tree()`, the emit/layout phase (overlay diffs and canonical YAML);
+//! - `compile_tree`: `flinkform::compile` for `Goal::Tree`: `compile` plus the emit/layout phase
+//!   (overlay diffs and canonical YAML);
 //! - `to_yaml`: `emit::to_yaml` of every object of every environment.
 //!
 //! `cargo bench --bench pipeline` runs them (about a minute); add `-- --quick` for a faster,
@@ -23,6 +24,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use flinkform::Goal;
 use flinkform::diagnostic::Diagnostics;
 use flinkform::source::{FileId, Sources};
 
@@ -176,17 +178,19 @@ fn pipeline(c: &mut Criterion) {
     let files = generate(root, JOBS);
 
     // The fixture must compile cleanly, or every figure below measures an error path.
-    let compilation = flinkform::compile(root, &[]).expect("project readable");
+    let compilation =
+        flinkform::compile(root, &[], Goal::Environment("prod")).expect("project readable");
     assert!(
         compilation.diags.is_empty(),
         "the generated project draws diagnostics:\n{}",
         compilation.diags.render(&compilation.sources, false)
     );
     let compiled = compilation.output.expect("project compiles");
-    let objects: Vec<&serde_json::Value> = compiled
-        .environments
+    let prod = compiled.environment.expect("prod exists");
+    let objects: Vec<&serde_json::Value> = prod
+        .jobs
         .iter()
-        .flat_map(|e| e.jobs.iter().flat_map(|j| j.objects.iter()))
+        .flat_map(|j| j.objects.iter())
         .map(|o| &o.value)
         .collect();
 
@@ -224,20 +228,20 @@ fn pipeline(c: &mut Criterion) {
         });
     });
     g.bench_function("compile", |b| {
-        b.iter(|| flinkform::compile(black_box(root), &[]).expect("compiles"));
+        b.iter(|| flinkform::compile(black_box(root), &[], Goal::Validate).expect("compiles"));
     });
     g.bench_function("verify", |b| {
         b.iter(|| {
             let mut diags = Diagnostics::default();
-            for env in &compiled.environments {
-                for job in &env.jobs {
-                    flinkform::verify::verify(black_box(&job.objects), Some(&env.name), &mut diags);
-                }
+            for job in &prod.jobs {
+                flinkform::verify::verify(black_box(&job.objects), Some(&prod.name), &mut diags);
             }
             diags
         });
     });
-    g.bench_function("tree", |b| b.iter(|| black_box(&compiled).tree()));
+    g.bench_function("compile_tree", |b| {
+        b.iter(|| flinkform::compile(black_box(root), &[], Goal::Tree).expect("compiles"));
+    });
     g.throughput(Throughput::Elements(objects.len() as u64));
     g.bench_function("to_yaml", |b| {
         b.iter(|| {

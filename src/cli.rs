@@ -16,7 +16,7 @@ use crate::diff;
 use crate::layout;
 use crate::output::{self, Found};
 use crate::validate::{self, Kind};
-use crate::{Compilation, scaffold};
+use crate::{Compilation, Goal, scaffold};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -167,15 +167,10 @@ impl Context<'_> {
         format!("{ms} ms")
     }
 
-    /// Compiles and prints diagnostics; `Err(code)` when the command must stop there.
-    fn compile(&self, only: &[PathBuf]) -> Result<Compilation, u8> {
-        self.compile_for(only, None)
-    }
-
-    /// Compiles (rendering only `env` when given) and prints diagnostics; `Err(code)` when the
-    /// command must stop there.
-    fn compile_for(&self, only: &[PathBuf], env: Option<&str>) -> Result<Compilation, u8> {
-        let compilation = match crate::compile_for(&self.cli.project, only, env) {
+    /// Compiles for a goal and prints diagnostics; `Err(code)` when the command must stop
+    /// there.
+    fn compile(&self, only: &[PathBuf], goal: Goal) -> Result<Compilation, u8> {
+        let compilation = match crate::compile(&self.cli.project, only, goal) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("error: {}", e.0);
@@ -237,10 +232,10 @@ impl Context<'_> {
     }
 
     fn validate(&self, files: &[PathBuf]) -> u8 {
-        match self.compile(files) {
+        match self.compile(files, Goal::Validate) {
             Ok(c) => {
-                let envs = c.output.as_ref().map_or(0, |o| o.environments.len());
-                let jobs = c.output.as_ref().map_or(0, crate::Compiled::job_count);
+                let envs = c.output.as_ref().map_or(0, |o| o.environment_names.len());
+                let jobs = c.output.as_ref().map_or(0, |o| o.job_count);
                 eprintln!(
                     "validated {}, {} in {}",
                     count(jobs, "job"),
@@ -254,12 +249,12 @@ impl Context<'_> {
     }
 
     fn build(&self, env: &str, jobs: &[String]) -> u8 {
-        let c = match self.compile_for(&[], Some(env)) {
+        let c = match self.compile(&[], Goal::Environment(env)) {
             Ok(c) => c,
             Err(code) => return code,
         };
         let compiled = c.output.as_ref().expect("checked by compile");
-        let Some(environment) = compiled.environments.iter().find(|e| e.name == env) else {
+        let Some(environment) = compiled.environment.as_ref() else {
             eprintln!(
                 "error: no environment `{env}`; the project has: {}",
                 compiled.environment_names.join(", ")
@@ -304,7 +299,7 @@ impl Context<'_> {
     }
 
     fn render(&self, out: Option<&Path>) -> u8 {
-        let c = match self.compile(&[]) {
+        let c = match self.compile(&[], Goal::Tree) {
             Ok(c) => c,
             Err(code) => return code,
         };
@@ -313,13 +308,13 @@ impl Context<'_> {
             Err(code) => return code,
         };
         let compiled = c.output.as_ref().expect("checked by compile");
-        let tree = compiled.tree();
-        match output::write(&dir, &tree) {
+        let tree = &compiled.tree;
+        match output::write(&dir, tree) {
             Ok(report) => {
                 eprintln!(
                     "rendered {}, {}, {} ({} written, {} deleted, {} unchanged) into {} in {}",
-                    count(compiled.job_count(), "job"),
-                    count(compiled.environments.len(), "environment"),
+                    count(compiled.job_count, "job"),
+                    count(compiled.environment_names.len(), "environment"),
                     count(tree.len(), "file"),
                     report.written,
                     report.deleted,
@@ -343,7 +338,7 @@ impl Context<'_> {
     /// exist yet; 2 when a file or the folder cannot be read (nothing is known about it) or
     /// `--out` is not a folder.
     fn check(&self, out: Option<&Path>, stat: bool) -> u8 {
-        let c = match self.compile(&[]) {
+        let c = match self.compile(&[], Goal::Tree) {
             Ok(c) => c,
             Err(code) => return code,
         };
@@ -370,8 +365,8 @@ impl Context<'_> {
             }
         }
         let compiled = c.output.as_ref().expect("checked by compile");
-        let tree = compiled.tree();
-        let cmp = output::compare(&dir, &tree);
+        let tree = &compiled.tree;
+        let cmp = output::compare(&dir, tree);
         let color = color_on(self.cli.color, std::io::stdout().is_terminal());
         let mut stdout = std::io::stdout().lock();
         // Write errors (a closed pipe) are ignored: the exit code and summary still tell.

@@ -13,9 +13,7 @@
 //! not have, as a file of the overlay; for one the environment drops, a delete patch). So
 //! `kubectl kustomize <env>` gives exactly what `flinkform build --env <env>` prints.
 
-use std::collections::{BTreeMap, HashMap};
-
-use rayon::prelude::*;
+use std::collections::BTreeMap;
 
 use serde_json::{Value as Json, json};
 
@@ -112,44 +110,42 @@ fn kustomization(fields: serde_json::Map<String, Json>) -> String {
     to_yaml(&Json::Object(doc))
 }
 
-/// The whole output tree.
+/// The files of one job: its base and its overlay in each environment.
 #[must_use]
-pub fn layout(
-    bases: &[JobObjects],
-    environments: &[EnvironmentObjects],
-    platform: &[(String, String)],
-) -> OutputTree {
-    // Each job's files are independent of the others': laid out in parallel, then gathered.
-    let base_files: Vec<Vec<(String, String)>> = bases.par_iter().map(base_files).collect();
-    let mut tree: OutputTree = base_files.into_iter().flatten().collect();
-    let by_name: HashMap<&str, &JobObjects> = bases.iter().map(|b| (b.name.as_str(), b)).collect();
-
-    for env in environments {
-        let mut env_resources = Vec::new();
-        for ns in &env.namespaces {
-            let file = format!("namespaces/{}.yaml", ns.name());
-            tree.insert(format!("{}/{file}", env.name), to_yaml(&ns.value));
-            env_resources.push(Json::from(file));
-        }
-        let overlays: Vec<Vec<(String, String)>> = env
-            .jobs
-            .par_iter()
-            .map(|job| {
-                let mut files = OutputTree::new();
-                overlay(&mut files, &env.name, job, by_name[job.name.as_str()]);
-                files.into_iter().collect()
-            })
-            .collect();
-        tree.extend(overlays.into_iter().flatten());
-        env_resources.extend(env.jobs.iter().map(|job| Json::from(job.name.clone())));
-        let mut fields = serde_json::Map::new();
-        fields.insert("resources".into(), Json::Array(env_resources));
-        tree.insert(
-            format!("{}/kustomization.yaml", env.name),
-            kustomization(fields),
-        );
+pub fn job_files(base: &JobObjects, environments: &[(&str, &JobObjects)]) -> Vec<(String, String)> {
+    let mut files = base_files(base);
+    for (env, job) in environments {
+        let mut overlay_files = OutputTree::new();
+        overlay(&mut overlay_files, env, job, base);
+        files.extend(overlay_files);
     }
+    files
+}
 
+/// The files of one environment beyond its jobs' overlays: its Namespaces and the
+/// kustomization of the whole environment.
+#[must_use]
+pub fn environment_files(
+    env: &str,
+    namespaces: &[RenderedObject],
+    jobs: &[&str],
+) -> Vec<(String, String)> {
+    let mut files = Vec::with_capacity(namespaces.len() + 1);
+    let mut resources = Vec::with_capacity(namespaces.len() + jobs.len());
+    for ns in namespaces {
+        let file = format!("namespaces/{}.yaml", ns.name());
+        files.push((format!("{env}/{file}"), to_yaml(&ns.value)));
+        resources.push(Json::from(file));
+    }
+    resources.extend(jobs.iter().map(|job| Json::from(*job)));
+    let mut fields = serde_json::Map::new();
+    fields.insert("resources".into(), Json::Array(resources));
+    files.push((format!("{env}/kustomization.yaml"), kustomization(fields)));
+    files
+}
+
+/// Completes a tree: the platform folder and the index of every file render owns.
+pub fn finish(tree: &mut OutputTree, platform: &[(String, String)]) {
     // Platform files are configuration for cluster-wide components (the metrics adapter),
     // not objects of their own: the platform kustomization lists none of them.
     for (file, content) in platform {
@@ -158,13 +154,11 @@ pub fn layout(
     let mut fields = serde_json::Map::new();
     fields.insert("resources".into(), Json::Array(Vec::new()));
     tree.insert("platform/kustomization.yaml".into(), kustomization(fields));
-
     let index: String = tree.keys().map(|k| format!("{k}\n")).collect();
     tree.insert(
         INDEX_FILE.into(),
         format!("# Files written by flinkform render; it deletes only these.\n{index}"),
     );
-    tree
 }
 
 /// The files of `base/<job>/`.

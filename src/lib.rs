@@ -32,7 +32,19 @@ use diagnostic::Diagnostics;
 use layout::{EnvironmentObjects, JobObjects};
 use source::Sources;
 
-/// The result of compiling a project, up to (not including) the output tree.
+/// What a compilation is for: it decides how much is rendered and what is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Goal<'a> {
+    /// Every check, nothing kept (`validate`).
+    Validate,
+    /// The output tree of SPEC 4.1 (`render`, `check`).
+    Tree,
+    /// The objects of one environment (`build --env`): every environment is resolved and
+    /// checked, only this one is rendered.
+    Environment(&'a str),
+}
+
+/// The result of compiling a project.
 pub struct Compilation {
     pub sources: Sources,
     pub diags: Diagnostics,
@@ -42,46 +54,23 @@ pub struct Compilation {
 
 pub struct Compiled {
     pub settings: model::ProjectSpec,
-    pub bases: Vec<JobObjects>,
-    pub environments: Vec<EnvironmentObjects>,
-    /// Files for `platform/`: (file name, content).
-    pub platform: Vec<(String, String)>,
     /// Every environment of the project, rendered or not.
     pub environment_names: Vec<String>,
+    pub job_count: usize,
+    /// [`Goal::Tree`]: the output tree; empty otherwise.
+    pub tree: layout::OutputTree,
+    /// [`Goal::Environment`]: that environment's objects, if it exists.
+    pub environment: Option<EnvironmentObjects>,
 }
 
-impl Compiled {
-    #[must_use]
-    pub fn job_count(&self) -> usize {
-        self.bases.len()
-    }
-
-    /// The output tree of SPEC 4.1.
-    #[must_use]
-    pub fn tree(&self) -> layout::OutputTree {
-        layout::layout(&self.bases, &self.environments, &self.platform)
-    }
-}
-
-/// Runs load, validate, resolve, render and verify on a project. `only` limits the job files
-/// to the given ones (`validate FILE...`).
-pub fn compile(root: &Path, only: &[PathBuf]) -> Result<Compilation, load::IoFailure> {
-    compile_for(root, only, None)
-}
-
-/// [`compile`], rendering only environment `env` when given (what `build --env` prints): every
-/// environment is still resolved and checked, but neither the others nor the bases are
-/// rendered. Its [`Compiled`] holds that one environment and is no whole output tree.
-pub fn compile_for(
-    root: &Path,
-    only: &[PathBuf],
-    env: Option<&str>,
-) -> Result<Compilation, load::IoFailure> {
+/// Runs load, validate, resolve, render and verify on a project, and emit for [`Goal::Tree`].
+/// `only` adds job files to check in the project's context (`validate FILE...`).
+pub fn compile(root: &Path, only: &[PathBuf], goal: Goal) -> Result<Compilation, load::IoFailure> {
     let mut sources = Sources::default();
     let mut diags = Diagnostics::default();
     let loaded = load::load(root, only, &mut sources, &mut diags)?;
     let resolved = resolve::resolve(&loaded, &mut diags);
-    let output = resolved.and_then(|r| render_all(root, &r, env, &mut diags));
+    let output = resolved.and_then(|r| render_all(root, &r, goal, &mut diags));
     let output = output.filter(|_| !diags.has_errors());
     Ok(Compilation {
         sources,
@@ -90,110 +79,138 @@ pub fn compile_for(
     })
 }
 
+/// What one job yields: its files (for the tree) or its objects in the wanted environment.
+struct JobOutput {
+    files: Vec<(String, String)>,
+    objects: Option<JobObjects>,
+    diags: Diagnostics,
+}
+
 fn render_all(
     root: &Path,
     resolved: &resolve::Resolved,
-    only_env: Option<&str>,
+    goal: Goal,
     diags: &mut Diagnostics,
 ) -> Option<Compiled> {
     let templates = resolved.settings.templates.as_ref().map(|t| root.join(t));
     let prometheus = resolved.settings.prometheus.as_ref().map(|p| p.url.clone());
-    let renderer = render::Renderer::new(
-        &root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
-        templates.as_deref(),
-        prometheus,
-        diags,
-    )?;
-    // Jobs render independently: in parallel, each with its own diagnostics, merged in
-    // order afterwards so the output does not depend on scheduling.
-    let render = |job: &resolve::ResolvedJob, env: Option<&str>| {
-        let mut found = Diagnostics::default();
-        let objects = renderer.render_job(job, &mut found);
-        verify::verify(&objects, env, &mut found);
-        (
-            JobObjects {
-                name: job.name().to_owned(),
-                objects,
-            },
-            found,
-        )
-    };
-    let mut environments = Vec::new();
-    for env in resolved
+    let project_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let renderer = render::Renderer::new(&project_root, templates.as_deref(), prometheus, diags)?;
+    let envs: Vec<&resolve::Environment> = resolved
         .environments
         .iter()
-        .filter(|e| only_env.is_none_or(|o| o == e.name))
-    {
-        let namespaces = renderer.render_namespaces(env, diags);
-        verify::verify(&namespaces, Some(&env.name), diags);
-        let rendered: Vec<(JobObjects, Diagnostics)> = env
-            .jobs
-            .par_iter()
-            .map(|job| render(job, Some(&env.name)))
-            .collect();
-        let mut jobs = Vec::with_capacity(rendered.len());
-        for (objects, found) in rendered {
-            diags.extend(found);
-            jobs.push(objects);
+        .filter(|e| match goal {
+            Goal::Environment(name) => e.name == name,
+            Goal::Validate | Goal::Tree => true,
+        })
+        .collect();
+    let render = |job: &resolve::ResolvedJob, env: Option<&str>, found: &mut Diagnostics| {
+        let objects = renderer.render_job(job, found);
+        verify::verify(&objects, env, found);
+        JobObjects {
+            name: job.name().to_owned(),
+            objects,
         }
-        environments.push(EnvironmentObjects {
-            name: env.name.clone(),
-            namespaces,
-            jobs,
-        });
-    }
-    // The base of a job is its first environment's rendering when the two resolve alike.
-    let first = resolved.environments.first();
-    let bases_wanted = if only_env.is_some() {
-        &[][..]
-    } else {
-        &resolved.bases[..]
     };
-    let rendered: Vec<(JobObjects, Diagnostics)> = bases_wanted
-        .par_iter()
-        .enumerate()
-        .map(|(i, (name, base))| {
-            let env_job = first
-                .and_then(|e| e.jobs.get(i))
-                .filter(|j| j.name() == name);
+
+    // One job at a time, in parallel: render it in every environment and as the base, lay
+    // out its files and drop its objects, so memory holds output text, not object trees.
+    // Diagnostics are merged in job order, so nothing depends on scheduling.
+    let outputs: Vec<JobOutput> = (0..resolved.bases.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut found = Diagnostics::default();
+            let rendered: Vec<JobObjects> = envs
+                .iter()
+                .filter_map(|e| e.jobs.get(i))
+                .zip(&envs)
+                .map(|(job, e)| render(job, Some(&e.name), &mut found))
+                .collect();
+            if let Goal::Environment(_) = goal {
+                return JobOutput {
+                    files: Vec::new(),
+                    objects: rendered.into_iter().next(),
+                    diags: found,
+                };
+            }
+            let (name, base) = &resolved.bases[i];
+            // The base is the first environment's rendering when the two resolve alike.
+            let first = resolved.environments.first().and_then(|e| e.jobs.get(i));
             let same = |b: &resolve::ResolvedJob| {
-                env_job.is_some_and(|j| j.job == b.job && j.names == b.names)
+                first.is_some_and(|j| j.job == b.job && j.names == b.names)
             };
-            match base {
-                Some(job) if !same(job) => render(job, None),
-                _ => {
-                    let objects = environments
+            let base_objects = match base {
+                Some(job) if !same(job) => render(job, None, &mut found),
+                _ => JobObjects {
+                    name: name.clone(),
+                    objects: rendered
                         .first()
-                        .and_then(|e| e.jobs.get(i))
-                        .filter(|j| &j.name == name)
-                        .map(|j| j.objects.clone())
-                        .unwrap_or_default();
-                    (
-                        JobObjects {
-                            name: name.clone(),
-                            objects,
-                        },
-                        Diagnostics::default(),
-                    )
-                }
+                        .map(|r| r.objects.clone())
+                        .unwrap_or_default(),
+                },
+            };
+            let files = if goal == Goal::Tree {
+                let per_env: Vec<(&str, &JobObjects)> = envs
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .zip(&rendered)
+                    .collect();
+                layout::job_files(&base_objects, &per_env)
+            } else {
+                Vec::new()
+            };
+            JobOutput {
+                files,
+                objects: None,
+                diags: found,
             }
         })
         .collect();
-    let mut bases = Vec::with_capacity(rendered.len());
-    for (objects, found) in rendered {
-        diags.extend(found);
-        bases.push(objects);
+
+    let mut namespaces = Vec::with_capacity(envs.len());
+    for env in &envs {
+        let objects = renderer.render_namespaces(env, diags);
+        verify::verify(&objects, Some(&env.name), diags);
+        namespaces.push(objects);
     }
+    let mut tree = layout::OutputTree::new();
+    let mut jobs = Vec::new();
+    for output in outputs {
+        diags.extend(output.diags);
+        tree.extend(output.files);
+        jobs.extend(output.objects);
+    }
+    let environment = match goal {
+        Goal::Environment(_) => {
+            envs.first()
+                .zip(namespaces.into_iter().next())
+                .map(|(env, namespaces)| EnvironmentObjects {
+                    name: env.name.clone(),
+                    namespaces,
+                    jobs,
+                })
+        }
+        Goal::Tree => {
+            for (env, namespaces) in envs.iter().zip(&namespaces) {
+                let job_names: Vec<&str> =
+                    env.jobs.iter().map(resolve::ResolvedJob::name).collect();
+                tree.extend(layout::environment_files(&env.name, namespaces, &job_names));
+            }
+            layout::finish(&mut tree, &platform_files(resolved));
+            None
+        }
+        Goal::Validate => None,
+    };
     Some(Compiled {
         settings: resolved.settings.clone(),
-        bases,
-        environments,
-        platform: platform_files(resolved),
         environment_names: resolved
             .environments
             .iter()
             .map(|e| e.name.clone())
             .collect(),
+        job_count: resolved.bases.len(),
+        tree,
+        environment,
     })
 }
 

@@ -44,7 +44,8 @@ fn compile_with(dir: &Path, job: &[u8], project: Option<&[u8]>) -> Duration {
         }
     }
     let start = Instant::now();
-    let compilation = flinkform::compile(dir, &[]).expect("no I/O failure on a readable project");
+    let compilation = flinkform::compile(dir, &[], flinkform::Goal::Tree)
+        .expect("no I/O failure on a readable project");
     // Every failure is explained: no output means at least one error diagnostic.
     assert!(compilation.output.is_some() || compilation.diags.has_errors());
     let _ = compilation.diags.render(&compilation.sources, false);
@@ -284,7 +285,7 @@ fn random_valid_projects_compile_verify_and_build_under_kustomize() {
             for (i, job) in jobs.iter().enumerate() {
                 std::fs::write(dir.join(format!("jobs/j{i}.yaml")), job_yaml(job, i)).unwrap();
             }
-            let compilation = flinkform::compile(dir, &[]).unwrap();
+            let compilation = flinkform::compile(dir, &[], flinkform::Goal::Tree).unwrap();
             let compiled = compilation.output.as_ref();
             prop_assert!(
                 compiled.is_some(),
@@ -293,7 +294,7 @@ fn random_valid_projects_compile_verify_and_build_under_kustomize() {
             );
             // The whole tree, written and built by the real kustomize.
             let out = dir.join("deploy");
-            flinkform::output::write(&out, &compiled.unwrap().tree()).unwrap();
+            flinkform::output::write(&out, &compiled.unwrap().tree).unwrap();
             for env in ["dev", "prod"] {
                 let built = std::process::Command::new("kubectl")
                     .args(["kustomize"])
@@ -306,12 +307,8 @@ fn random_valid_projects_compile_verify_and_build_under_kustomize() {
                     String::from_utf8_lossy(&built.stderr)
                 );
                 let mut from_kustomize = common::documents(&String::from_utf8_lossy(&built.stdout));
-                let environment = compiled
-                    .unwrap()
-                    .environments
-                    .iter()
-                    .find(|e| e.name == env)
-                    .unwrap();
+                let one = flinkform::compile(dir, &[], flinkform::Goal::Environment(env)).unwrap();
+                let environment = one.output.unwrap().environment.unwrap();
                 let mut from_build: Vec<serde_json::Value> = environment
                     .namespaces
                     .iter()
