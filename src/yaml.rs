@@ -120,6 +120,12 @@ impl Node {
             Value::Null => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
             Value::Int(i) => Json::Number((*i).into()),
+            // JSON Schema counts 1000.0 as an integer; so does the JSON form, or the typed
+            // model would reject what the schema accepted.
+            #[allow(clippy::cast_possible_truncation)]
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                Json::Number((*f as i64).into())
+            }
             Value::Float(f) => {
                 Number::from_f64(*f).map_or_else(|| Json::String(f.to_string()), Json::Number)
             }
@@ -605,6 +611,15 @@ mod tests {
         assert_eq!(j["h"], 31);
         assert_eq!(j["i"], 1.2);
         assert_eq!(j["j"], -3);
+    }
+
+    #[test]
+    fn integral_floats_are_integers_in_json() {
+        // Found by tests/fuzz.rs: `spaceId: 100000.` passed the schema and broke the model.
+        let j = one("a: 100000.\nb: 2.5\nc: 1e3\n").to_json();
+        assert!(j["a"].is_u64() && j["a"] == 100000);
+        assert_eq!(j["b"], 2.5);
+        assert!(j["c"].is_u64());
     }
 
     #[test]
