@@ -71,3 +71,24 @@ fn realfuture_is_the_seed_scenario() {
     assert_eq!(svc["spec"]["ports"][0]["port"], 9249);
     find("Deployment", "orders-enrichment-jobmanager");
 }
+
+/// The README's Argo CD and Flux examples point at real folders of the committed example.
+#[test]
+fn readme_paths_exist_in_the_example() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let mut checked = 0;
+    for word in readme.split(|c: char| c.is_whitespace() || "\"'`(),".contains(c)) {
+        let Some(start) = word.find("examples/realfuture/deploy") else {
+            continue;
+        };
+        let path = word[start..]
+            .trim_end_matches(['.', ':', ';'])
+            .trim_end_matches("/*");
+        assert!(
+            common::root().join(path).exists(),
+            "README names {path}, which does not exist"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 4, "only {checked} paths found in the README");
+}
