@@ -146,14 +146,17 @@ struct EnvironmentDef<'a> {
 /// Resolves every job in every environment. Returns `None` when errors make later phases
 /// pointless; every problem found is in `diags` either way.
 pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolved> {
+    // Each file on its own: structure only. A broken job document is left out of what
+    // follows, so the other jobs are still checked and every error of the run is reported;
+    // a broken project file stops the run here, since every job depends on it.
     let mut valid = true;
-
-    // Each file on its own: structure only.
     if let Some(project) = &loaded.project {
         let found = validate::check(&project.node, Kind::Project, Mode::Structure);
         valid &= found.is_empty();
         diags.extend(found);
     }
+    let project_valid = valid;
+    let mut broken_names: Vec<&str> = Vec::new();
     let mut jobs: Vec<&Document> = Vec::new();
     for doc in &loaded.jobs {
         let kind = doc.node.get("kind");
@@ -166,11 +169,15 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
             continue;
         }
         let found = validate::check(&doc.node, Kind::Job, Mode::Structure);
-        valid &= found.is_empty();
-        diags.extend(found);
-        jobs.push(doc);
+        if found.is_empty() {
+            jobs.push(doc);
+        } else {
+            valid = false;
+            diags.extend(found);
+            broken_names.push(job_name(doc));
+        }
     }
-    if !valid {
+    if !project_valid {
         return None;
     }
     // Output never depends on the order of files: jobs go by name.
@@ -180,12 +187,13 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
     let settings: ProjectSpec = project_spec
         .map(|s| serde_json::from_value(s.to_json()).expect("validated project spec"))
         .unwrap_or_default();
+    let mut project_ok = true;
     for field in ["output", "templates"] {
         if let Some(entry) = project_spec.and_then(|s| s.entry(field))
             && let Some(path) = entry.value.as_str()
             && !crate::load::is_relative_inside(std::path::Path::new(path))
         {
-            valid = false;
+            project_ok = false;
             diags.push(
                 Diagnostic::error("path-outside-project", entry.value.span, format!("`{field}` must be a relative path inside the project"))
                     .help("flinkform reads and writes nothing outside the project; use `--out` for another output folder"),
@@ -193,7 +201,7 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
         }
     }
     let naming = Naming::new(&settings, project_spec.and_then(|s| s.get("naming")), diags)?;
-    if !valid {
+    if !project_ok {
         return None;
     }
 
@@ -221,6 +229,10 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
         }
     });
     valid &= !diags.has_errors();
+    // A job left out for its errors still exists for the overrides that name it.
+    for name in broken_names {
+        seen.entry(name).or_insert(Span::BUILTIN);
+    }
 
     let environments = environment_defs(project_spec, &seen, diags, &mut valid);
     let builtin = builtin_defaults();
@@ -484,6 +496,19 @@ fn check_semantics(r: &ResolvedJob, settings: &ProjectSpec, diags: &mut Diagnost
             Diagnostic::error("jar-uri", r.span(&["spec", "job", "jarURI"]), format!("`jarURI` must be a `local://` path, found `{}`", spec.job.jar_uri))
                 .help("standalone application mode runs the jar inside the image: `local:///opt/flink/usrlib/job.jar`"),
         );
+    }
+    // Before 1.19, Flink reads flink-conf.yaml line by line and cuts each line at `#`.
+    if !crate::flink_config::uses_config_yaml(&spec.flink_version) {
+        for (key, value) in &spec.flink_configuration {
+            let text = value.as_str().unwrap_or_default();
+            if text.contains('#') || text.contains('\n') {
+                let span = r.span(&["spec", "flinkConfiguration", key.as_str()]);
+                diags.push(
+                    Diagnostic::error("legacy-config-value", span, format!("Flink {} cannot read the value of `{key}`: flink-conf.yaml holds one line per key and cuts it at `#`", spec.flink_version))
+                        .help("remove the `#` or line break, or use Flink 1.19 or later, which reads config.yaml as YAML"),
+                );
+            }
+        }
     }
     for key in spec.flink_configuration.keys() {
         if let Some((_, how)) = OWNED_CONFIG_KEYS.iter().find(|(k, _)| k == key) {

@@ -184,3 +184,40 @@ fn validate_takes_files_and_checks_them_in_their_project() {
         stderr(&output)
     );
 }
+
+/// SPEC 3: all errors of a run are reported, not only those of the first broken file.
+#[test]
+fn errors_in_one_job_do_not_hide_errors_in_another() {
+    let tmp = tempfile::tempdir().unwrap();
+    let jobs = tmp.path().join("jobs");
+    std::fs::create_dir_all(&jobs).unwrap();
+    let job =
+        std::fs::read_to_string(root().join("examples/realfuture/jobs/orders-enrichment.yaml"))
+            .unwrap();
+    // A structure error in one file, a semantic error in the other.
+    std::fs::write(
+        jobs.join("a.yaml"),
+        job.replace("parallelism: 10", "parallelism: ten"),
+    )
+    .unwrap();
+    let other = job
+        .replace("name: orders-enrichment", "name: payments-audit")
+        .replace(
+            "local:///opt/flink/usrlib/orders-enrichment.jar",
+            "s3://bucket/audit.jar",
+        );
+    std::fs::write(jobs.join("b.yaml"), other).unwrap();
+    std::fs::write(
+        tmp.path().join("flinkform.yaml"),
+        "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  naming: {namespace: \"ns-{{ name }}\"}\n  environments:\n    - name: prod\n      jobs: {orders-enrichment: {image: \"registry.example.com/x:1.0.0\"}}\n",
+    )
+    .unwrap();
+    let output = run(&["--project", tmp.path().to_str().unwrap(), "validate"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("a.yaml:17:18: error[wrong-type]"), "{err}");
+    assert!(err.contains("b.yaml:14:13: error[jar-uri]"), "{err}");
+    // The override of the broken job still names a job that exists.
+    assert!(!err.contains("unknown-job"), "{err}");
+    assert!(err.contains("failed: 2 errors"), "{err}");
+}
