@@ -224,7 +224,7 @@ fn pipeline(c: &mut Criterion) {
     g.bench_function("resolve", |b| {
         b.iter(|| {
             let mut diags = Diagnostics::default();
-            flinkform::resolve::resolve(black_box(&loaded), &mut diags).expect("resolves")
+            flinkform::resolve::resolve(black_box(&loaded), None, &mut diags).expect("resolves")
         });
     });
     g.bench_function("compile", |b| {

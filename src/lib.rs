@@ -69,7 +69,11 @@ pub fn compile(root: &Path, only: &[PathBuf], goal: Goal) -> Result<Compilation,
     let mut sources = Sources::default();
     let mut diags = Diagnostics::default();
     let loaded = load::load(root, only, &mut sources, &mut diags)?;
-    let resolved = resolve::resolve(&loaded, &mut diags);
+    let only_env = match goal {
+        Goal::Environment(env) => Some(env),
+        Goal::Validate | Goal::Tree => None,
+    };
+    let resolved = resolve::resolve(&loaded, only_env, &mut diags);
     let output = resolved.and_then(|r| render_all(root, &r, goal, &mut diags));
     let output = output.filter(|_| !diags.has_errors());
     Ok(Compilation {
@@ -203,11 +207,7 @@ fn render_all(
     };
     Some(Compiled {
         settings: resolved.settings.clone(),
-        environment_names: resolved
-            .environments
-            .iter()
-            .map(|e| e.name.clone())
-            .collect(),
+        environment_names: resolved.environment_names.clone(),
         job_count: resolved.bases.len(),
         tree,
         environment,

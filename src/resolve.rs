@@ -73,6 +73,8 @@ pub const DEFAULT_ENVIRONMENT: &str = "default";
 #[derive(Debug)]
 pub struct Resolved {
     pub settings: ProjectSpec,
+    /// Every environment of the project, resolved or not.
+    pub environment_names: Vec<String>,
     pub environments: Vec<Environment>,
     /// Each job from its own layers alone (built-in defaults, project defaults, job file),
     /// where that is a complete, valid job: the kustomize base. `None` where only an
@@ -145,7 +147,13 @@ struct EnvironmentDef<'a> {
 
 /// Resolves every job in every environment. Returns `None` when errors make later phases
 /// pointless; every problem found is in `diags` either way.
-pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolved> {
+///
+/// `only_env` resolves just that environment and no bases (what `build --env` needs).
+pub fn resolve(
+    loaded: &LoadedProject,
+    only_env: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Option<Resolved> {
     // Each file on its own: structure only. A broken job document is left out of what
     // follows, so the other jobs are still checked and every error of the run is reported;
     // a broken project file stops the run here, since every job depends on it.
@@ -246,6 +254,10 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
     let mut bases = Vec::new();
     for doc in &jobs {
         let name = job_name(doc);
+        if only_env.is_some() {
+            bases.push((name.to_owned(), None));
+            continue;
+        }
         let spec = merge(&builtin, &[defaults, doc.node.get("spec")]);
         let first_env = environments
             .first()
@@ -266,7 +278,10 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
     }
 
     let mut resolved = Vec::new();
-    for env in &environments {
+    for env in environments
+        .iter()
+        .filter(|e| only_env.is_none_or(|o| o == e.name))
+    {
         let mut env_jobs = Vec::new();
         for doc in &jobs {
             let name = job_name(doc);
@@ -292,6 +307,7 @@ pub fn resolve(loaded: &LoadedProject, diags: &mut Diagnostics) -> Option<Resolv
     }
     (valid && !diags.has_errors()).then_some(Resolved {
         settings,
+        environment_names: environments.iter().map(|e| e.name.clone()).collect(),
         environments: resolved,
         bases,
     })
