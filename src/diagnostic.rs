@@ -111,7 +111,7 @@ impl Diagnostic {
             self.context()
         );
         if let Some(span) = self.span {
-            snippet(&mut out, sources, span, None);
+            snippet(&mut out, sources, span);
         }
         for (span, note) in &self.notes {
             let _ = writeln!(
@@ -121,7 +121,7 @@ impl Diagnostic {
                 span.line,
                 span.col
             );
-            snippet(&mut out, sources, *span, None);
+            snippet(&mut out, sources, *span);
         }
         if let Some(help) = &self.help {
             let _ = writeln!(out, "{bold}help{off}: {help}");
@@ -161,7 +161,7 @@ impl Diagnostic {
     }
 }
 
-fn snippet(out: &mut String, sources: &Sources, span: Span, _label: Option<&str>) {
+fn snippet(out: &mut String, sources: &Sources, span: Span) {
     let Some(line) = sources.line(span.file, span.line) else {
         return;
     };

@@ -110,11 +110,13 @@ impl ResolvedJob {
     #[must_use]
     pub fn span(&self, path: &[&str]) -> Span {
         let (node, key, depth) = self.tree.walk(path);
-        if depth == path.len() {
+        let span = if depth == path.len() {
             node.span
         } else {
             key.unwrap_or(self.origin)
-        }
+        };
+        // A value flinkform supplied itself has no line: report at the job instead.
+        if span.is_builtin() { self.origin } else { span }
     }
 
     #[must_use]
@@ -505,7 +507,6 @@ fn name_job(mut d: Diagnostic, origin: Span, name: &str, env: &str, many_envs: b
 /// SPEC 5.3, for one job.
 fn check_semantics(r: &ResolvedJob, settings: &ProjectSpec, diags: &mut Diagnostics) {
     let spec = &r.job.spec;
-    let before = diags.count(crate::diagnostic::Severity::Error);
 
     if !spec.job.jar_uri.starts_with("local://") {
         diags.push(
@@ -644,7 +645,7 @@ fn check_semantics(r: &ResolvedJob, settings: &ProjectSpec, diags: &mut Diagnost
             }
             if !has_checkpointing(r) {
                 diags.push(
-                    Diagnostic::warning("no-checkpointing", at("enabled").filter_builtin(r.origin), "autoscaling restarts the job on every scale event, but no checkpoint interval is configured")
+                    Diagnostic::warning("no-checkpointing", at("enabled"), "autoscaling restarts the job on every scale event, but no checkpoint interval is configured")
                         .help("set `execution.checkpointing.interval` in `flinkConfiguration`, or every rescale loses the job's progress"),
                 );
             }
@@ -663,7 +664,6 @@ fn check_semantics(r: &ResolvedJob, settings: &ProjectSpec, diags: &mut Diagnost
             }
         }
     }
-    let _ = before;
 }
 
 /// The `flinkMetrics` rules and what each engine needs of them.
@@ -767,16 +767,6 @@ fn label_value_problem(value: &str) -> Option<String> {
             .is_none_or(|c| c.is_ascii_alphanumeric());
     (!value.chars().all(ok_char) || !ends_ok)
         .then(|| format!("`{value}` has characters a label cannot hold"))
-}
-
-trait FilterBuiltin {
-    fn filter_builtin(self, fallback: Span) -> Span;
-}
-
-impl FilterBuiltin for Span {
-    fn filter_builtin(self, fallback: Span) -> Span {
-        if self.is_builtin() { fallback } else { self }
-    }
 }
 
 fn has_checkpointing(r: &ResolvedJob) -> bool {
