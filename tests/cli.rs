@@ -159,17 +159,9 @@ fn validate_takes_files_and_checks_them_in_their_project() {
         stderr(&output)
     );
     // A broken file is reported at its line.
-    let tmp = tempfile::tempdir().unwrap();
-    let copy = tmp.path().join("p");
-    std::fs::create_dir_all(copy.join("jobs")).unwrap();
-    let job =
-        std::fs::read_to_string(root().join("examples/realfuture/jobs/orders-enrichment.yaml"))
-            .unwrap();
-    std::fs::write(
-        copy.join("jobs/a.yaml"),
-        job.replace("parallelism: 10", "parallelism: ten"),
-    )
-    .unwrap();
+    let broken = common::example_job().replace("parallelism: 10", "parallelism: ten");
+    let tmp = common::temp_project(None, &[("a.yaml", &broken)]);
+    let copy = tmp.path();
     let file = copy.join("jobs/a.yaml");
     let output = run(&[
         "--project",
@@ -188,30 +180,21 @@ fn validate_takes_files_and_checks_them_in_their_project() {
 /// SPEC 3: all errors of a run are reported, not only those of the first broken file.
 #[test]
 fn errors_in_one_job_do_not_hide_errors_in_another() {
-    let tmp = tempfile::tempdir().unwrap();
-    let jobs = tmp.path().join("jobs");
-    std::fs::create_dir_all(&jobs).unwrap();
-    let job =
-        std::fs::read_to_string(root().join("examples/realfuture/jobs/orders-enrichment.yaml"))
-            .unwrap();
+    let job = common::example_job();
     // A structure error in one file, a semantic error in the other.
-    std::fs::write(
-        jobs.join("a.yaml"),
-        job.replace("parallelism: 10", "parallelism: ten"),
-    )
-    .unwrap();
+    let broken = job.replace("parallelism: 10", "parallelism: ten");
     let other = job
         .replace("name: orders-enrichment", "name: payments-audit")
         .replace(
             "local:///opt/flink/usrlib/orders-enrichment.jar",
             "s3://bucket/audit.jar",
         );
-    std::fs::write(jobs.join("b.yaml"), other).unwrap();
-    std::fs::write(
-        tmp.path().join("flinkform.yaml"),
-        "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  naming: {namespace: \"ns-{{ name }}\"}\n  environments:\n    - name: prod\n      jobs: {orders-enrichment: {image: \"registry.example.com/x:1.0.0\"}}\n",
-    )
-    .unwrap();
+    let tmp = common::temp_project(
+        Some(
+            "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  naming: {namespace: \"ns-{{ name }}\"}\n  environments:\n    - name: prod\n      jobs: {orders-enrichment: {image: \"registry.example.com/x:1.0.0\"}}\n",
+        ),
+        &[("a.yaml", &broken), ("b.yaml", &other)],
+    );
     let output = run(&["--project", tmp.path().to_str().unwrap(), "validate"]);
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{err}");

@@ -97,23 +97,18 @@ fn oversized_files_are_refused_quickly() {
 #[test]
 fn large_valid_files_within_the_limit_are_fine() {
     // Many documents in one file: 300 jobs, well below the size limit.
-    let tmp = tempfile::tempdir().unwrap();
-    let jobs = tmp.path().join("jobs");
-    std::fs::create_dir_all(&jobs).unwrap();
-    let template =
-        std::fs::read_to_string(root().join("examples/realfuture/jobs/orders-enrichment.yaml"))
-            .unwrap();
+    let template = common::example_job();
     let mut text = String::new();
     for i in 0..300 {
         text.push_str("---\n");
         text.push_str(&template.replace("name: orders-enrichment", &format!("name: job-{i}")));
     }
-    std::fs::write(jobs.join("many.yaml"), text).unwrap();
-    std::fs::write(
-        tmp.path().join("flinkform.yaml"),
-        "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  naming: {namespace: \"ns-{{ spaceId }}\"}\n",
-    )
-    .unwrap();
+    let tmp = common::temp_project(
+        Some(
+            "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  naming: {namespace: \"ns-{{ spaceId }}\"}\n",
+        ),
+        &[("many.yaml", &text)],
+    );
     let output = run(&["--project", tmp.path().to_str().unwrap(), "validate"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(

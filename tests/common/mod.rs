@@ -193,3 +193,21 @@ pub fn object_key(o: &serde_json::Value) -> (String, String, String) {
         s(&o["metadata"]["name"]),
     )
 }
+
+/// The job file of `examples/realfuture`, a valid start for test projects.
+pub fn example_job() -> String {
+    std::fs::read_to_string(root().join("examples/realfuture/jobs/orders-enrichment.yaml")).unwrap()
+}
+
+/// A temporary project: `flinkform.yaml` when given, and `jobs/<name>` files.
+pub fn temp_project(project: Option<&str>, jobs: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("jobs")).unwrap();
+    if let Some(project) = project {
+        std::fs::write(tmp.path().join("flinkform.yaml"), project).unwrap();
+    }
+    for (name, text) in jobs {
+        std::fs::write(tmp.path().join("jobs").join(name), text).unwrap();
+    }
+    tmp
+}
