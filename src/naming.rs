@@ -181,7 +181,11 @@ impl Naming {
                     origin,
                     format!("the {} name of job `{}` becomes `{name}`, which {problem}", kind.key(), m.name),
                 )
-                .help("shorten `metadata.name` or change the naming pattern; names are DNS labels of at most 63 characters");
+                .help(if name.len() > 63 {
+                    "shorten `metadata.name` or the naming pattern: names are DNS labels of at most 63 characters"
+                } else {
+                    "change the naming pattern: names are DNS labels of lowercase letters, digits and '-'"
+                });
                 if !pattern_span.is_builtin() {
                     d = d.note(pattern_span, "naming pattern");
                 }
