@@ -155,6 +155,9 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Nod
                 format!("unknown field `{name}` in {}", describe(&path)),
             );
             d = match closest(&name, &known) {
+                _ if name == "<<" => d.help(
+                    "YAML merge keys (`<<`) are not part of YAML 1.2; put shared settings in the project's `defaults`",
+                ),
                 Some(best) => d.help(format!("did you mean `{best}`?")),
                 None if !known.is_empty() => d.help(format!("known fields: {}", known.join(", "))),
                 None => d,
