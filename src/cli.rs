@@ -197,7 +197,11 @@ impl Context<'_> {
                 count(warnings, "warning"),
                 self.elapsed()
             );
-            return Err(1);
+            return Err(if compilation.diags.has_io_errors() {
+                2
+            } else {
+                1
+            });
         }
         Ok(compilation)
     }

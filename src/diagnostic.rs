@@ -193,6 +193,15 @@ impl Diagnostics {
         self.items.extend(diagnostics);
     }
 
+    /// Whether an input could not be read at all: an I/O error (exit code 2), not invalid
+    /// input (SPEC 3).
+    #[must_use]
+    pub fn has_io_errors(&self) -> bool {
+        self.items
+            .iter()
+            .any(|d| matches!(d.code, "unreadable-file" | "file-not-found"))
+    }
+
     #[must_use]
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{bin, read_tree, root, stderr, stdout};
+use common::{bin, read_tree, root, stderr, stdout, unprivileged};
 
 const JOB: &str = "jobs/orders-enrichment.yaml";
 const HPA: &str = "deploy/base/orders-enrichment/horizontalpodautoscaler.yaml";
@@ -612,23 +612,6 @@ fn special_files_are_named_never_opened() {
         "{}",
         stderr(&output)
     );
-}
-
-/// flinkform as an unprivileged user (nobody), through util-linux's `setpriv`, when this test
-/// runs as root; `None` when that is not possible here.
-#[cfg(unix)]
-fn unprivileged(dir: &Path) -> Option<Command> {
-    use std::os::unix::fs::PermissionsExt as _;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).ok()?;
-    let as_nobody = || {
-        let mut cmd = Command::new("setpriv");
-        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()])
-            .current_dir(dir)
-            .env_remove("NO_COLOR");
-        cmd
-    };
-    let probe = as_nobody().arg("--version").output().ok()?;
-    probe.status.success().then(as_nobody)
 }
 
 #[cfg(unix)]

@@ -173,3 +173,43 @@ fn no_network_code_in_the_dependency_tree() {
         "network crates in the dependency tree: {found:?}"
     );
 }
+
+/// An input that cannot be read is an I/O error (exit 2, SPEC 3), reported at its path.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_job_file_is_an_io_error() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = common::temp_project(None, &[("a.yaml", &common::example_job())]);
+    let file = tmp.path().join("jobs/a.yaml");
+    std::fs::set_permissions(
+        tmp.path().join("jobs"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root reads a chmod 000 file anyway: run flinkform as nobody where that is possible.
+    let mut command = if std::fs::read(&file).is_ok() {
+        match common::unprivileged(tmp.path()) {
+            Some(command) => command,
+            None => {
+                eprintln!("skipped: running as root, and `setpriv` cannot drop privileges here");
+                return;
+            }
+        }
+    } else {
+        let mut command = Command::new(common::bin());
+        command.current_dir(tmp.path());
+        command
+    };
+    let output = command
+        .args(["--color", "never", "validate"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("error[unreadable-file]") && err.contains("jobs/a.yaml"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -211,3 +211,20 @@ pub fn temp_project(project: Option<&str>, jobs: &[(&str, &str)]) -> tempfile::T
     }
     tmp
 }
+
+/// flinkform as an unprivileged user (nobody), through util-linux's `setpriv`, when this test
+/// runs as root; `None` when that is not possible here.
+#[cfg(unix)]
+pub fn unprivileged(dir: &Path) -> Option<std::process::Command> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).ok()?;
+    let as_nobody = || {
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()])
+            .current_dir(dir)
+            .env_remove("NO_COLOR");
+        cmd
+    };
+    let probe = as_nobody().arg("--version").output().ok()?;
+    probe.status.success().then(as_nobody)
+}
