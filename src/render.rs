@@ -217,25 +217,22 @@ impl Renderer {
                 return None;
             }
         };
-        match docs.as_slice() {
-            [] => None,
-            [doc] => Some(RenderedObject {
-                job: job.map(str::to_owned),
-                template: template.to_owned(),
-                value: doc.to_json(),
-            }),
-            _ => {
-                diags.push(Diagnostic::error(
-                    "template",
-                    None,
-                    format!(
-                        "template `{template}` rendered more than one object{}",
-                        describe()
-                    ),
-                ));
-                None
-            }
+        if docs.len() > 1 {
+            diags.push(Diagnostic::error(
+                "template",
+                None,
+                format!(
+                    "template `{template}` rendered more than one object{}",
+                    describe()
+                ),
+            ));
+            return None;
         }
+        docs.into_iter().next().map(|doc| RenderedObject {
+            job: job.map(str::to_owned),
+            template: template.to_owned(),
+            value: doc.into_json(),
+        })
     }
 
     /// Every object of one job in one environment.

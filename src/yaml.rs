@@ -116,25 +116,31 @@ impl Node {
     /// The JSON value of this tree, for schema validation and typed deserialization.
     #[must_use]
     pub fn to_json(&self) -> Json {
-        match &self.value {
+        self.clone().into_json()
+    }
+
+    /// The JSON value of this tree, moving its strings rather than copying them.
+    #[must_use]
+    pub fn into_json(self) -> Json {
+        match self.value {
             Value::Null => Json::Null,
-            Value::Bool(b) => Json::Bool(*b),
-            Value::Int(i) => Json::Number((*i).into()),
+            Value::Bool(b) => Json::Bool(b),
+            Value::Int(i) => Json::Number(i.into()),
             // JSON Schema counts 1000.0 as an integer; so does the JSON form, or the typed
             // model would reject what the schema accepted.
             #[allow(clippy::cast_possible_truncation)]
             Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
-                Json::Number((*f as i64).into())
+                Json::Number((f as i64).into())
             }
             Value::Float(f) => {
-                Number::from_f64(*f).map_or_else(|| Json::String(f.to_string()), Json::Number)
+                Number::from_f64(f).map_or_else(|| Json::String(f.to_string()), Json::Number)
             }
-            Value::Str(s) => Json::String(s.clone()),
-            Value::Seq(items) => Json::Array(items.iter().map(Node::to_json).collect()),
+            Value::Str(s) => Json::String(s),
+            Value::Seq(items) => Json::Array(items.into_iter().map(Node::into_json).collect()),
             Value::Map(entries) => {
                 let mut map = Map::with_capacity(entries.len());
                 for e in entries {
-                    map.insert(e.key.clone(), e.value.to_json());
+                    map.insert(e.key, e.value.into_json());
                 }
                 Json::Object(map)
             }
