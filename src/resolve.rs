@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use serde::Deserialize as _;
 use serde_json::json;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -451,7 +452,8 @@ fn resolve_job(
             None => return None,
         }
     }
-    let found = validate::check_merged(&tree, Kind::Job, Mode::Complete, &doc.node);
+    let json = tree.to_json();
+    let found = validate::check_merged(&tree, &json, Kind::Job, Mode::Complete, &doc.node);
     if !found.is_empty() {
         let origin = tree.walk(&["metadata", "name"]).0.span;
         let name = tree
@@ -467,8 +469,7 @@ fn resolve_job(
         );
         return None;
     }
-    let job: FlinkJob =
-        serde_json::from_value(tree.to_json()).expect("schema-valid job deserializes");
+    let job: FlinkJob = FlinkJob::deserialize(&json).expect("schema-valid job deserializes");
     let origin = tree.walk(&["metadata", "name"]).0.span;
     let names = naming.names(&job, env, origin, diags)?;
     let resolved = ResolvedJob {

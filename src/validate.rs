@@ -85,21 +85,27 @@ fn schemas() -> &'static Schemas {
 /// Checks a document tree; returns one diagnostic per violation.
 #[must_use]
 pub fn check(node: &Node, kind: Kind, mode: Mode) -> Vec<Diagnostic> {
-    check_merged(node, kind, mode, node)
+    check_merged(node, &node.to_json(), kind, mode, node)
 }
 
-/// Checks a merged tree; a missing required field is reported in `file_tree` (the job file
-/// itself), at the deepest key on the way to it that the file has (SPEC 2.1).
+/// Checks a merged tree, given with its JSON form; a missing required field is reported in
+/// `file_tree` (the job file itself), at the deepest key on the way to it that the file has
+/// (SPEC 2.1).
 #[must_use]
-pub fn check_merged(node: &Node, kind: Kind, mode: Mode, file_tree: &Node) -> Vec<Diagnostic> {
+pub fn check_merged(
+    node: &Node,
+    instance: &Json,
+    kind: Kind,
+    mode: Mode,
+    file_tree: &Node,
+) -> Vec<Diagnostic> {
     let schemas = schemas();
     let (validator, schema) = match kind {
         Kind::Job => (&schemas.job_validator, &schemas.job),
         Kind::Project => (&schemas.project_validator, &schemas.project),
     };
-    let instance = node.to_json();
     validator
-        .iter_errors(&instance)
+        .iter_errors(instance)
         .filter(|e| mode == Mode::Complete || !may_come_from_merge(kind, e))
         .map(|e| diagnose(node, schema, &e, file_tree))
         .collect()
