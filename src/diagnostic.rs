@@ -95,13 +95,7 @@ impl Diagnostic {
         };
         let mut out = String::new();
         if let Some(span) = self.span {
-            let _ = write!(
-                out,
-                "{bold}{}:{}:{}:{off} ",
-                sources.path(span.file).display(),
-                span.line,
-                span.col
-            );
+            let _ = write!(out, "{bold}{}:{off} ", location(sources, span));
         }
         let _ = writeln!(
             out,
@@ -114,13 +108,7 @@ impl Diagnostic {
             snippet(&mut out, sources, span);
         }
         for (span, note) in &self.notes {
-            let _ = writeln!(
-                out,
-                "note: {}:{}:{}: {note}",
-                sources.path(span.file).display(),
-                span.line,
-                span.col
-            );
+            let _ = writeln!(out, "note: {}: {note}", location(sources, *span));
             snippet(&mut out, sources, *span);
         }
         if let Some(help) = &self.help {
@@ -159,6 +147,16 @@ impl Diagnostic {
             && self.message == other.message
             && self.severity == other.severity
     }
+}
+
+/// `path:line:col`.
+fn location(sources: &Sources, span: Span) -> String {
+    format!(
+        "{}:{}:{}",
+        sources.path(span.file).display(),
+        span.line,
+        span.col
+    )
 }
 
 fn snippet(out: &mut String, sources: &Sources, span: Span) {

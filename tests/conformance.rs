@@ -66,11 +66,7 @@ fn every_object_passes_kubernetes_validate_strict() {
             .args(&files)
             .output()
             .expect("kubernetes-validate is installed (scripts/setup)");
-        let out = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let out = common::all_output(&output);
         assert!(output.status.success(), "Kubernetes {version}:\n{out}");
         assert!(
             !out.contains("ERROR") && !out.contains("WARN"),
@@ -91,11 +87,7 @@ fn yaml_1_1_readers_read_the_same_strings() {
         .arg(case.join("expected"))
         .output()
         .expect("python3 runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = common::all_output(&output);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("checked"), "{text}");
     assert!(Path::new(&script).exists());

@@ -122,11 +122,7 @@ fn pre_commit(dir: &Path, home: &Path, args: &[&str]) -> (Output, String) {
         "pre-commit {args:?}: {:.1} s",
         start.elapsed().as_secs_f64()
     );
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = common::all_output(&output);
     (output, text)
 }
 
@@ -419,11 +415,7 @@ fn run_steps(dir: &Path, steps: &[String]) -> Option<(usize, Option<i32>, String
             .output()
             .expect("bash runs");
         if !output.status.success() {
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
+            let text = common::all_output(&output);
             return Some((i, output.status.code(), text));
         }
     }

@@ -24,12 +24,7 @@ fn all_output_passes_yamllint_strict() {
         .args(golden_trees())
         .output()
         .expect("yamllint is installed (scripts/setup)");
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", common::all_output(&output));
 }
 
 #[test]

@@ -29,6 +29,11 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// What a process printed on stdout, then on stderr.
+pub fn all_output(output: &Output) -> String {
+    format!("{}{}", stdout(output), stderr(output))
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
