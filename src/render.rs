@@ -5,6 +5,8 @@
 //! written as JSON (minijinja's JSON auto-escaping), which YAML reads as the same value, so no
 //! user value can add structure to a manifest. What a template renders is parsed back into a
 //! tree at once; a template that renders invalid YAML is an error naming it and the job.
+//! A built-in template the project does not replace is built natively from the same context
+//! ([`builtin`]): the same tree, without the text round trip.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,6 +21,8 @@ use crate::model::{Autoscaling, Engine, ScalingPolicy, ScalingRules};
 use crate::resolve::{Environment as Env, ResolvedJob};
 use crate::source::FileId;
 use crate::yaml;
+
+mod builtin;
 
 /// The built-in templates: (file name, source).
 pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
@@ -93,6 +97,8 @@ impl RenderedObject {
 pub struct Renderer {
     env: Environment<'static>,
     job_templates: Vec<String>,
+    /// Templates the project's `templates:` folder supplies; the others are built natively.
+    from_project: std::collections::BTreeSet<String>,
     prometheus_url: Option<String>,
 }
 
@@ -112,6 +118,7 @@ impl Renderer {
             .iter()
             .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
             .collect();
+        let mut from_project = std::collections::BTreeSet::new();
         if let Some(dir) = user_dir {
             let entries = match std::fs::read_dir(dir) {
                 Ok(e) => e,
@@ -141,6 +148,7 @@ impl Renderer {
                     }
                     match std::fs::read_to_string(entry.path()) {
                         Ok(text) => {
+                            from_project.insert(name.clone());
                             sources.insert(name, text);
                         }
                         Err(e) => diags.push(Diagnostic::error(
@@ -171,19 +179,36 @@ impl Renderer {
         ok.then_some(Renderer {
             env,
             job_templates,
+            from_project,
             prometheus_url,
         })
     }
 
+    /// Renders one template: natively when it is a built-in one the project does not replace,
+    /// through minijinja otherwise.
     fn render(
         &self,
         template: &str,
-        ctx: &minijinja::Value,
+        ctx: &Context,
         job: Option<&str>,
         diags: &mut Diagnostics,
     ) -> Option<RenderedObject> {
+        let object = |value| RenderedObject {
+            job: job.map(str::to_owned),
+            template: template.to_owned(),
+            value,
+        };
+        if !self.from_project.contains(template)
+            && let Some(built) = builtin::build(template, &ctx.json)
+        {
+            return built.map(object);
+        }
         let describe = || job.map_or_else(String::new, |j| format!(" for job `{j}`"));
-        let text = match self.env.get_template(template).and_then(|t| t.render(ctx)) {
+        let text = match self
+            .env
+            .get_template(template)
+            .and_then(|t| t.render(ctx.template_value()))
+        {
             Ok(text) => text,
             Err(e) => {
                 diags.push(Diagnostic::error(
@@ -228,20 +253,12 @@ impl Renderer {
             ));
             return None;
         }
-        docs.into_iter().next().map(|doc| RenderedObject {
-            job: job.map(str::to_owned),
-            template: template.to_owned(),
-            value: doc.into_json(),
-        })
+        docs.into_iter().next().map(|doc| object(doc.into_json()))
     }
 
     /// Every object of one job in one environment.
     pub fn render_job(&self, job: &ResolvedJob, diags: &mut Diagnostics) -> Vec<RenderedObject> {
-        // Converted to a template value once, for every template of the job.
-        let ctx = minijinja::Value::from(minijinja::value::Serde(context(
-            job,
-            self.prometheus_url.as_deref(),
-        )));
+        let ctx = Context::new(context(job, self.prometheus_url.as_deref()));
         self.job_templates
             .iter()
             .filter_map(|t| self.render(t, &ctx, Some(job.name()), diags))
@@ -278,12 +295,31 @@ impl Renderer {
                 labels.insert("app.kubernetes.io/managed-by".into(), "flinkform".into());
                 labels.insert("app.kubernetes.io/part-of".into(), "flink".into());
                 labels.sort_keys();
-                let ctx = minijinja::Value::from(minijinja::value::Serde(
-                    json!({"namespace": {"name": name, "labels": labels}}),
-                ));
+                let ctx = Context::new(json!({"namespace": {"name": name, "labels": labels}}));
                 self.render(NAMESPACE_TEMPLATE, &ctx, None, diags)
             })
             .collect()
+    }
+}
+
+/// What the templates of one job (or one Namespace) see: the tree that native building reads,
+/// and, converted once when a template needs it, minijinja's value of it.
+struct Context {
+    json: Json,
+    value: std::cell::OnceCell<minijinja::Value>,
+}
+
+impl Context {
+    fn new(json: Json) -> Context {
+        Context {
+            json,
+            value: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn template_value(&self) -> &minijinja::Value {
+        self.value
+            .get_or_init(|| minijinja::Value::from(minijinja::value::Serde(&self.json)))
     }
 }
 

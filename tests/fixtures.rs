@@ -44,6 +44,73 @@ fn valid_projects_render_to_their_goldens() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// A copy of `project` in `dir` whose `templates:` folder holds a copy of every built-in
+/// template it does not replace already, so nothing of it is built natively.
+fn with_builtin_templates_copied(project: &Path, dir: &Path) {
+    for entry in walkdir::WalkDir::new(project) {
+        let entry = entry.unwrap();
+        let to = dir.join(entry.path().strip_prefix(project).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    let settings = dir.join("flinkform.yaml");
+    let text = std::fs::read_to_string(&settings).unwrap_or_else(|_| {
+        "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n".to_owned()
+    });
+    let folder = text
+        .lines()
+        .find_map(|l| l.strip_prefix("  templates: "))
+        .map(str::to_owned);
+    let folder = folder.unwrap_or_else(|| {
+        assert!(text.contains("\nspec:\n"), "{}", settings.display());
+        let text = text.replacen("\nspec:\n", "\nspec:\n  templates: builtin-copies\n", 1);
+        std::fs::write(&settings, text).unwrap();
+        "builtin-copies".to_owned()
+    });
+    let folder = dir.join(folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    for (name, source) in flinkform::render::BUILTIN_TEMPLATES {
+        if !folder.join(name).exists() {
+            std::fs::write(folder.join(name), source).unwrap();
+        }
+    }
+}
+
+/// The built-in templates are built natively unless a project replaces them (render.rs):
+/// replacing every one of them by a copy of itself must not change one byte of the output.
+#[test]
+fn templates_copied_into_the_project_render_byte_identical_output() {
+    let mut projects: Vec<(std::path::PathBuf, std::path::PathBuf)> = cases("valid")
+        .into_iter()
+        .map(|c| (c.clone(), c.join("expected")))
+        .collect();
+    let example = common::root().join("examples/realfuture");
+    projects.push((example.clone(), example.join("deploy")));
+    let mut failures = Vec::new();
+    for (project, expected) in projects {
+        let tmp = tempfile::tempdir().unwrap();
+        let copy = tmp.path().join("project");
+        with_builtin_templates_copied(&project, &copy);
+        let out = tmp.path().join("out");
+        let output = run(&[
+            "--project",
+            copy.to_str().unwrap(),
+            "render",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        if output.status.code() != Some(0) {
+            failures.push(format!("{}: {}", rel(&project), stderr(&output)));
+        } else if let Some(diff) = common::tree_diff(&expected, &out) {
+            failures.push(format!("{}: through the templates\n{diff}", rel(&project)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn invalid_projects_fail_with_their_diagnostics() {
     let mut failures = Vec::new();

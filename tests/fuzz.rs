@@ -323,3 +323,39 @@ fn random_valid_projects_compile_verify_and_build_under_kustomize() {
         })
         .unwrap();
 }
+
+/// The built-in templates are built natively unless the project replaces them: on random
+/// projects (every engine, preset and Flink version the generator knows), a project whose
+/// `templates:` folder holds a copy of every built-in template renders the same tree.
+#[test]
+fn native_and_template_rendering_agree_on_random_projects() {
+    let project = "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  prometheus: {url: \"http://prometheus:9090\"}\n  naming: {namespace: \"flink-{{ space }}-{{ env }}\", taskManagerService: \"tm-{{ spaceId }}-{{ name }}\"}\n  defaults: {metrics: {podMonitor: true}}\n  environments:\n    - name: dev\n      overrides: {taskManager: {taskSlots: 4}, autoscaling: {enabled: false}}\n    - name: prod\n      overrides: {image: \"registry.example.com/flink/app:2.0.0\"}\n";
+    runner(256)
+        .run(&proptest::collection::vec(job_params(), 1..4), |jobs| {
+            let mut trees = Vec::new();
+            for templates in [None, Some("templates")] {
+                let tmp = tempfile::tempdir().unwrap();
+                let dir = tmp.path();
+                std::fs::create_dir_all(dir.join("jobs")).unwrap();
+                let mut settings = project.to_owned();
+                if let Some(folder) = templates {
+                    settings.push_str(&format!("  templates: {folder}\n"));
+                    std::fs::create_dir_all(dir.join(folder)).unwrap();
+                    for (name, source) in flinkform::render::BUILTIN_TEMPLATES {
+                        std::fs::write(dir.join(folder).join(name), source).unwrap();
+                    }
+                }
+                std::fs::write(dir.join("flinkform.yaml"), settings).unwrap();
+                for (i, job) in jobs.iter().enumerate() {
+                    std::fs::write(dir.join(format!("jobs/j{i}.yaml")), job_yaml(job, i)).unwrap();
+                }
+                let compilation = flinkform::compile(dir, &[], flinkform::Goal::Tree).unwrap();
+                let rendered = compilation.diags.render(&compilation.sources, false);
+                prop_assert!(compilation.output.is_some(), "{}", rendered);
+                trees.push(compilation.output.unwrap().tree);
+            }
+            prop_assert!(trees[0] == trees[1], "native and template output differ");
+            Ok(())
+        })
+        .unwrap();
+}

@@ -108,18 +108,25 @@ pub fn golden(path: &Path, actual: &str) -> Option<String> {
 /// Replaces the golden tree `expected` with `actual` (under `FLINKFORM_BLESS`), or returns the
 /// differences as unified diffs.
 pub fn golden_tree(expected_dir: &Path, actual_dir: &Path) -> Option<String> {
-    let expected = read_tree(expected_dir);
-    let actual = read_tree(actual_dir);
-    if expected == actual {
-        return None;
-    }
+    let report = tree_diff(expected_dir, actual_dir)?;
     if blessing() {
         let _ = std::fs::remove_dir_all(expected_dir);
-        for (rel, bytes) in &actual {
+        for (rel, bytes) in &read_tree(actual_dir) {
             let path = expected_dir.join(rel);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, bytes).unwrap();
         }
+        return None;
+    }
+    Some(report)
+}
+
+/// How the tree `actual_dir` differs from `expected_dir`, as unified diffs; `None` if it
+/// does not.
+pub fn tree_diff(expected_dir: &Path, actual_dir: &Path) -> Option<String> {
+    let expected = read_tree(expected_dir);
+    let actual = read_tree(actual_dir);
+    if expected == actual {
         return None;
     }
     let mut report = String::new();

@@ -1,0 +1,274 @@
+//! The built-in templates, built directly as trees.
+//!
+//! Each function here builds exactly what its file in `templates/` renders from the same
+//! context, key for key and in the same order, without the template → text → YAML round trip
+//! (the largest cost of a run when it went through minijinja: BENCHMARKS.md). The `.j2` files
+//! stay the documented source a project's `templates:` folder overrides; a template the
+//! project replaces goes through minijinja. `tests/templates.rs` renders every fixture project
+//! both ways (once with every built-in template copied into its `templates:` folder) and
+//! requires byte-identical output, so the two cannot drift apart.
+
+use serde_json::{Map, Value as Json, json};
+
+/// Builds the object of built-in template `name` from a job's (or namespace's) context:
+/// `None` for a name that is not built in, `Some(None)` when the template renders nothing.
+pub fn build(name: &str, ctx: &Json) -> Option<Option<Json>> {
+    Some(match name {
+        "configmap.yaml.j2" => Some(configmap(ctx)),
+        "horizontalpodautoscaler.yaml.j2" => {
+            engine_is(ctx, "hpa").then(|| horizontal_pod_autoscaler(ctx))
+        }
+        "jobmanager-deployment.yaml.j2" => Some(jobmanager_deployment(ctx)),
+        "jobmanager-service.yaml.j2" => Some(jobmanager_service(ctx)),
+        "namespace.yaml.j2" => Some(namespace(ctx)),
+        "podmonitor.yaml.j2" => truthy(&ctx["metrics"]["podMonitor"]).then(|| podmonitor(ctx)),
+        "scaledobject.yaml.j2" => engine_is(ctx, "keda").then(|| scaled_object(ctx)),
+        "taskmanager-deployment.yaml.j2" => Some(taskmanager_deployment(ctx)),
+        "taskmanager-service.yaml.j2" => Some(taskmanager_service(ctx)),
+        _ => return None,
+    })
+}
+
+/// minijinja's truthiness for the values a context holds.
+fn truthy(value: &Json) -> bool {
+    match value {
+        Json::Null => false,
+        Json::Bool(b) => *b,
+        Json::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Json::String(s) => !s.is_empty(),
+        Json::Array(a) => !a.is_empty(),
+        Json::Object(o) => !o.is_empty(),
+    }
+}
+
+/// `{%- if autoscaling and autoscaling.engine == "<engine>" -%}`
+fn engine_is(ctx: &Json, engine: &str) -> bool {
+    truthy(&ctx["autoscaling"]) && ctx["autoscaling"]["engine"] == engine
+}
+
+/// `metadata:` of a job's object: name, namespace, labels and, when any, the annotations.
+fn metadata(ctx: &Json, name: &Json, labels: &Json) -> Json {
+    let mut m = Map::with_capacity(4);
+    m.insert("name".into(), name.clone());
+    m.insert("namespace".into(), ctx["names"]["namespace"].clone());
+    m.insert("labels".into(), labels.clone());
+    if truthy(&ctx["annotations"]) {
+        m.insert("annotations".into(), ctx["annotations"].clone());
+    }
+    Json::Object(m)
+}
+
+fn configmap(ctx: &Json) -> Json {
+    let config = &ctx["config"];
+    let mut data = Map::with_capacity(1);
+    data.insert(
+        config["fileName"].as_str().unwrap_or_default().to_owned(),
+        config["content"].clone(),
+    );
+    json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata(ctx, &ctx["names"]["configMap"], &ctx["labels"]["config"]),
+        "data": data,
+    })
+}
+
+fn scale_target(ctx: &Json) -> Json {
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": ctx["names"]["taskManager"],
+    })
+}
+
+fn horizontal_pod_autoscaler(ctx: &Json) -> Json {
+    let a = &ctx["autoscaling"];
+    json!({
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": metadata(ctx, &ctx["names"]["taskManager"], &ctx["labels"]["taskManager"]),
+        "spec": {
+            "scaleTargetRef": scale_target(ctx),
+            "minReplicas": a["minReplicas"],
+            "maxReplicas": a["maxReplicas"],
+            "metrics": a["metrics"],
+            "behavior": a["behavior"],
+        },
+    })
+}
+
+fn scaled_object(ctx: &Json) -> Json {
+    let a = &ctx["autoscaling"];
+    json!({
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": metadata(ctx, &ctx["names"]["taskManager"], &ctx["labels"]["taskManager"]),
+        "spec": {
+            "scaleTargetRef": scale_target(ctx),
+            "minReplicaCount": a["minReplicas"],
+            "maxReplicaCount": a["maxReplicas"],
+            "advanced": {"horizontalPodAutoscalerConfig": {"behavior": a["behavior"]}},
+            "triggers": a["triggers"],
+        },
+    })
+}
+
+/// The container fields both Deployments share, around their own name, args and ports.
+fn flink_container(ctx: &Json, name: &str, args: &Json, ports: Json, resources: &Json) -> Json {
+    let rpc_port = ports[0]["containerPort"].clone();
+    json!({
+        "name": name,
+        "image": ctx["job"]["image"],
+        "imagePullPolicy": ctx["job"]["imagePullPolicy"],
+        "args": args,
+        "ports": ports,
+        "resources": resources,
+        "livenessProbe": {
+            "tcpSocket": {"port": rpc_port},
+            "initialDelaySeconds": 30,
+            "periodSeconds": 60,
+        },
+        "securityContext": ctx["pod"]["containerSecurityContext"],
+        "volumeMounts": [{"name": "flink-conf", "mountPath": "/opt/flink/conf"}],
+    })
+}
+
+fn pod_template(ctx: &Json, labels: &Json, container: Json) -> Json {
+    let pod = &ctx["pod"];
+    json!({
+        "metadata": {"labels": labels, "annotations": ctx["podAnnotations"]},
+        "spec": {
+            "securityContext": pod["securityContext"],
+            "initContainers": [pod["configInit"]],
+            "containers": [container],
+            "volumes": pod["volumes"],
+        },
+    })
+}
+
+fn port(name: &str, number: &Json) -> Json {
+    json!({"name": name, "containerPort": number})
+}
+
+fn jobmanager_deployment(ctx: &Json) -> Json {
+    let labels = &ctx["labels"]["jobManager"];
+    let ports = json!([
+        port("rpc", &json!(6123)),
+        port("blob-server", &json!(6124)),
+        port("webui", &json!(8081)),
+        port("metrics", &ctx["metrics"]["port"]),
+    ]);
+    let container = flink_container(
+        ctx,
+        "jobmanager",
+        &ctx["jobManager"]["args"],
+        ports,
+        &ctx["jobManager"]["resources"],
+    );
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(ctx, &ctx["names"]["jobManager"], labels),
+        "spec": {
+            "replicas": 1,
+            "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": ctx["selector"]["jobManager"]},
+            "template": pod_template(ctx, labels, container),
+        },
+    })
+}
+
+fn taskmanager_deployment(ctx: &Json) -> Json {
+    let labels = &ctx["labels"]["taskManager"];
+    let ports = json!([
+        port("rpc", &json!(6122)),
+        port("metrics", &ctx["metrics"]["port"])
+    ]);
+    let container = flink_container(
+        ctx,
+        "taskmanager",
+        &json!(["taskmanager"]),
+        ports,
+        &ctx["taskManager"]["resources"],
+    );
+    let mut spec = Map::with_capacity(3);
+    if !truthy(&ctx["autoscaling"]) {
+        spec.insert("replicas".into(), ctx["taskManager"]["replicas"].clone());
+    }
+    spec.insert(
+        "selector".into(),
+        json!({"matchLabels": ctx["selector"]["taskManager"]}),
+    );
+    spec.insert("template".into(), pod_template(ctx, labels, container));
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(ctx, &ctx["names"]["taskManager"], labels),
+        "spec": spec,
+    })
+}
+
+fn service(ctx: &Json, name: &Json, component: &str, ports: Json) -> Json {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(ctx, name, &ctx["labels"][component]),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": ctx["selector"][component],
+            "ports": ports,
+        },
+    })
+}
+
+fn service_port(name: &str, number: &Json) -> Json {
+    json!({"name": name, "port": number, "targetPort": name})
+}
+
+fn jobmanager_service(ctx: &Json) -> Json {
+    let ports = json!([
+        service_port("rpc", &json!(6123)),
+        service_port("blob-server", &json!(6124)),
+        service_port("webui", &json!(8081)),
+    ]);
+    service(ctx, &ctx["names"]["jobManagerService"], "jobManager", ports)
+}
+
+fn taskmanager_service(ctx: &Json) -> Json {
+    let ports = json!([service_port("metrics", &ctx["metrics"]["port"])]);
+    service(
+        ctx,
+        &ctx["names"]["taskManagerService"],
+        "taskManager",
+        ports,
+    )
+}
+
+fn podmonitor(ctx: &Json) -> Json {
+    let name = &ctx["job"]["name"];
+    json!({
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PodMonitor",
+        "metadata": {
+            "name": name,
+            "namespace": ctx["names"]["namespace"],
+            "labels": ctx["labels"]["metrics"],
+        },
+        "spec": {
+            "selector": {"matchLabels": {
+                "app.kubernetes.io/instance": name,
+                "app.kubernetes.io/name": "flink",
+            }},
+            "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics"}],
+        },
+    })
+}
+
+fn namespace(ctx: &Json) -> Json {
+    let ns = &ctx["namespace"];
+    json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": ns["name"], "labels": ns["labels"]},
+    })
+}
