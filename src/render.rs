@@ -22,6 +22,16 @@ use crate::resolve::{Environment as Env, ResolvedJob};
 use crate::source::FileId;
 use crate::yaml;
 
+/// A JSON object of `key => value` pairs, each value moved in with `Json::from`. (`json!`
+/// serializes every value it interpolates again: a deep copy of every tree handed to it.)
+macro_rules! object {
+    ($($key:literal => $value:expr),* $(,)?) => {{
+        let mut map = serde_json::Map::with_capacity([$($key),*].len());
+        $(map.insert(String::from($key), serde_json::Value::from($value));)*
+        serde_json::Value::Object(map)
+    }};
+}
+
 mod builtin;
 
 /// The built-in templates: (file name, source).
@@ -331,8 +341,8 @@ fn labels(job: &ResolvedJob, component: &str) -> Json {
         .iter()
         .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
         .collect();
-    for (k, v) in selector(job, component).as_object().into_iter().flatten() {
-        map.insert(k.clone(), v.clone());
+    if let Json::Object(selector) = selector(job, component) {
+        map.extend(selector);
     }
     map.insert("app.kubernetes.io/part-of".into(), m.space.clone().into());
     map.insert("app.kubernetes.io/managed-by".into(), "flinkform".into());
@@ -355,7 +365,7 @@ fn selector(job: &ResolvedJob, component: &str) -> Json {
 
 fn resources(r: &crate::model::Resources) -> Json {
     let both = json!({"cpu": r.cpu, "memory": r.memory});
-    json!({"requests": both, "limits": both})
+    object! {"requests" => both.clone(), "limits" => both}
 }
 
 /// The template context of one job.
@@ -388,7 +398,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
     } else {
         "config.yaml"
     };
-    let config_init = json!({
+    let mut config_init = json!({
         "name": "flink-config",
         "image": spec.image,
         "imagePullPolicy": spec.image_pull_policy,
@@ -399,12 +409,13 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             config.file_name
         )],
         "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
-        "securityContext": container_security,
+        "securityContext": null,
         "volumeMounts": [
             {"name": "flink-config", "mountPath": "/flink-config", "readOnly": true},
             {"name": "flink-conf", "mountPath": "/flink-conf"},
         ],
     });
+    config_init["securityContext"] = container_security.clone();
     let pod_annotations = json!({
         "flinkform.dev/config-hash": config.hash,
         "prometheus.io/path": "/metrics",
@@ -412,58 +423,79 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
         "prometheus.io/scrape": "true",
     });
 
-    json!({
-        "job": {
-            "name": m.name,
-            "space": m.space,
-            "spaceId": m.space_id,
-            "env": job.env,
-            "image": spec.image,
-            "imagePullPolicy": spec.image_pull_policy,
-            "flinkVersion": spec.flink_version,
-            "flinkJobName": flink_config::prometheus_job_name(job),
+    let security_context = json!({
+        "runAsUser": 9999,
+        "runAsGroup": 9999,
+        "fsGroup": 9999,
+        "runAsNonRoot": true,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    });
+    let volumes = json!([
+        {"name": "flink-config", "configMap": {"name": n.config_map}},
+        {"name": "flink-conf", "emptyDir": {}},
+    ]);
+    let annotations: serde_json::Map<String, Json> = m
+        .annotations
+        .iter()
+        .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
+        .collect();
+    object! {
+        "job" => object! {
+            "name" => m.name.as_str(),
+            "space" => m.space.as_str(),
+            "spaceId" => m.space_id,
+            "env" => job.env.as_str(),
+            "image" => spec.image.as_str(),
+            "imagePullPolicy" => spec.image_pull_policy.as_str(),
+            "flinkVersion" => spec.flink_version.as_str(),
+            "flinkJobName" => flink_config::prometheus_job_name(job),
         },
-        "names": {
-            "namespace": n.namespace,
-            "jobManager": n.job_manager,
-            "taskManager": n.task_manager,
-            "jobManagerService": n.job_manager_service,
-            "taskManagerService": n.task_manager_service,
-            "configMap": n.config_map,
+        "names" => object! {
+            "namespace" => n.namespace.as_str(),
+            "jobManager" => n.job_manager.as_str(),
+            "taskManager" => n.task_manager.as_str(),
+            "jobManagerService" => n.job_manager_service.as_str(),
+            "taskManagerService" => n.task_manager_service.as_str(),
+            "configMap" => n.config_map.as_str(),
         },
-        "labels": {
-            "jobManager": labels(job, "jobmanager"),
-            "taskManager": labels(job, "taskmanager"),
-            "config": labels(job, "config"),
-            "metrics": labels(job, "metrics"),
+        "labels" => object! {
+            "jobManager" => labels(job, "jobmanager"),
+            "taskManager" => labels(job, "taskmanager"),
+            "config" => labels(job, "config"),
+            "metrics" => labels(job, "metrics"),
         },
-        "selector": {
-            "jobManager": selector(job, "jobmanager"),
-            "taskManager": selector(job, "taskmanager"),
+        "selector" => object! {
+            "jobManager" => selector(job, "jobmanager"),
+            "taskManager" => selector(job, "taskmanager"),
         },
-        "annotations": m.annotations,
-        "podAnnotations": pod_annotations,
-        "config": {"fileName": config.file_name, "content": config.content, "hash": config.hash},
-        "metrics": {"port": spec.metrics.port, "podMonitor": spec.metrics.pod_monitor},
-        "pod": {
-            "securityContext": {
-                "runAsUser": 9999,
-                "runAsGroup": 9999,
-                "fsGroup": 9999,
-                "runAsNonRoot": true,
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
-            "containerSecurityContext": container_security,
-            "configInit": config_init,
-            "volumes": [
-                {"name": "flink-config", "configMap": {"name": n.config_map}},
-                {"name": "flink-conf", "emptyDir": {}},
-            ],
+        "annotations" => annotations,
+        "podAnnotations" => pod_annotations,
+        "config" => object! {
+            "fileName" => config.file_name,
+            "content" => config.content,
+            "hash" => config.hash,
         },
-        "jobManager": {"args": jm_args, "resources": resources(&spec.job_manager.resources)},
-        "taskManager": {"replicas": spec.task_manager.replicas, "resources": resources(&spec.task_manager.resources)},
-        "autoscaling": spec.autoscaling.as_ref().filter(|a| a.enabled).map(|a| autoscaling(job, a, prometheus_url)),
-    })
+        "metrics" => object! {"port" => spec.metrics.port, "podMonitor" => spec.metrics.pod_monitor},
+        "pod" => object! {
+            "securityContext" => security_context,
+            "containerSecurityContext" => container_security,
+            "configInit" => config_init,
+            "volumes" => volumes,
+        },
+        "jobManager" => object! {
+            "args" => jm_args,
+            "resources" => resources(&spec.job_manager.resources),
+        },
+        "taskManager" => object! {
+            "replicas" => spec.task_manager.replicas,
+            "resources" => resources(&spec.task_manager.resources),
+        },
+        "autoscaling" => spec
+            .autoscaling
+            .as_ref()
+            .filter(|a| a.enabled)
+            .map(|a| autoscaling(job, a, prometheus_url)),
+    }
 }
 
 fn autoscaling(job: &ResolvedJob, a: &Autoscaling, prometheus_url: Option<&str>) -> Json {
@@ -522,17 +554,17 @@ fn autoscaling(job: &ResolvedJob, a: &Autoscaling, prometheus_url: Option<&str>)
             "external": {"metric": metric, "target": {"type": target_type, target_key: target}},
         }));
     }
-    json!({
-        "engine": match a.engine { Engine::Hpa => "hpa", Engine::Keda => "keda" },
-        "minReplicas": a.min_replicas,
-        "maxReplicas": a.max_replicas,
-        "metrics": metrics,
-        "triggers": triggers,
-        "behavior": {
-            "scaleUp": complete_rules(a.behavior.scale_up.as_ref(), &default_scale_up()),
-            "scaleDown": complete_rules(a.behavior.scale_down.as_ref(), &default_scale_down()),
+    object! {
+        "engine" => match a.engine { Engine::Hpa => "hpa", Engine::Keda => "keda" },
+        "minReplicas" => a.min_replicas,
+        "maxReplicas" => a.max_replicas,
+        "metrics" => metrics,
+        "triggers" => triggers,
+        "behavior" => object! {
+            "scaleUp" => complete_rules(a.behavior.scale_up.as_ref(), &default_scale_up()),
+            "scaleDown" => complete_rules(a.behavior.scale_down.as_ref(), &default_scale_down()),
         },
-    })
+    }
 }
 
 /// Kubernetes' own HPA defaults (autoscaling/v2), written out in full: the API server fills

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use serde::Deserialize as _;
 use serde_json::json;
 
@@ -169,23 +170,29 @@ pub fn resolve(
     let project_valid = valid;
     let mut broken_names: Vec<&str> = Vec::new();
     let mut jobs: Vec<&Document> = Vec::new();
-    for doc in &loaded.jobs {
-        let kind = doc.node.get("kind");
-        if let Some(k) = kind.and_then(Node::as_str).filter(|k| *k != "FlinkJob") {
-            valid = false;
-            diags.push(
-                Diagnostic::error("wrong-kind", kind.map_or(doc.node.span, |k| k.span), format!("expected `kind: FlinkJob`, found `{k}`"))
-                    .help("job files hold FlinkJob documents; the project file is flinkform.yaml at the project root"),
-            );
-            continue;
-        }
-        let found = validate::check(&doc.node, Kind::Job, Mode::Structure);
+    // (problems, whether the document is not a job at all)
+    let checked: Vec<(Vec<Diagnostic>, bool)> = loaded
+        .jobs
+        .par_iter()
+        .map(|doc| {
+            let kind = doc.node.get("kind");
+            if let Some(k) = kind.and_then(Node::as_str).filter(|k| *k != "FlinkJob") {
+                let found = Diagnostic::error("wrong-kind", kind.map_or(doc.node.span, |k| k.span), format!("expected `kind: FlinkJob`, found `{k}`"))
+                    .help("job files hold FlinkJob documents; the project file is flinkform.yaml at the project root");
+                return (vec![found], true);
+            }
+            (validate::check(&doc.node, Kind::Job, Mode::Structure), false)
+        })
+        .collect();
+    for (doc, (found, not_a_job)) in loaded.jobs.iter().zip(checked) {
         if found.is_empty() {
             jobs.push(doc);
         } else {
             valid = false;
+            if !not_a_job {
+                broken_names.push(job_name(doc));
+            }
             diags.extend(found);
-            broken_names.push(job_name(doc));
         }
     }
     if !project_valid {
@@ -254,50 +261,56 @@ pub fn resolve(
         many_envs: environments.len() > 1,
     };
 
-    let mut bases = Vec::new();
-    for doc in &jobs {
-        let name = job_name(doc);
-        if only_env.is_some() {
-            bases.push((name.to_owned(), None));
-            continue;
-        }
-        let spec = merge(&builtin, &[defaults, doc.node.get("spec")]);
-        let first_env = environments
-            .first()
-            .map_or(DEFAULT_ENVIRONMENT, |e| e.name.as_str());
-        let mut scratch = Diagnostics::default();
-        let base = resolve_job(
-            doc,
-            spec,
-            first_env,
-            &Scope {
-                many_envs: false,
-                ..scope
-            },
-            &mut scratch,
-        )
-        .filter(|_| !scratch.has_errors());
-        bases.push((name.to_owned(), base));
-    }
+    // Jobs resolve in parallel, each into its own diagnostics, merged in job order.
+    let first_env = environments
+        .first()
+        .map_or(DEFAULT_ENVIRONMENT, |e| e.name.as_str());
+    let base_scope = Scope {
+        many_envs: false,
+        ..scope
+    };
+    let bases: Vec<(String, Option<ResolvedJob>)> = jobs
+        .par_iter()
+        .map(|doc| {
+            let name = job_name(doc).to_owned();
+            if only_env.is_some() {
+                return (name, None);
+            }
+            let spec = merge(&builtin, &[defaults, doc.node.get("spec")]);
+            let mut scratch = Diagnostics::default();
+            let base = resolve_job(doc, spec, first_env, &base_scope, &mut scratch)
+                .filter(|_| !scratch.has_errors());
+            (name, base)
+        })
+        .collect();
 
     let mut resolved = Vec::new();
     for env in environments
         .iter()
         .filter(|e| only_env.is_none_or(|o| o == e.name))
     {
-        let mut env_jobs = Vec::new();
-        for doc in &jobs {
-            let name = job_name(doc);
-            let for_job = env
-                .jobs
-                .iter()
-                .find(|(n, _, _)| *n == name)
-                .map(|(_, _, node)| *node);
-            let spec = merge(
-                &builtin,
-                &[defaults, doc.node.get("spec"), env.overrides, for_job],
-            );
-            match resolve_job(doc, spec, &env.name, &scope, diags) {
+        let results: Vec<(Option<ResolvedJob>, Diagnostics)> = jobs
+            .par_iter()
+            .map(|doc| {
+                let name = job_name(doc);
+                let for_job = env
+                    .jobs
+                    .iter()
+                    .find(|(n, _, _)| *n == name)
+                    .map(|(_, _, node)| *node);
+                let spec = merge(
+                    &builtin,
+                    &[defaults, doc.node.get("spec"), env.overrides, for_job],
+                );
+                let mut found = Diagnostics::default();
+                let job = resolve_job(doc, spec, &env.name, &scope, &mut found);
+                (job, found)
+            })
+            .collect();
+        let mut env_jobs = Vec::with_capacity(results.len());
+        for (job, found) in results {
+            diags.extend(found);
+            match job {
                 Some(job) => env_jobs.push(job),
                 None => valid = false,
             }

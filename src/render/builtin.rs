@@ -8,7 +8,7 @@
 //! both ways (once with every built-in template copied into its `templates:` folder) and
 //! requires byte-identical output, so the two cannot drift apart.
 
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 
 /// Builds the object of built-in template `name` from a job's (or namespace's) context:
 /// `None` for a name that is not built in, `Some(None)` when the template renders nothing.
@@ -65,129 +65,134 @@ fn configmap(ctx: &Json) -> Json {
         config["fileName"].as_str().unwrap_or_default().to_owned(),
         config["content"].clone(),
     );
-    json!({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": metadata(ctx, &ctx["names"]["configMap"], &ctx["labels"]["config"]),
-        "data": data,
-    })
+    object! {
+        "apiVersion" => "v1",
+        "kind" => "ConfigMap",
+        "metadata" => metadata(ctx, &ctx["names"]["configMap"], &ctx["labels"]["config"]),
+        "data" => data,
+    }
 }
 
 fn scale_target(ctx: &Json) -> Json {
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "name": ctx["names"]["taskManager"],
-    })
+    object! {
+        "apiVersion" => "apps/v1",
+        "kind" => "Deployment",
+        "name" => ctx["names"]["taskManager"].clone(),
+    }
 }
 
 fn horizontal_pod_autoscaler(ctx: &Json) -> Json {
     let a = &ctx["autoscaling"];
-    json!({
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": metadata(ctx, &ctx["names"]["taskManager"], &ctx["labels"]["taskManager"]),
-        "spec": {
-            "scaleTargetRef": scale_target(ctx),
-            "minReplicas": a["minReplicas"],
-            "maxReplicas": a["maxReplicas"],
-            "metrics": a["metrics"],
-            "behavior": a["behavior"],
+    object! {
+        "apiVersion" => "autoscaling/v2",
+        "kind" => "HorizontalPodAutoscaler",
+        "metadata" => metadata(ctx, &ctx["names"]["taskManager"], &ctx["labels"]["taskManager"]),
+        "spec" => object! {
+            "scaleTargetRef" => scale_target(ctx),
+            "minReplicas" => a["minReplicas"].clone(),
+            "maxReplicas" => a["maxReplicas"].clone(),
+            "metrics" => a["metrics"].clone(),
+            "behavior" => a["behavior"].clone(),
         },
-    })
+    }
 }
 
 fn scaled_object(ctx: &Json) -> Json {
     let a = &ctx["autoscaling"];
-    json!({
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "ScaledObject",
-        "metadata": metadata(ctx, &ctx["names"]["taskManager"], &ctx["labels"]["taskManager"]),
-        "spec": {
-            "scaleTargetRef": scale_target(ctx),
-            "minReplicaCount": a["minReplicas"],
-            "maxReplicaCount": a["maxReplicas"],
-            "advanced": {"horizontalPodAutoscalerConfig": {"behavior": a["behavior"]}},
-            "triggers": a["triggers"],
+    object! {
+        "apiVersion" => "keda.sh/v1alpha1",
+        "kind" => "ScaledObject",
+        "metadata" => metadata(ctx, &ctx["names"]["taskManager"], &ctx["labels"]["taskManager"]),
+        "spec" => object! {
+            "scaleTargetRef" => scale_target(ctx),
+            "minReplicaCount" => a["minReplicas"].clone(),
+            "maxReplicaCount" => a["maxReplicas"].clone(),
+            "advanced" => object! {
+                "horizontalPodAutoscalerConfig" => object! {"behavior" => a["behavior"].clone()},
+            },
+            "triggers" => a["triggers"].clone(),
         },
-    })
+    }
 }
 
 /// The container fields both Deployments share, around their own name, args and ports.
-fn flink_container(ctx: &Json, name: &str, args: &Json, ports: Json, resources: &Json) -> Json {
+fn flink_container(ctx: &Json, name: &str, args: Json, ports: Vec<Json>, resources: &Json) -> Json {
     let rpc_port = ports[0]["containerPort"].clone();
-    json!({
-        "name": name,
-        "image": ctx["job"]["image"],
-        "imagePullPolicy": ctx["job"]["imagePullPolicy"],
-        "args": args,
-        "ports": ports,
-        "resources": resources,
-        "livenessProbe": {
-            "tcpSocket": {"port": rpc_port},
-            "initialDelaySeconds": 30,
-            "periodSeconds": 60,
+    object! {
+        "name" => name,
+        "image" => ctx["job"]["image"].clone(),
+        "imagePullPolicy" => ctx["job"]["imagePullPolicy"].clone(),
+        "args" => args,
+        "ports" => ports,
+        "resources" => resources.clone(),
+        "livenessProbe" => object! {
+            "tcpSocket" => object! {"port" => rpc_port},
+            "initialDelaySeconds" => 30,
+            "periodSeconds" => 60,
         },
-        "securityContext": ctx["pod"]["containerSecurityContext"],
-        "volumeMounts": [{"name": "flink-conf", "mountPath": "/opt/flink/conf"}],
-    })
+        "securityContext" => ctx["pod"]["containerSecurityContext"].clone(),
+        "volumeMounts" => vec![object! {"name" => "flink-conf", "mountPath" => "/opt/flink/conf"}],
+    }
 }
 
 fn pod_template(ctx: &Json, labels: &Json, container: Json) -> Json {
     let pod = &ctx["pod"];
-    json!({
-        "metadata": {"labels": labels, "annotations": ctx["podAnnotations"]},
-        "spec": {
-            "securityContext": pod["securityContext"],
-            "initContainers": [pod["configInit"]],
-            "containers": [container],
-            "volumes": pod["volumes"],
+    object! {
+        "metadata" => object! {
+            "labels" => labels.clone(),
+            "annotations" => ctx["podAnnotations"].clone(),
         },
-    })
+        "spec" => object! {
+            "securityContext" => pod["securityContext"].clone(),
+            "initContainers" => vec![pod["configInit"].clone()],
+            "containers" => vec![container],
+            "volumes" => pod["volumes"].clone(),
+        },
+    }
 }
 
-fn port(name: &str, number: &Json) -> Json {
-    json!({"name": name, "containerPort": number})
+fn port(name: &str, number: Json) -> Json {
+    object! {"name" => name, "containerPort" => number}
 }
 
 fn jobmanager_deployment(ctx: &Json) -> Json {
     let labels = &ctx["labels"]["jobManager"];
-    let ports = json!([
-        port("rpc", &json!(6123)),
-        port("blob-server", &json!(6124)),
-        port("webui", &json!(8081)),
-        port("metrics", &ctx["metrics"]["port"]),
-    ]);
+    let ports = vec![
+        port("rpc", 6123.into()),
+        port("blob-server", 6124.into()),
+        port("webui", 8081.into()),
+        port("metrics", ctx["metrics"]["port"].clone()),
+    ];
     let container = flink_container(
         ctx,
         "jobmanager",
-        &ctx["jobManager"]["args"],
+        ctx["jobManager"]["args"].clone(),
         ports,
         &ctx["jobManager"]["resources"],
     );
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": metadata(ctx, &ctx["names"]["jobManager"], labels),
-        "spec": {
-            "replicas": 1,
-            "strategy": {"type": "Recreate"},
-            "selector": {"matchLabels": ctx["selector"]["jobManager"]},
-            "template": pod_template(ctx, labels, container),
+    object! {
+        "apiVersion" => "apps/v1",
+        "kind" => "Deployment",
+        "metadata" => metadata(ctx, &ctx["names"]["jobManager"], labels),
+        "spec" => object! {
+            "replicas" => 1,
+            "strategy" => object! {"type" => "Recreate"},
+            "selector" => object! {"matchLabels" => ctx["selector"]["jobManager"].clone()},
+            "template" => pod_template(ctx, labels, container),
         },
-    })
+    }
 }
 
 fn taskmanager_deployment(ctx: &Json) -> Json {
     let labels = &ctx["labels"]["taskManager"];
-    let ports = json!([
-        port("rpc", &json!(6122)),
-        port("metrics", &ctx["metrics"]["port"])
-    ]);
+    let ports = vec![
+        port("rpc", 6122.into()),
+        port("metrics", ctx["metrics"]["port"].clone()),
+    ];
     let container = flink_container(
         ctx,
         "taskmanager",
-        &json!(["taskmanager"]),
+        vec![Json::from("taskmanager")].into(),
         ports,
         &ctx["taskManager"]["resources"],
     );
@@ -197,45 +202,45 @@ fn taskmanager_deployment(ctx: &Json) -> Json {
     }
     spec.insert(
         "selector".into(),
-        json!({"matchLabels": ctx["selector"]["taskManager"]}),
+        object! {"matchLabels" => ctx["selector"]["taskManager"].clone()},
     );
     spec.insert("template".into(), pod_template(ctx, labels, container));
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": metadata(ctx, &ctx["names"]["taskManager"], labels),
-        "spec": spec,
-    })
+    object! {
+        "apiVersion" => "apps/v1",
+        "kind" => "Deployment",
+        "metadata" => metadata(ctx, &ctx["names"]["taskManager"], labels),
+        "spec" => spec,
+    }
 }
 
-fn service(ctx: &Json, name: &Json, component: &str, ports: Json) -> Json {
-    json!({
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": metadata(ctx, name, &ctx["labels"][component]),
-        "spec": {
-            "type": "ClusterIP",
-            "selector": ctx["selector"][component],
-            "ports": ports,
+fn service(ctx: &Json, name: &Json, component: &str, ports: Vec<Json>) -> Json {
+    object! {
+        "apiVersion" => "v1",
+        "kind" => "Service",
+        "metadata" => metadata(ctx, name, &ctx["labels"][component]),
+        "spec" => object! {
+            "type" => "ClusterIP",
+            "selector" => ctx["selector"][component].clone(),
+            "ports" => ports,
         },
-    })
+    }
 }
 
-fn service_port(name: &str, number: &Json) -> Json {
-    json!({"name": name, "port": number, "targetPort": name})
+fn service_port(name: &str, number: Json) -> Json {
+    object! {"name" => name, "port" => number, "targetPort" => name}
 }
 
 fn jobmanager_service(ctx: &Json) -> Json {
-    let ports = json!([
-        service_port("rpc", &json!(6123)),
-        service_port("blob-server", &json!(6124)),
-        service_port("webui", &json!(8081)),
-    ]);
+    let ports = vec![
+        service_port("rpc", 6123.into()),
+        service_port("blob-server", 6124.into()),
+        service_port("webui", 8081.into()),
+    ];
     service(ctx, &ctx["names"]["jobManagerService"], "jobManager", ports)
 }
 
 fn taskmanager_service(ctx: &Json) -> Json {
-    let ports = json!([service_port("metrics", &ctx["metrics"]["port"])]);
+    let ports = vec![service_port("metrics", ctx["metrics"]["port"].clone())];
     service(
         ctx,
         &ctx["names"]["taskManagerService"],
@@ -246,29 +251,29 @@ fn taskmanager_service(ctx: &Json) -> Json {
 
 fn podmonitor(ctx: &Json) -> Json {
     let name = &ctx["job"]["name"];
-    json!({
-        "apiVersion": "monitoring.coreos.com/v1",
-        "kind": "PodMonitor",
-        "metadata": {
-            "name": name,
-            "namespace": ctx["names"]["namespace"],
-            "labels": ctx["labels"]["metrics"],
+    object! {
+        "apiVersion" => "monitoring.coreos.com/v1",
+        "kind" => "PodMonitor",
+        "metadata" => object! {
+            "name" => name.clone(),
+            "namespace" => ctx["names"]["namespace"].clone(),
+            "labels" => ctx["labels"]["metrics"].clone(),
         },
-        "spec": {
-            "selector": {"matchLabels": {
-                "app.kubernetes.io/instance": name,
-                "app.kubernetes.io/name": "flink",
+        "spec" => object! {
+            "selector" => object! {"matchLabels" => object! {
+                "app.kubernetes.io/instance" => name.clone(),
+                "app.kubernetes.io/name" => "flink",
             }},
-            "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics"}],
+            "podMetricsEndpoints" => vec![object! {"port" => "metrics", "path" => "/metrics"}],
         },
-    })
+    }
 }
 
 fn namespace(ctx: &Json) -> Json {
     let ns = &ctx["namespace"];
-    json!({
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {"name": ns["name"], "labels": ns["labels"]},
-    })
+    object! {
+        "apiVersion" => "v1",
+        "kind" => "Namespace",
+        "metadata" => object! {"name" => ns["name"].clone(), "labels" => ns["labels"].clone()},
+    }
 }
