@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 /// Writes one document (no `---`), ending with a newline.
 #[must_use]
 pub fn to_yaml(value: &Json) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(1024);
     match value {
         Json::Object(map) if !map.is_empty() => write_map_body(&mut out, map, 0),
         Json::Array(items) if !items.is_empty() => write_seq(&mut out, items, 0),
@@ -24,7 +24,13 @@ pub fn to_yaml(value: &Json) -> String {
 }
 
 fn indent(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    const SPACES: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let step = left.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        left -= step;
+    }
 }
 
 /// Writes the value after `key:` (or after `- `).
@@ -53,7 +59,7 @@ fn write_map_body(out: &mut String, map: &serde_json::Map<String, Json>, level: 
         if i > 0 {
             indent(out, level);
         }
-        out.push_str(&quote_key(key));
+        write_key(out, key);
         out.push(':');
         write_value(out, value, level);
     }
@@ -81,18 +87,21 @@ fn write_scalar(out: &mut String, value: &Json, level: usize) {
     match value {
         Json::Null => out.push_str("null"),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) => out.push_str(&n.to_string()),
+        Json::Number(n) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{n}");
+        }
         Json::String(s) => write_string(out, s, level),
         Json::Object(_) => out.push_str("{}"),
         Json::Array(_) => out.push_str("[]"),
     }
 }
 
-fn quote_key(key: &str) -> String {
+fn write_key(out: &mut String, key: &str) {
     if is_plain_safe(key) {
-        key.to_owned()
+        out.push_str(key);
     } else {
-        double_quoted(key)
+        write_double_quoted(out, key);
     }
 }
 
@@ -120,7 +129,7 @@ fn write_string(out: &mut String, s: &str, level: usize) {
             }
         }
     } else {
-        out.push_str(&double_quoted(s));
+        write_double_quoted(out, s);
     }
 }
 
@@ -137,24 +146,33 @@ fn literal_block_ok(s: &str) -> bool {
 /// Whether a string can be written bare, read back as the same string by YAML 1.1 and 1.2.
 #[must_use]
 pub fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
+    let bytes = s.as_bytes();
+    let Some(&first) = bytes.first() else {
         return false;
     };
     let relative_path = s.starts_with("./") || s.starts_with("../");
-    if !(first.is_ascii_alphabetic() || first == '/' || first == '_' || relative_path) {
+    if !(first.is_ascii_alphabetic() || first == b'/' || first == b'_' || relative_path) {
         return false;
     }
-    if !s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./:@+=()%,".contains(c) || c == ' ')
-    {
-        return false;
+    // One pass: only these bytes, no `: ` (a mapping), no `,` together with a space (a flow
+    // item in some readers). `#` is not allowed at all, so no ` #` comment either.
+    let (mut comma, mut space, mut prev) = (false, false, 0u8);
+    for &c in bytes {
+        let allowed = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'+' | b'=' | b'(' | b')' | b'%'
+            );
+        match c {
+            _ if allowed => {}
+            b',' => comma = true,
+            b' ' if prev == b':' => return false,
+            b' ' => space = true,
+            _ => return false,
+        }
+        prev = c;
     }
-    if s.ends_with([' ', ':'])
-        || s.contains(": ")
-        || s.contains(" #")
-        || s.contains(",") && s.contains(' ')
-    {
+    if (comma && space) || matches!(prev, b' ' | b':') {
         return false;
     }
     !is_yaml11_keyword(s)
@@ -162,14 +180,14 @@ pub fn is_plain_safe(s: &str) -> bool {
 
 /// Plain words that YAML 1.1 or 1.2 readers turn into booleans or null.
 fn is_yaml11_keyword(s: &str) -> bool {
-    matches!(
-        s.to_ascii_lowercase().as_str(),
-        "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null" | "nan" | "inf"
-    )
+    const KEYWORDS: [&str; 11] = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf",
+    ];
+    s.len() <= 5 && KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k))
 }
 
-fn double_quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+fn write_double_quoted(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -184,18 +202,44 @@ fn double_quoted(s: &str) -> String {
                 || c == '\u{2029}'
                 || c == '\u{85}' =>
             {
-                out.push_str(&format!("\\u{:04x}", c as u32));
+                use std::fmt::Write as _;
+                let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `is_plain_safe` as its rule reads, one check at a time: the fast version must agree.
+    fn plain_safe_reference(s: &str) -> bool {
+        let Some(first) = s.chars().next() else {
+            return false;
+        };
+        let relative_path = s.starts_with("./") || s.starts_with("../");
+        (first.is_ascii_alphabetic() || first == '/' || first == '_' || relative_path)
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:@+=()%, ".contains(c))
+            && !s.ends_with([' ', ':'])
+            && !s.contains(": ")
+            && !s.contains(" #")
+            && !(s.contains(',') && s.contains(' '))
+            && ![
+                "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf",
+            ]
+            .contains(&s.to_ascii_lowercase().as_str())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_safe_agrees_with_its_rule(s in "[a-zA-Z0-9 ,:#./_()%+=@\\-\"'é~]{0,12}") {
+            proptest::prop_assert_eq!(is_plain_safe(&s), plain_safe_reference(&s), "{:?}", s);
+        }
+    }
     use serde_json::json;
 
     #[test]

@@ -268,8 +268,14 @@ fn ends_with_multiline_string(value: &Json) -> bool {
     }
 }
 
-fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+/// Appends `/` and a key to a JSON pointer, escaped as RFC 6901 says.
+fn push_segment(path: &mut String, key: &str) {
+    path.push('/');
+    if key.contains(['~', '/']) {
+        path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+    } else {
+        path.push_str(key);
+    }
 }
 
 /// JSON 6902 operations that turn `from` into `to`.
@@ -277,13 +283,26 @@ fn escape(segment: &str) -> String {
 fn diff(from: &Json, to: &Json, path: &mut String, ops: &mut Vec<Json>) {
     match (from, to) {
         (Json::Object(a), Json::Object(b)) => {
+            let skip = |path: &str, k: &str| path == "/metadata" && k == "namespace";
+            // Maps built alike have their keys in the same order: walk them side by side
+            // instead of looking each key up.
+            if a.len() == b.len() && a.keys().eq(b.keys()) {
+                for ((k, va), vb) in a.iter().zip(b.values()) {
+                    if !skip(path, k) {
+                        let len = path.len();
+                        push_segment(path, k);
+                        diff(va, vb, path, ops);
+                        path.truncate(len);
+                    }
+                }
+                return;
+            }
             for (k, va) in a {
-                if path == "/metadata" && k == "namespace" {
+                if skip(path, k) {
                     continue;
                 }
                 let len = path.len();
-                path.push('/');
-                path.push_str(&escape(k));
+                push_segment(path, k);
                 match b.get(k) {
                     Some(vb) => diff(va, vb, path, ops),
                     None => ops.push(json!({"op": "remove", "path": path.as_str()})),
@@ -291,19 +310,18 @@ fn diff(from: &Json, to: &Json, path: &mut String, ops: &mut Vec<Json>) {
                 path.truncate(len);
             }
             for (k, vb) in b {
-                let is_namespace = path == "/metadata" && k == "namespace";
-                if !a.contains_key(k) && !is_namespace {
-                    ops.push(
-                        json!({"op": "add", "path": format!("{path}/{}", escape(k)), "value": vb}),
-                    );
+                if !a.contains_key(k) && !skip(path, k) {
+                    let len = path.len();
+                    push_segment(path, k);
+                    ops.push(json!({"op": "add", "path": path.as_str(), "value": vb}));
+                    path.truncate(len);
                 }
             }
         }
         (Json::Array(a), Json::Array(b)) if a.len() == b.len() => {
             for (i, (va, vb)) in a.iter().zip(b).enumerate() {
                 let len = path.len();
-                path.push('/');
-                path.push_str(&i.to_string());
+                push_segment(path, &i.to_string());
                 diff(va, vb, path, ops);
                 path.truncate(len);
             }

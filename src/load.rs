@@ -8,6 +8,8 @@
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{FileId, Sources, Span};
 use crate::yaml::{self, Node};
@@ -62,43 +64,40 @@ pub fn load(
         .map_err(|e| IoFailure(format!("cannot resolve {}: {e}", root.display())))?;
     let project_path = root.join(PROJECT_FILE);
     let project = if project_path.exists() {
-        read_documents(
-            &project_path,
-            &display(root, Path::new(PROJECT_FILE)),
-            &canonical_root,
-            sources,
-            diags,
-        )
-        .and_then(|(file, mut docs)| match docs.len() {
-            1 => Some(Document {
-                file,
-                node: docs.remove(0),
-            }),
-            0 => {
-                diags.push(
-                    Diagnostic::error(
-                        "empty-file",
-                        Span {
-                            file,
-                            line: 1,
-                            col: 1,
-                            len: 1,
-                        },
-                        "flinkform.yaml is empty",
-                    )
-                    .help("delete it to use the defaults, or start from `flinkform init`"),
-                );
-                None
-            }
-            _ => {
-                diags.push(Diagnostic::error(
-                    "multiple-documents",
-                    docs[1].span,
-                    "flinkform.yaml must hold exactly one document",
-                ));
-                None
-            }
-        })
+        let shown = display(root, Path::new(PROJECT_FILE));
+        let file = sources.add(PathBuf::from(&shown), String::new());
+        read_documents(&project_path, &shown, &canonical_root, file)
+            .keep(file, sources, diags)
+            .and_then(|(file, mut docs)| match docs.len() {
+                1 => Some(Document {
+                    file,
+                    node: docs.remove(0),
+                }),
+                0 => {
+                    diags.push(
+                        Diagnostic::error(
+                            "empty-file",
+                            Span {
+                                file,
+                                line: 1,
+                                col: 1,
+                                len: 1,
+                            },
+                            "flinkform.yaml is empty",
+                        )
+                        .help("delete it to use the defaults, or start from `flinkform init`"),
+                    );
+                    None
+                }
+                _ => {
+                    diags.push(Diagnostic::error(
+                        "multiple-documents",
+                        docs[1].span,
+                        "flinkform.yaml must hold exactly one document",
+                    ));
+                    None
+                }
+            })
     } else {
         None
     };
@@ -141,10 +140,14 @@ pub fn load(
             )),
         );
     }
-    let known: Vec<PathBuf> = paths
-        .iter()
-        .filter_map(|(p, _)| p.canonicalize().ok())
-        .collect();
+    let known: Vec<PathBuf> = if only.is_empty() {
+        Vec::new()
+    } else {
+        paths
+            .iter()
+            .filter_map(|(p, _)| p.canonicalize().ok())
+            .collect()
+    };
     for path in only
         .iter()
         .filter(|p| p.file_name().is_none_or(|n| n != PROJECT_FILE))
@@ -157,10 +160,19 @@ pub fn load(
         }
     }
 
+    // Files are read and parsed in parallel, and kept in their sorted order.
+    let files: Vec<FileId> = paths
+        .iter()
+        .map(|(_, shown)| sources.add(PathBuf::from(shown), String::new()))
+        .collect();
+    let reads: Vec<FileRead> = paths
+        .par_iter()
+        .zip(&files)
+        .map(|((path, shown), file)| read_documents(path, shown, &canonical_root, *file))
+        .collect();
     let mut jobs = Vec::new();
-    for (path, shown) in paths {
-        let Some((file, docs)) = read_documents(&path, &shown, &canonical_root, sources, diags)
-        else {
+    for (read, file) in reads.into_iter().zip(files) {
+        let Some((file, docs)) = read.keep(file, sources, diags) else {
             continue;
         };
         if docs.is_empty() {
@@ -224,35 +236,58 @@ fn discover(root: &Path, jobs_dir: &Path) -> Result<Vec<(PathBuf, String)>, IoFa
     Ok(found.into_iter().map(|(p, s, _)| (p, s)).collect())
 }
 
-/// Reads and parses one file; reports problems as diagnostics and returns `None`.
-fn read_documents(
-    path: &Path,
-    shown: &str,
-    canonical_root: &Path,
-    sources: &mut Sources,
-    diags: &mut Diagnostics,
-) -> Option<(FileId, Vec<Node>)> {
-    let file = sources.add(PathBuf::from(shown), String::new());
+/// What reading one file gave: its text for the diagnostics (once it was read), its
+/// documents (`None` when it cannot be used) and its problems.
+struct FileRead {
+    text: Option<String>,
+    docs: Option<Vec<Node>>,
+    diags: Vec<Diagnostic>,
+}
+
+impl FileRead {
+    fn failed(diagnostic: Diagnostic) -> FileRead {
+        FileRead {
+            text: None,
+            docs: None,
+            diags: vec![diagnostic],
+        }
+    }
+
+    /// Records the text and the problems; the documents, if the file can be used.
+    fn keep(
+        self,
+        file: FileId,
+        sources: &mut Sources,
+        diags: &mut Diagnostics,
+    ) -> Option<(FileId, Vec<Node>)> {
+        if let Some(text) = self.text {
+            sources.set_text(file, text);
+        }
+        diags.extend(self.diags);
+        self.docs.map(|docs| (file, docs))
+    }
+}
+
+/// Reads and parses one file, known to the sources as `file`.
+fn read_documents(path: &Path, shown: &str, canonical_root: &Path, file: FileId) -> FileRead {
     let whole = Span {
         file,
         line: 1,
         col: 1,
         len: 1,
     };
-    let fail = |diags: &mut Diagnostics, code, message: String| {
-        diags.push(Diagnostic::error(code, None, format!("{shown}: {message}")));
-        None
+    let fail = |code, message: String| {
+        FileRead::failed(Diagnostic::error(code, None, format!("{shown}: {message}")))
     };
     let real = match path.canonicalize() {
         Ok(real) => real,
         Err(e) if e.kind() == ErrorKind::NotFound => {
-            return fail(diags, "file-not-found", "no such file".into());
+            return fail("file-not-found", "no such file".into());
         }
-        Err(e) => return fail(diags, "unreadable-file", e.to_string()),
+        Err(e) => return fail("unreadable-file", e.to_string()),
     };
     if !real.starts_with(canonical_root) {
         return fail(
-            diags,
             "symlink-escape",
             format!(
                 "leads outside the project (to {}); flinkform reads nothing outside it",
@@ -263,7 +298,6 @@ fn read_documents(
     match std::fs::metadata(&real) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
             return fail(
-                diags,
                 "file-too-large",
                 format!(
                     "is {} bytes; job and project files may hold at most {MAX_FILE_BYTES}",
@@ -272,14 +306,14 @@ fn read_documents(
             );
         }
         Ok(m) if !m.is_file() => {
-            return fail(diags, "unreadable-file", "is not a regular file".into());
+            return fail("unreadable-file", "is not a regular file".into());
         }
         Ok(_) => {}
-        Err(e) => return fail(diags, "unreadable-file", e.to_string()),
+        Err(e) => return fail("unreadable-file", e.to_string()),
     }
     let bytes = match std::fs::read(&real) {
         Ok(b) => b,
-        Err(e) => return fail(diags, "unreadable-file", e.to_string()),
+        Err(e) => return fail("unreadable-file", e.to_string()),
     };
     let mut text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -289,39 +323,47 @@ fn read_documents(
             let line = u32::try_from(valid.matches('\n').count() + 1).unwrap_or(u32::MAX);
             let col = u32::try_from(valid.rsplit('\n').next().unwrap_or("").chars().count() + 1)
                 .unwrap_or(1);
-            sources.set_text(file, String::from_utf8_lossy(e.as_bytes()).into_owned());
-            diags.push(
-                Diagnostic::error(
-                    "encoding",
-                    Span {
-                        file,
-                        line,
-                        col,
-                        len: 1,
-                    },
-                    "file is not valid UTF-8",
-                )
-                .help("save the file as UTF-8"),
-            );
-            return None;
+            let diagnostic = Diagnostic::error(
+                "encoding",
+                Span {
+                    file,
+                    line,
+                    col,
+                    len: 1,
+                },
+                "file is not valid UTF-8",
+            )
+            .help("save the file as UTF-8");
+            return FileRead {
+                text: Some(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                docs: None,
+                diags: vec![diagnostic],
+            };
         }
     };
     if let Some(stripped) = text.strip_prefix('\u{feff}') {
         text = stripped.to_owned();
     }
-    sources.set_text(file, text);
-    let text = &sources.get(file).expect("just added").text;
-    if text.trim().is_empty() {
-        return Some((file, Vec::new()));
-    }
-    match yaml::parse(text, file) {
-        Ok(docs) => Some((file, docs)),
+    let parsed = if text.trim().is_empty() {
+        Ok(Vec::new())
+    } else {
+        yaml::parse(&text, file)
+    };
+    match parsed {
+        Ok(docs) => FileRead {
+            text: Some(text),
+            docs: Some(docs),
+            diags: Vec::new(),
+        },
         Err(mut d) => {
             if d.span.is_none() {
                 d.span = Some(whole);
             }
-            diags.push(d);
-            None
+            FileRead {
+                text: Some(text),
+                docs: None,
+                diags: vec![d],
+            }
         }
     }
 }
