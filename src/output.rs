@@ -5,7 +5,7 @@
 //! then a rename), deletes only files its index says it wrote before, never writes through a
 //! symlink, and leaves unchanged files alone (their mtimes stay).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::io::{ErrorKind, Write as _};
 use std::path::{Component, Path, PathBuf};
@@ -189,6 +189,12 @@ pub struct WriteReport {
 /// Brings the output folder to the tree. Fails before writing anything when a file cannot be
 /// read, or a path would go through a symlink or a non-folder, or a folder sits where a file
 /// goes (every such problem is reported).
+///
+/// Each file is written to a temporary file beside it and renamed over it, so a reader or a
+/// killed render sees each file old or new. The files are written in parallel and made
+/// durable together (one `syncfs` on Linux, instead of an fsync per file, which made a fresh
+/// render of 10,000 files take seconds); only then is the index written and synced, so even
+/// after a power cut the index never names a file whose content did not reach the disk.
 pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> {
     let cmp = compare(out, tree);
     if !cmp.errors.is_empty() {
@@ -196,30 +202,48 @@ pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> 
     }
     let mut targets: Vec<&str> = cmp.changed.iter().map(|(p, _)| p.as_str()).collect();
     targets.extend(cmp.missing.iter().map(String::as_str));
+    let mut checked = HashSet::new();
     let mut problems: Vec<String> = Vec::new();
     for path in &targets {
-        problems.extend(obstacle(out, path, true));
+        problems.extend(obstacle(out, path, true, &mut checked));
     }
     for path in &cmp.stale {
-        problems.extend(obstacle(out, path, false));
+        problems.extend(obstacle(out, path, false, &mut checked));
     }
     if !problems.is_empty() {
         return Err(OutputError(problems.join("\nerror: ")));
     }
     fs::create_dir_all(out)
         .map_err(|e| OutputError(format!("cannot create {}: {e}", out.display())))?;
+    // `checked` holds every folder on the way to a target that exists already; the others are
+    // made here, in parallel (create_dir_all accepts a parent the other thread just made).
+    let created: BTreeSet<PathBuf> = targets
+        .iter()
+        .filter_map(|p| out.join(p).parent().map(Path::to_path_buf))
+        .filter(|folder| folder != out && !checked.contains(folder))
+        .collect();
+    created.par_iter().try_for_each(|folder| {
+        fs::create_dir_all(folder)
+            .map_err(|e| OutputError(format!("cannot create {}: {e}", folder.display())))
+    })?;
     // The index goes last: until it is written, the old index still names every old file.
-    targets.sort_by_key(|p| *p == INDEX_FILE);
-    for path in &targets {
-        write_atomically(&out.join(path), tree[*path].as_bytes())?;
-    }
+    let (index, files): (Vec<&str>, Vec<&str>) = targets.iter().partition(|p| **p == INDEX_FILE);
+    files
+        .par_iter()
+        .try_for_each(|path| write_atomically(&out.join(path), tree[*path].as_bytes(), false))?;
     for path in &cmp.stale {
         let full = out.join(path);
         fs::remove_file(&full)
             .map_err(|e| OutputError(format!("cannot delete {}: {e}", full.display())))?;
         remove_empty_parents(out, &full);
     }
-    remove_leftover_temporaries(out, tree);
+    if !files.is_empty() || !cmp.stale.is_empty() {
+        sync_filesystem(out, &files)?;
+    }
+    for path in index {
+        write_atomically(&out.join(path), tree[path].as_bytes(), true)?;
+    }
+    remove_leftover_temporaries(out, tree, &created);
     Ok(WriteReport {
         written: targets.len(),
         deleted: cmp.stale.len(),
@@ -227,14 +251,47 @@ pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> 
     })
 }
 
+/// Makes every file written so far durable: one `syncfs` of the output's file system on
+/// Linux, an fsync of each written file elsewhere.
+fn sync_filesystem(out: &Path, written: &[&str]) -> Result<(), OutputError> {
+    let failed = |e: std::io::Error| OutputError(format!("cannot sync {}: {e}", out.display()));
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd as _;
+        let _ = written;
+        let dir = fs::File::open(out).map_err(failed)?;
+        // SAFETY: syncfs only reads the descriptor, which `dir` keeps open for the call.
+        if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+            return Err(failed(std::io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        written
+            .par_iter()
+            .try_for_each(|p| fs::File::open(out.join(p)).and_then(|f| f.sync_all()))
+            .map_err(failed)
+    }
+}
+
 /// What stops render from writing (or deleting) `out/path`: a symlink on the way (render never
 /// writes through one), a file where a folder must be, or a folder where the file goes.
-fn obstacle(out: &Path, path: &str, writing: bool) -> Option<String> {
+/// `checked` holds the folders already found fine, so each is looked at once.
+fn obstacle(
+    out: &Path,
+    path: &str,
+    writing: bool,
+    checked: &mut HashSet<PathBuf>,
+) -> Option<String> {
     let mut current = out.to_path_buf();
     let mut components = Path::new(path).components().peekable();
     while let Some(component) = components.next() {
         current.push(component);
         let last = components.peek().is_none();
+        if !last && checked.contains(&current) {
+            continue;
+        }
         match fs::symlink_metadata(&current) {
             Ok(m) if m.file_type().is_symlink() => {
                 return Some(format!(
@@ -254,6 +311,9 @@ fn obstacle(out: &Path, path: &str, writing: bool) -> Option<String> {
                     current.display()
                 ));
             }
+            Ok(_) if !last => {
+                checked.insert(current.clone());
+            }
             Ok(_) => {}
             Err(_) => break,
         }
@@ -267,38 +327,37 @@ fn temporary_name(file_name: &str) -> String {
 }
 
 /// Removes temporary files a killed render left beside the files of the tree (their names
-/// say they are flinkform's own, and no complete file is ever one of them).
-fn remove_leftover_temporaries(out: &Path, tree: &OutputTree) {
+/// say they are flinkform's own, and no complete file is ever one of them). Folders this
+/// render created hold none.
+fn remove_leftover_temporaries(out: &Path, tree: &OutputTree, created: &BTreeSet<PathBuf>) {
     let folders: BTreeSet<&str> = tree
         .keys()
         .map(|p| p.rsplit_once('/').map_or("", |(d, _)| d))
         .collect();
-    for folder in folders {
-        let Ok(entries) = fs::read_dir(out.join(folder)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.')
-                && name.ends_with(".flinkform-tmp")
-                && entry.file_type().is_ok_and(|t| t.is_file())
-            {
-                let _ = fs::remove_file(entry.path());
+    folders
+        .par_iter()
+        .map(|folder| out.join(folder))
+        .filter(|folder| !created.contains(folder))
+        .for_each(|folder| {
+            let Ok(entries) = fs::read_dir(folder) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.')
+                    && name.ends_with(".flinkform-tmp")
+                    && entry.file_type().is_ok_and(|t| t.is_file())
+                {
+                    let _ = fs::remove_file(entry.path());
+                }
             }
-        }
-    }
+        });
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+/// Writes a file through a temporary file beside it and a rename; `sync` makes it durable
+/// before the rename.
+fn write_atomically(path: &Path, bytes: &[u8], sync: bool) -> Result<(), OutputError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)
-        .map_err(|e| OutputError(format!("cannot create {}: {e}", dir.display())))?;
-    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
-        return Err(OutputError(format!(
-            "{} is a folder, where flinkform writes a file",
-            path.display()
-        )));
-    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -307,7 +366,9 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if sync {
+            file.sync_all()?;
+        }
         fs::rename(&tmp, path)
     })();
     result.map_err(|e| {

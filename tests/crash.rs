@@ -98,3 +98,26 @@ fn killing_render_never_leaves_a_partial_file() {
         "only {interrupted} renders were interrupted: the test did not test"
     );
 }
+
+/// A killed render can leave a temporary file in a folder whose files the next render finds
+/// up to date (the inputs went back to what was rendered before): it is removed all the same,
+/// and nothing else is.
+#[test]
+fn leftover_temporaries_are_removed_even_where_nothing_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project_dir = tmp.path().join("project");
+    project(&project_dir, 10, "1.4.2");
+    let out = tmp.path().join("out");
+    let tree = render(&project_dir, &out);
+    let leftover = out.join("base/job-1/.configmap.yaml.flinkform-tmp");
+    std::fs::write(&leftover, "half a file").unwrap();
+    let foreign = out.join("base/job-1/.notes.flinkform-tmp.txt");
+    std::fs::write(&foreign, "not flinkform's").unwrap();
+    let mut expected = tree.clone();
+    expected.insert(
+        "base/job-1/.notes.flinkform-tmp.txt".into(),
+        b"not flinkform's".to_vec(),
+    );
+    assert_eq!(render(&project_dir, &out), expected);
+    assert!(!leftover.exists());
+}
