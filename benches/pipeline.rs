@@ -234,7 +234,12 @@ fn pipeline(c: &mut Criterion) {
         b.iter(|| {
             let mut diags = Diagnostics::default();
             for job in &prod.jobs {
-                flinkform::verify::verify(black_box(&job.objects), Some(&prod.name), &mut diags);
+                flinkform::verify::verify(
+                    black_box(&job.objects),
+                    Some(&prod.name),
+                    &[],
+                    &mut diags,
+                );
             }
             diags
         });

@@ -62,14 +62,7 @@ fn kind_rank(kind: &str) -> usize {
 
 /// Sorts objects as SPEC 4.2 orders them: kind, then namespace, then name.
 pub fn sort_objects(objects: &mut [&RenderedObject]) {
-    objects.sort_by(|a, b| {
-        (kind_rank(a.kind()), a.kind(), a.namespace(), a.name()).cmp(&(
-            kind_rank(b.kind()),
-            b.kind(),
-            b.namespace(),
-            b.name(),
-        ))
-    });
+    objects.sort_by_cached_key(|o| (kind_rank(o.kind()), o.kind(), o.namespace(), o.name()));
 }
 
 /// A stream of objects for `build`: `---`-separated documents.
@@ -86,7 +79,7 @@ pub fn stream(objects: &[&RenderedObject]) -> String {
 fn without_namespace(value: &Json) -> Json {
     let mut v = value.clone();
     if let Some(meta) = v.get_mut("metadata").and_then(Json::as_object_mut) {
-        meta.remove("namespace");
+        meta.swap_remove("namespace");
     }
     v
 }
@@ -112,13 +105,14 @@ fn kustomization(fields: serde_json::Map<String, Json>) -> String {
 
 /// The files of one job: its base and its overlay in each environment.
 #[must_use]
-pub fn job_files(base: &JobObjects, environments: &[(&str, &JobObjects)]) -> Vec<(String, String)> {
-    let mut files = base_files(base);
+pub fn job_files(base: JobObjects, environments: &[(&str, &JobObjects)]) -> Vec<(String, String)> {
+    let mut files = Vec::new();
     for (env, job) in environments {
         let mut overlay_files = OutputTree::new();
-        overlay(&mut overlay_files, env, job, base);
+        overlay(&mut overlay_files, env, job, &base);
         files.extend(overlay_files);
     }
+    files.extend(base_files(base));
     files
 }
 
@@ -162,17 +156,19 @@ pub fn finish(tree: &mut OutputTree, platform: &[(String, String)]) {
 }
 
 /// The files of `base/<job>/`.
-fn base_files(base: &JobObjects) -> Vec<(String, String)> {
+fn base_files(mut base: JobObjects) -> Vec<(String, String)> {
+    for o in &mut base.objects {
+        if let Some(meta) = o.value.get_mut("metadata").and_then(Json::as_object_mut) {
+            meta.swap_remove("namespace");
+        }
+    }
     let mut objects: Vec<&RenderedObject> = base.objects.iter().collect();
     sort_objects(&mut objects);
     let mut files = Vec::with_capacity(objects.len() + 1);
     let mut resources = Vec::new();
     for o in objects {
         let file = file_name(o);
-        files.push((
-            format!("base/{}/{file}", base.name),
-            to_yaml(&without_namespace(&o.value)),
-        ));
+        files.push((format!("base/{}/{file}", base.name), to_yaml(&o.value)));
         resources.push(Json::from(file));
     }
     let mut fields = serde_json::Map::new();
@@ -190,12 +186,21 @@ fn overlay(tree: &mut OutputTree, env: &str, job: &JobObjects, base: &JobObjects
     let mut namespace = None;
     let mut objects: Vec<&RenderedObject> = job.objects.iter().collect();
     sort_objects(&mut objects);
+    // Objects are matched by kind and name, read once per object.
+    let in_base: Vec<(&str, &str, &RenderedObject)> = base
+        .objects
+        .iter()
+        .map(|b| (b.kind(), b.name(), b))
+        .collect();
+    let mut in_job: Vec<(&str, &str)> = Vec::with_capacity(objects.len());
     for o in objects {
+        let (kind, name) = (o.kind(), o.name());
+        in_job.push((kind, name));
         namespace.get_or_insert_with(|| o.namespace().to_owned());
-        match base
-            .objects
+        match in_base
             .iter()
-            .find(|b| b.kind() == o.kind() && b.name() == o.name())
+            .find(|(k, n, _)| *k == kind && *n == name)
+            .map(|(_, _, b)| *b)
         {
             Some(b) => {
                 let mut ops = Vec::new();
@@ -209,7 +214,7 @@ fn overlay(tree: &mut OutputTree, env: &str, job: &JobObjects, base: &JobObjects
                         patch.push_str("...\n");
                     }
                     patches.push(json!({
-                        "target": {"kind": o.kind(), "name": o.name()},
+                        "target": {"kind": kind, "name": name},
                         "patch": patch,
                     }));
                 }
@@ -227,11 +232,7 @@ fn overlay(tree: &mut OutputTree, env: &str, job: &JobObjects, base: &JobObjects
     let mut base_objects: Vec<&RenderedObject> = base.objects.iter().collect();
     sort_objects(&mut base_objects);
     for b in base_objects {
-        if !job
-            .objects
-            .iter()
-            .any(|o| o.kind() == b.kind() && o.name() == b.name())
-        {
+        if !in_job.contains(&(b.kind(), b.name())) {
             let delete = json!({
                 "$patch": "delete",
                 "apiVersion": b.value["apiVersion"],

@@ -113,28 +113,60 @@ fn render_all(
             Goal::Validate | Goal::Tree => true,
         })
         .collect();
-    let render = |job: &resolve::ResolvedJob, env: Option<&str>, found: &mut Diagnostics| {
-        let objects = renderer.render_job(job, found);
-        verify::verify(&objects, env, found);
-        JobObjects {
+    // A rendering and whether it passed every check (only such objects spare later ones the
+    // typed check).
+    let render = |job: &resolve::ResolvedJob,
+                  env: Option<&str>,
+                  checked: &[render::RenderedObject],
+                  found: &mut Diagnostics| {
+        let mut own = Diagnostics::default();
+        let objects = renderer.render_job(job, &mut own);
+        verify::verify(&objects, env, checked, &mut own);
+        let clean = !own.has_errors();
+        found.extend(own);
+        let objects = JobObjects {
             name: job.name().to_owned(),
             objects,
-        }
+        };
+        (objects, clean)
     };
 
-    // One job at a time, in parallel: render it in every environment and as the base, lay
+    // One job at a time, in parallel: render it as the base and in every environment, lay
     // out its files and drop its objects, so memory holds output text, not object trees.
     // Diagnostics are merged in job order, so nothing depends on scheduling.
     let outputs: Vec<JobOutput> = (0..resolved.bases.len())
         .into_par_iter()
         .map(|i| {
             let mut found = Diagnostics::default();
-            let rendered: Vec<JobObjects> = envs
-                .iter()
-                .filter_map(|e| e.jobs.get(i))
-                .zip(&envs)
-                .map(|(job, e)| render(job, Some(&e.name), &mut found))
-                .collect();
+            let (name, base) = &resolved.bases[i];
+            // The base is the first environment's rendering when the two resolve alike.
+            let first = resolved.environments.first().and_then(|e| e.jobs.get(i));
+            let same = |b: &resolve::ResolvedJob| {
+                first.is_some_and(|j| j.job == b.job && j.names == b.names)
+            };
+            let own_base = match (goal, base) {
+                (Goal::Environment(_), _) => None,
+                (_, Some(job)) if !same(job) => Some(render(job, None, &[], &mut found)),
+                _ => None,
+            };
+            // An environment's object that equals a clean base's (or first environment's)
+            // but for its namespace needs no second typed check.
+            let base_clean = own_base.as_ref().is_some_and(|(_, clean)| *clean);
+            let mut clean_env: Option<usize> = None;
+            let mut rendered: Vec<JobObjects> = Vec::with_capacity(envs.len());
+            for (job, e) in envs.iter().filter_map(|e| e.jobs.get(i)).zip(&envs) {
+                let checked = match (&own_base, clean_env) {
+                    (Some((b, _)), _) if base_clean => b.objects.as_slice(),
+                    (_, Some(k)) => rendered[k].objects.as_slice(),
+                    _ => &[],
+                };
+                let (objects, clean) = render(job, Some(&e.name), checked, &mut found);
+                if clean && clean_env.is_none() {
+                    clean_env = Some(rendered.len());
+                }
+                rendered.push(objects);
+            }
+            let own_base = own_base.map(|(b, _)| b);
             if let Goal::Environment(_) = goal {
                 return JobOutput {
                     files: Vec::new(),
@@ -142,29 +174,20 @@ fn render_all(
                     diags: found,
                 };
             }
-            let (name, base) = &resolved.bases[i];
-            // The base is the first environment's rendering when the two resolve alike.
-            let first = resolved.environments.first().and_then(|e| e.jobs.get(i));
-            let same = |b: &resolve::ResolvedJob| {
-                first.is_some_and(|j| j.job == b.job && j.names == b.names)
-            };
-            let base_objects = match base {
-                Some(job) if !same(job) => render(job, None, &mut found),
-                _ => JobObjects {
-                    name: name.clone(),
-                    objects: rendered
-                        .first()
-                        .map(|r| r.objects.clone())
-                        .unwrap_or_default(),
-                },
-            };
+            let base_objects = own_base.unwrap_or_else(|| JobObjects {
+                name: name.clone(),
+                objects: rendered
+                    .first()
+                    .map(|r| r.objects.clone())
+                    .unwrap_or_default(),
+            });
             let files = if goal == Goal::Tree {
                 let per_env: Vec<(&str, &JobObjects)> = envs
                     .iter()
                     .map(|e| e.name.as_str())
                     .zip(&rendered)
                     .collect();
-                layout::job_files(&base_objects, &per_env)
+                layout::job_files(base_objects, &per_env)
             } else {
                 Vec::new()
             };
@@ -179,7 +202,7 @@ fn render_all(
     let mut namespaces = Vec::with_capacity(envs.len());
     for env in &envs {
         let objects = renderer.render_namespaces(env, diags);
-        verify::verify(&objects, Some(&env.name), diags);
+        verify::verify(&objects, Some(&env.name), &[], diags);
         namespaces.push(objects);
     }
     let mut tree = layout::OutputTree::new();

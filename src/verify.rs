@@ -151,9 +151,54 @@ fn check_type(object: &RenderedObject) -> Result<(), String> {
     }
 }
 
+/// Whether two trees are equal, comparing maps key by key in order (trees built the same way
+/// list their keys alike; another order counts as a difference, which is safe here).
+fn same_in_order(a: &Json, b: &Json) -> bool {
+    match (a, b) {
+        (Json::Object(a), Json::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_in_order(va, vb))
+        }
+        (Json::Array(a), Json::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(va, vb)| same_in_order(va, vb))
+        }
+        _ => a == b,
+    }
+}
+
+/// Whether two objects are the same but for `metadata.namespace`: the typed check, which a
+/// namespace cannot fail, gives both the same answer.
+fn same_but_namespace(a: &Json, b: &Json) -> bool {
+    let (Json::Object(a), Json::Object(b)) = (a, b) else {
+        return false;
+    };
+    a.len() == b.len()
+        && a.iter().zip(b).all(|((ka, va), (kb, vb))| {
+            ka == kb
+                && match (ka.as_str(), va, vb) {
+                    ("metadata", Json::Object(ma), Json::Object(mb)) => {
+                        ma.len() == mb.len()
+                            && ma.iter().zip(mb).all(|((k, x), (l, y))| {
+                                k == l && (k == "namespace" || same_in_order(x, y))
+                            })
+                    }
+                    _ => same_in_order(va, vb),
+                }
+        })
+}
+
 /// Checks the objects of one job (or the shared objects) of one environment; `env` is `None`
 /// for the base, whose problems are those of an environment in all but rare cases.
-pub fn verify(objects: &[RenderedObject], env: Option<&str>, diags: &mut Diagnostics) {
+/// `checked` are objects that passed the typed check already (the job's base): an object
+/// the same as one of them but for its namespace is not deserialized again.
+pub fn verify(
+    objects: &[RenderedObject],
+    env: Option<&str>,
+    checked: &[RenderedObject],
+    diags: &mut Diagnostics,
+) {
     let fail = |diags: &mut Diagnostics, o: &RenderedObject, msg: String| {
         let job = o
             .job
@@ -175,7 +220,10 @@ pub fn verify(objects: &[RenderedObject], env: Option<&str>, diags: &mut Diagnos
         );
     };
     for o in objects {
-        if let Err(e) = check_type(o) {
+        let known = checked
+            .iter()
+            .any(|c| c.template == o.template && same_but_namespace(&c.value, &o.value));
+        if !known && let Err(e) = check_type(o) {
             fail(diags, o, e);
         }
     }
@@ -317,5 +365,33 @@ pub fn verify(objects: &[RenderedObject], env: Option<&str>, diags: &mut Diagnos
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn objects_that_differ_only_in_namespace_are_the_same() {
+        let a = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "dev"}, "spec": {"ports": [{"port": 1}]}});
+        let b = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "prod"}, "spec": {"ports": [{"port": 1}]}});
+        assert!(same_but_namespace(&a, &b));
+        let port = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "dev"}, "spec": {"ports": [{"port": "1"}]}});
+        assert!(!same_but_namespace(&a, &port), "a value of another type");
+        let extra = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "dev"}, "spec": {"ports": [{"port": 1}], "x": 1}});
+        assert!(!same_but_namespace(&a, &extra), "a field more");
+        let reordered = json!({"metadata": {"name": "s", "namespace": "dev"}, "kind": "Service", "spec": {"ports": [{"port": 1}]}});
+        assert!(
+            !same_but_namespace(&a, &reordered),
+            "another key order counts as different"
+        );
+        let nested = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "dev"}, "spec": {"namespace": "x", "ports": [{"port": 1}]}});
+        let nested2 = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "dev"}, "spec": {"namespace": "y", "ports": [{"port": 1}]}});
+        assert!(
+            !same_but_namespace(&nested, &nested2),
+            "only metadata.namespace is ignored"
+        );
     }
 }
