@@ -215,6 +215,18 @@ pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> 
     }
     fs::create_dir_all(out)
         .map_err(|e| OutputError(format!("cannot create {}: {e}", out.display())))?;
+    // A render marks the folder while it writes; a marker found here means one was killed
+    // and may have left temporary files.
+    let marker = out.join(WRITING_MARKER);
+    let interrupted = fs::symlink_metadata(&marker).is_ok();
+    let writes = !targets.is_empty() || !cmp.stale.is_empty();
+    if writes {
+        write_atomically(
+            &marker,
+            b"a flinkform render is writing this folder\n",
+            false,
+        )?;
+    }
     // `checked` holds every folder on the way to a target that exists already; the others are
     // made here, in parallel (create_dir_all accepts a parent the other thread just made).
     let created: BTreeSet<PathBuf> = targets
@@ -243,7 +255,12 @@ pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> 
     for path in index {
         write_atomically(&out.join(path), tree[path].as_bytes(), true)?;
     }
-    remove_leftover_temporaries(out, tree, &created);
+    if interrupted {
+        remove_leftover_temporaries(out, tree, &created);
+    }
+    if writes || interrupted {
+        let _ = fs::remove_file(&marker);
+    }
     Ok(WriteReport {
         written: targets.len(),
         deleted: cmp.stale.len(),
@@ -321,6 +338,10 @@ fn obstacle(
     None
 }
 
+/// The file that is in the output folder while a render writes it (and after a render was
+/// killed): the next render then looks for the temporary files it may have left.
+pub const WRITING_MARKER: &str = ".flinkform-writing";
+
 /// The name of the temporary file `write_atomically` renames over `file_name`.
 fn temporary_name(file_name: &str) -> String {
     format!(".{file_name}.flinkform-tmp")
@@ -328,7 +349,8 @@ fn temporary_name(file_name: &str) -> String {
 
 /// Removes temporary files a killed render left beside the files of the tree (their names
 /// say they are flinkform's own, and no complete file is ever one of them). Folders this
-/// render created hold none.
+/// render created hold none. Runs only after a killed render (see [`WRITING_MARKER`]): it
+/// reads every folder of the tree.
 fn remove_leftover_temporaries(out: &Path, tree: &OutputTree, created: &BTreeSet<PathBuf>) {
     let folders: BTreeSet<&str> = tree
         .keys()

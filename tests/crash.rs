@@ -76,8 +76,8 @@ fn killing_render_never_leaves_a_partial_file() {
             interrupted += 1;
         }
         for (path, bytes) in read_tree(&out) {
-            if path.ends_with(".flinkform-tmp") {
-                continue; // a temporary file the kill left; never a file of the tree
+            if path.ends_with(".flinkform-tmp") || path == ".flinkform-writing" {
+                continue; // a temporary file or the marker the kill left; never a tree file
             }
             let as_old = old.get(&path) == Some(&bytes);
             let as_new = new.get(&path) == Some(&bytes);
@@ -101,7 +101,7 @@ fn killing_render_never_leaves_a_partial_file() {
 
 /// A killed render can leave a temporary file in a folder whose files the next render finds
 /// up to date (the inputs went back to what was rendered before): it is removed all the same,
-/// and nothing else is.
+/// with the marker the killed render left, and nothing else is.
 #[test]
 fn leftover_temporaries_are_removed_even_where_nothing_changed() {
     let tmp = tempfile::tempdir().unwrap();
@@ -109,6 +109,11 @@ fn leftover_temporaries_are_removed_even_where_nothing_changed() {
     project(&project_dir, 10, "1.4.2");
     let out = tmp.path().join("out");
     let tree = render(&project_dir, &out);
+    assert!(
+        !tree.contains_key(".flinkform-writing"),
+        "the marker is gone after a render"
+    );
+    std::fs::write(out.join(".flinkform-writing"), "").unwrap();
     let leftover = out.join("base/job-1/.configmap.yaml.flinkform-tmp");
     std::fs::write(&leftover, "half a file").unwrap();
     let foreign = out.join("base/job-1/.notes.flinkform-tmp.txt");
