@@ -55,7 +55,15 @@ fn write_value(out: &mut String, value: &Json, level: usize) {
 
 /// A map whose first key goes where the cursor is (after indentation or `- `).
 fn write_map_body(out: &mut String, map: &serde_json::Map<String, Json>, level: usize) {
-    for (i, (key, value)) in map.iter().enumerate() {
+    write_entries(out, map.iter().map(|(k, v)| (k.as_str(), v)), level);
+}
+
+fn write_entries<'a>(
+    out: &mut String,
+    entries: impl IntoIterator<Item = (&'a str, &'a Json)>,
+    level: usize,
+) {
+    for (i, (key, value)) in entries.into_iter().enumerate() {
         if i > 0 {
             indent(out, level);
         }
@@ -63,6 +71,17 @@ fn write_map_body(out: &mut String, map: &serde_json::Map<String, Json>, level: 
         out.push(':');
         write_value(out, value, level);
     }
+}
+
+/// Writes a mapping given as key-value pairs, in their order, as [`to_yaml`] writes a map.
+#[must_use]
+pub fn entries_to_yaml<'a>(entries: impl IntoIterator<Item = (&'a str, &'a Json)>) -> String {
+    let mut out = String::with_capacity(1024);
+    write_entries(&mut out, entries, 0);
+    if out.is_empty() {
+        out.push_str("{}\n");
+    }
+    out
 }
 
 fn write_seq(out: &mut String, items: &[Json], level: usize) {

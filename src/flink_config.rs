@@ -61,9 +61,9 @@ pub fn prometheus_job_name(job: &ResolvedJob) -> String {
 #[must_use]
 pub fn build(job: &ResolvedJob) -> FlinkConfig {
     let spec = &job.job.spec;
-    let mut keys: BTreeMap<String, Json> = BTreeMap::new();
-    let mut set = |k: &str, v: Json| {
-        keys.insert(k.to_owned(), v);
+    let mut keys: BTreeMap<&str, Json> = BTreeMap::new();
+    let mut set = |k: &'static str, v: Json| {
+        keys.insert(k, v);
     };
     set("blob.server.port", 6124.into());
     set("jobmanager.bind-host", "0.0.0.0".into());
@@ -112,12 +112,14 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
     );
     set("taskmanager.rpc.port", 6122.into());
     for (k, v) in &spec.flink_configuration {
-        keys.insert(k.clone(), v.clone());
+        keys.insert(k, v.clone());
     }
 
     let (file_name, content) = if uses_config_yaml(&spec.flink_version) {
-        let map: serde_json::Map<String, Json> = keys.into_iter().collect();
-        ("config.yaml", emit::to_yaml(&Json::Object(map)))
+        (
+            "config.yaml",
+            emit::entries_to_yaml(keys.iter().map(|(k, v)| (*k, v))),
+        )
     } else {
         // flink-conf.yaml is not YAML to Flink: each line is split at the first ": ".
         let mut text = String::new();
@@ -126,16 +128,18 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
                 Json::String(s) => s,
                 other => other.to_string(),
             };
-            text.push_str(&k);
+            text.push_str(k);
             text.push_str(": ");
             text.push_str(&v.replace('\n', " "));
             text.push('\n');
         }
         ("flink-conf.yaml", text)
     };
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let hash = Sha256::digest(content.as_bytes())
         .iter()
-        .map(|b| format!("{b:02x}"))
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+        .map(char::from)
         .collect();
     FlinkConfig {
         file_name,

@@ -63,9 +63,60 @@ impl NameKind {
     }
 }
 
+/// A variable of a naming pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Var {
+    Name,
+    Space,
+    SpaceId,
+    Env,
+}
+
+/// A piece of a pattern that is only text and `{{ variable }}`s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Var(Var),
+}
+
+/// A pattern of text and `{{ variable }}`s (every default and most patterns), split into
+/// pieces so names are put together without running minijinja for every job and
+/// environment; `None` for anything else (filters, expressions, `{%`, whitespace control,
+/// `env` outside the namespace pattern), which minijinja renders and reports on.
+fn simple_pattern(pattern: &str, env_allowed: bool) -> Option<Vec<Piece>> {
+    let mut pieces = Vec::new();
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        let (text, after) = match rest.find("{{") {
+            Some(i) => (&rest[..i], Some(&rest[i + 2..])),
+            None => (rest, None),
+        };
+        if text.contains(['{', '}']) {
+            return None;
+        }
+        if !text.is_empty() {
+            pieces.push(Piece::Text(text.to_owned()));
+        }
+        let Some(after) = after else { break };
+        let end = after.find("}}")?;
+        let var = match after[..end].trim_matches(' ') {
+            "name" => Var::Name,
+            "space" => Var::Space,
+            "spaceId" => Var::SpaceId,
+            "env" if env_allowed => Var::Env,
+            _ => return None,
+        };
+        pieces.push(Piece::Var(var));
+        rest = &after[end + 2..];
+    }
+    Some(pieces)
+}
+
 /// The compiled naming patterns of a project.
 pub struct Naming {
     env: Environment<'static>,
+    /// Each pattern's pieces, where it is a simple one.
+    simple: Vec<Option<Vec<Piece>>>,
     /// Where each pattern was written, if in flinkform.yaml.
     spans: Vec<(NameKind, Span)>,
 }
@@ -86,12 +137,14 @@ impl Naming {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         let mut spans = Vec::new();
+        let mut simple = Vec::new();
         let mut ok = true;
         for kind in NameKind::ALL {
             let pattern = settings
                 .naming
                 .get(kind.key())
                 .map_or(kind.default_pattern(), String::as_str);
+            simple.push(simple_pattern(pattern, kind == NameKind::Namespace));
             let span = naming_node
                 .and_then(|n| n.get(kind.key()))
                 .map_or(Span::BUILTIN, |n| n.span);
@@ -112,7 +165,7 @@ impl Naming {
                 );
             }
         }
-        ok.then_some(Naming { env, spans })
+        ok.then_some(Naming { env, simple, spans })
     }
 
     /// Where a pattern was written; built-in for a default pattern.
@@ -134,7 +187,17 @@ impl Naming {
     ) -> Option<Names> {
         let m = &job.metadata;
         let mut out = Vec::with_capacity(NameKind::ALL.len());
-        for kind in NameKind::ALL {
+        for (kind, simple) in NameKind::ALL.into_iter().zip(&self.simple) {
+            if let Some(pieces) = simple {
+                let m = &job.metadata;
+                let name = assemble(pieces, &m.name, &m.space, m.space_id, env);
+                if let Some(d) = self.name_problem(kind, &name, job, origin) {
+                    diags.push(d);
+                    return None;
+                }
+                out.push(name);
+                continue;
+            }
             let ctx = if kind == NameKind::Namespace {
                 context! { name => &m.name, space => &m.space, spaceId => m.space_id, env => env }
             } else {
@@ -175,20 +238,7 @@ impl Naming {
                     return None;
                 }
             };
-            if let Some(problem) = name_problem(&name, kind.must_start_with_letter()) {
-                let mut d = Diagnostic::error(
-                    "invalid-name",
-                    origin,
-                    format!("the {} name of job `{}` becomes `{name}`, which {problem}", kind.key(), m.name),
-                )
-                .help(if name.len() > 63 {
-                    "shorten `metadata.name` or the naming pattern: names are DNS labels of at most 63 characters"
-                } else {
-                    "change the naming pattern: names are DNS labels of lowercase letters, digits and '-'"
-                });
-                if !pattern_span.is_builtin() {
-                    d = d.note(pattern_span, "naming pattern");
-                }
+            if let Some(d) = self.name_problem(kind, &name, job, origin) {
                 diags.push(d);
                 return None;
             }
@@ -204,6 +254,58 @@ impl Naming {
             task_manager_service: next(),
             config_map: next(),
         })
+    }
+}
+
+impl Naming {
+    /// The diagnostic for a name that is not a valid name of its kind.
+    fn name_problem(
+        &self,
+        kind: NameKind,
+        name: &str,
+        job: &FlinkJob,
+        origin: Span,
+    ) -> Option<Diagnostic> {
+        let problem = name_problem(name, kind.must_start_with_letter())?;
+        let mut d = Diagnostic::error(
+            "invalid-name",
+            origin,
+            format!(
+                "the {} name of job `{}` becomes `{name}`, which {problem}",
+                kind.key(),
+                job.metadata.name
+            ),
+        )
+        .help(if name.len() > 63 {
+            "shorten `metadata.name` or the naming pattern: names are DNS labels of at most 63 characters"
+        } else {
+            "change the naming pattern: names are DNS labels of lowercase letters, digits and '-'"
+        });
+        let pattern_span = self.span(kind);
+        if !pattern_span.is_builtin() {
+            d = d.note(pattern_span, "naming pattern");
+        }
+        Some(d)
+    }
+}
+
+/// A simple pattern's name for a job, as minijinja would render it (then trimmed).
+fn assemble(pieces: &[Piece], job_name: &str, space: &str, space_id: u64, env: &str) -> String {
+    let mut name = String::with_capacity(48);
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => name.push_str(text),
+            Piece::Var(Var::Name) => name.push_str(job_name),
+            Piece::Var(Var::Space) => name.push_str(space),
+            Piece::Var(Var::SpaceId) => name.push_str(&space_id.to_string()),
+            Piece::Var(Var::Env) => name.push_str(env),
+        }
+    }
+    let trimmed = name.trim();
+    if trimmed.len() == name.len() {
+        name
+    } else {
+        trimmed.to_owned()
     }
 }
 
@@ -230,4 +332,75 @@ pub fn name_problem(name: &str, letter_first: bool) -> Option<String> {
         return Some("starts or ends with '-'".into());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What minijinja makes of a pattern, as the slow path renders it.
+    fn rendered(
+        pattern: &str,
+        env_allowed: bool,
+        name: &str,
+        space: &str,
+        id: u64,
+        env: &str,
+    ) -> Option<String> {
+        let mut jinja = Environment::new();
+        jinja.set_undefined_behavior(UndefinedBehavior::Strict);
+        jinja.add_template("p", pattern).ok()?;
+        let ctx = if env_allowed {
+            context! { name => name, space => space, spaceId => id, env => env }
+        } else {
+            context! { name => name, space => space, spaceId => id }
+        };
+        jinja
+            .get_template("p")
+            .ok()?
+            .render(ctx)
+            .ok()
+            .map(|n| n.trim().to_owned())
+    }
+
+    #[test]
+    fn defaults_and_common_patterns_are_simple() {
+        for kind in NameKind::ALL {
+            assert!(
+                simple_pattern(kind.default_pattern(), false).is_some(),
+                "{kind:?}"
+            );
+        }
+        assert!(simple_pattern("realfuture-jobs-{{ space }}-{{ spaceId }}", true).is_some());
+        assert!(simple_pattern("{{ name | upper }}", false).is_none());
+        assert!(simple_pattern("{{- name }}", false).is_none());
+        assert!(
+            simple_pattern("{{ env }}-x", false).is_none(),
+            "env outside the namespace"
+        );
+        assert!(simple_pattern("{% if x %}a{% endif %}", false).is_none());
+    }
+
+    proptest::proptest! {
+        /// Wherever a pattern takes the fast path, it gives minijinja's name.
+        #[test]
+        fn simple_patterns_render_as_minijinja_does(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "{{", "}}", " ", "name", "space", "spaceId", "env", "-", "x", "{", "}", "{%",
+                "|upper", "\n", "\t", "}", "{{ name }}", "{{space}}", "{{ spaceId}}", "{{ env }}",
+            ]), 0..8),
+            env_allowed: bool,
+            name in "[a-z]{1,5}",
+            space in "[a-z ]{0,4}",
+            id in 0u64..1_000_000,
+            env in "[a-z]{1,4}",
+        ) {
+            let pattern: String = parts.concat();
+            if let Some(pieces) = simple_pattern(&pattern, env_allowed) {
+                let fast = assemble(&pieces, &name, &space, id, &env);
+                let slow = rendered(&pattern, env_allowed, &name, &space, id, &env);
+                proptest::prop_assert_eq!(Some(fast), slow, "pattern {:?}", pattern);
+            }
+        }
+    }
 }
