@@ -18,7 +18,7 @@ use crate::model::{Engine, FlinkJob, ProjectSpec, parse_quantity};
 use crate::naming::{NameKind, Naming};
 use crate::source::Span;
 use crate::validate::{self, Kind, Mode};
-use crate::yaml::{Node, Value};
+use crate::yaml::{Entry, Node, Value};
 
 /// Keys of the Flink configuration that flinkform writes itself, with where to set them.
 pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
@@ -424,7 +424,10 @@ fn merge(builtin: &Node, layers: &[Option<&Node>]) -> Node {
     layers
         .iter()
         .flatten()
-        .fold(builtin.clone(), |spec, layer| spec.merged(layer))
+        .fold(builtin.clone(), |mut spec, layer| {
+            spec.merge(layer);
+            spec
+        })
 }
 
 fn builtin_defaults() -> Node {
@@ -454,17 +457,33 @@ fn resolve_job(
     diags: &mut Diagnostics,
 ) -> Option<ResolvedJob> {
     let (naming, many_envs) = (scope.naming, scope.many_envs);
-    let mut tree = doc.node.clone();
-    if let Value::Map(entries) = &mut tree.value {
-        match entries.iter_mut().find(|e| e.key == "spec") {
-            Some(e) => {
-                let span = e.value.span;
-                e.value = spec;
-                e.value.span = span;
+    // The job document with the merged spec in place of its own (which is not copied).
+    let Value::Map(entries) = &doc.node.value else {
+        return None;
+    };
+    entries.iter().find(|e| e.key == "spec")?;
+    let mut spec = Some(spec);
+    let entries = entries
+        .iter()
+        .map(|e| {
+            if e.key == "spec"
+                && let Some(mut merged) = spec.take()
+            {
+                merged.span = e.value.span;
+                Entry {
+                    key: e.key.clone(),
+                    key_span: e.key_span,
+                    value: merged,
+                }
+            } else {
+                e.clone()
             }
-            None => return None,
-        }
-    }
+        })
+        .collect();
+    let tree = Node {
+        value: Value::Map(entries),
+        span: doc.node.span,
+    };
     let json = tree.to_json();
     let found = validate::check_merged(&tree, &json, Kind::Job, Mode::Complete, &doc.node);
     if !found.is_empty() {

@@ -176,24 +176,27 @@ impl Node {
     /// Overlays `over` on `self`: maps merge key by key, everything else is replaced.
     #[must_use]
     pub fn merged(&self, over: &Node) -> Node {
-        match (&self.value, &over.value) {
+        let mut merged = self.clone();
+        merged.merge(over);
+        merged
+    }
+
+    /// [`Node::merged`] in place: only what `over` brings is copied.
+    pub fn merge(&mut self, over: &Node) {
+        match (&mut self.value, &over.value) {
             (Value::Map(base), Value::Map(top)) => {
-                let mut entries = base.clone();
                 for e in top {
-                    match entries.iter_mut().find(|b| b.key == e.key) {
+                    match base.iter_mut().find(|b| b.key == e.key) {
                         Some(b) => {
-                            b.value = b.value.merged(&e.value);
+                            b.value.merge(&e.value);
                             b.key_span = e.key_span;
                         }
-                        None => entries.push(e.clone()),
+                        None => base.push(e.clone()),
                     }
                 }
-                Node {
-                    value: Value::Map(entries),
-                    span: over.span,
-                }
+                self.span = over.span;
             }
-            _ => over.clone(),
+            _ => *self = over.clone(),
         }
     }
 
