@@ -151,48 +151,87 @@ fn check_type(object: &RenderedObject) -> Result<(), String> {
     }
 }
 
-/// Whether two trees are equal, comparing maps key by key in order (trees built the same way
-/// list their keys alike; another order counts as a difference, which is safe here).
-fn same_in_order(a: &Json, b: &Json) -> bool {
-    match (a, b) {
-        (Json::Object(a), Json::Object(b)) => {
-            a.len() == b.len()
-                && a.iter()
-                    .zip(b)
-                    .all(|((ka, va), (kb, vb))| ka == kb && same_in_order(va, vb))
-        }
-        (Json::Array(a), Json::Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(va, vb)| same_in_order(va, vb))
-        }
-        _ => a == b,
+/// Whether any string at `path` of an object of `kind` passes the typed check as well as any
+/// other: k8s-openapi holds these as plain strings (`ObjectMeta`'s namespace, labels and
+/// annotations, a ConfigMap's data, a container's image, arguments and resource quantities,
+/// which `Quantity` keeps as text).
+fn free_string(kind: &str, path: &[&str]) -> bool {
+    match path {
+        ["metadata", "namespace"] | ["metadata", "labels" | "annotations", _] => true,
+        _ => match kind {
+            "ConfigMap" => matches!(path, ["data", _]),
+            "Deployment" => matches!(
+                path,
+                ["spec", "template", "metadata", "labels" | "annotations", _]
+                    | [
+                        "spec",
+                        "template",
+                        "spec",
+                        "containers" | "initContainers",
+                        _,
+                        "image"
+                    ]
+                    | [
+                        "spec",
+                        "template",
+                        "spec",
+                        "containers" | "initContainers",
+                        _,
+                        "args" | "command",
+                        _
+                    ]
+                    | [
+                        "spec",
+                        "template",
+                        "spec",
+                        "containers" | "initContainers",
+                        _,
+                        "resources",
+                        "limits" | "requests",
+                        _
+                    ]
+            ),
+            _ => false,
+        },
     }
 }
 
-/// Whether two objects are the same but for `metadata.namespace`: the typed check, which a
-/// namespace cannot fail, gives both the same answer.
-fn same_but_namespace(a: &Json, b: &Json) -> bool {
-    let (Json::Object(a), Json::Object(b)) = (a, b) else {
-        return false;
-    };
-    a.len() == b.len()
-        && a.iter().zip(b).all(|((ka, va), (kb, vb))| {
-            ka == kb
-                && match (ka.as_str(), va, vb) {
-                    ("metadata", Json::Object(ma), Json::Object(mb)) => {
-                        ma.len() == mb.len()
-                            && ma.iter().zip(mb).all(|((k, x), (l, y))| {
-                                k == l && (k == "namespace" || same_in_order(x, y))
-                            })
-                    }
-                    _ => same_in_order(va, vb),
-                }
-        })
+/// Whether the typed check must give `b` the answer it gave `a`: the same tree (maps compared
+/// key by key in order; another order counts as a difference, which is safe) except for
+/// strings where any string will do ([`free_string`]).
+fn same_for_the_typed_check(a: &Json, b: &Json) -> bool {
+    fn walk<'a>(a: &'a Json, b: &'a Json, kind: &str, path: &mut Vec<&'a str>) -> bool {
+        match (a, b) {
+            (Json::Object(x), Json::Object(y)) => {
+                x.len() == y.len()
+                    && x.iter().zip(y).all(|((kx, vx), (ky, vy))| {
+                        path.push(kx);
+                        let same = kx == ky && walk(vx, vy, kind, path);
+                        path.pop();
+                        same
+                    })
+            }
+            (Json::Array(x), Json::Array(y)) => {
+                x.len() == y.len()
+                    && x.iter().zip(y).all(|(vx, vy)| {
+                        path.push("#");
+                        let same = walk(vx, vy, kind, path);
+                        path.pop();
+                        same
+                    })
+            }
+            (Json::String(x), Json::String(y)) => x == y || free_string(kind, path),
+            _ => a == b,
+        }
+    }
+    let kind = a["kind"].as_str().unwrap_or_default();
+    walk(a, b, kind, &mut Vec::with_capacity(12))
 }
 
 /// Checks the objects of one job (or the shared objects) of one environment; `env` is `None`
 /// for the base, whose problems are those of an environment in all but rare cases.
 /// `checked` are objects that passed the typed check already (the job's base): an object
-/// the same as one of them but for its namespace is not deserialized again.
+/// the typed check cannot tell from one of them is not deserialized again.
 pub fn verify(
     objects: &[RenderedObject],
     env: Option<&str>,
@@ -222,7 +261,7 @@ pub fn verify(
     for o in objects {
         let known = checked
             .iter()
-            .any(|c| c.template == o.template && same_but_namespace(&c.value, &o.value));
+            .any(|c| c.template == o.template && same_for_the_typed_check(&c.value, &o.value));
         if !known && let Err(e) = check_type(o) {
             fail(diags, o, e);
         }
@@ -374,24 +413,50 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn objects_that_differ_only_in_namespace_are_the_same() {
-        let a = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "dev"}, "spec": {"ports": [{"port": 1}]}});
-        let b = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "prod"}, "spec": {"ports": [{"port": 1}]}});
-        assert!(same_but_namespace(&a, &b));
-        let port = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "dev"}, "spec": {"ports": [{"port": "1"}]}});
-        assert!(!same_but_namespace(&a, &port), "a value of another type");
-        let extra = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "dev"}, "spec": {"ports": [{"port": 1}], "x": 1}});
-        assert!(!same_but_namespace(&a, &extra), "a field more");
-        let reordered = json!({"metadata": {"name": "s", "namespace": "dev"}, "kind": "Service", "spec": {"ports": [{"port": 1}]}});
+    fn objects_the_typed_check_cannot_tell_apart() {
+        let deployment = |ns: &str, image: &str, replicas: i64| {
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "namespace": ns, "labels": {"a": "1"}},
+            "spec": {"replicas": replicas, "template": {"spec": {"containers": [
+                {"name": "c", "image": image, "resources": {"limits": {"memory": "1Gi"}}}
+            ]}}}})
+        };
+        let a = deployment("dev", "img:1", 1);
+        assert!(same_for_the_typed_check(
+            &a,
+            &deployment("prod", "img:2", 1)
+        ));
         assert!(
-            !same_but_namespace(&a, &reordered),
-            "another key order counts as different"
+            !same_for_the_typed_check(&a, &deployment("dev", "img:1", 2)),
+            "a number"
         );
-        let nested = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "dev"}, "spec": {"namespace": "x", "ports": [{"port": 1}]}});
-        let nested2 = json!({"kind": "Service", "metadata": {"name": "s", "namespace": "dev"}, "spec": {"namespace": "y", "ports": [{"port": 1}]}});
+        let mut name = deployment("dev", "img:1", 1);
+        name["spec"]["template"]["spec"]["containers"][0]["name"] = json!("other");
         assert!(
-            !same_but_namespace(&nested, &nested2),
-            "only metadata.namespace is ignored"
+            !same_for_the_typed_check(&a, &name),
+            "a string not known to be free"
         );
+        let mut typed = deployment("dev", "img:1", 1);
+        typed["spec"]["template"]["spec"]["containers"][0]["image"] = json!(7);
+        assert!(
+            !same_for_the_typed_check(&a, &typed),
+            "a value of another type"
+        );
+        let mut extra = deployment("dev", "img:1", 1);
+        extra["spec"]["x"] = json!(1);
+        assert!(!same_for_the_typed_check(&a, &extra), "a field more");
+        let reordered = json!({"kind": "Deployment", "apiVersion": "apps/v1",
+            "metadata": a["metadata"].clone(), "spec": a["spec"].clone()});
+        assert!(
+            !same_for_the_typed_check(&a, &reordered),
+            "another key order"
+        );
+        let secret = |data: &str| json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"k": data}});
+        assert!(
+            !same_for_the_typed_check(&secret("YQ=="), &secret("not base64")),
+            "Secret data is bytes"
+        );
+        let config = |data: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": data}});
+        assert!(same_for_the_typed_check(&config("a"), &config("b")));
     }
 }
