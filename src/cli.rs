@@ -278,11 +278,13 @@ impl Context<'_> {
             .collect();
         let mut objects: Vec<&crate::render::RenderedObject> =
             selected.iter().flat_map(|j| j.objects.iter()).collect();
-        objects.extend(environment.namespaces.iter().filter(|ns| {
-            selected
+        let used: std::collections::HashSet<&str> = objects.iter().map(|o| o.namespace()).collect();
+        objects.extend(
+            environment
+                .namespaces
                 .iter()
-                .any(|j| j.objects.iter().any(|o| o.namespace() == ns.name()))
-        }));
+                .filter(|ns| used.contains(ns.name())),
+        );
         layout::sort_objects(&mut objects);
         let text = layout::stream(&objects);
         let mut stdout = std::io::stdout().lock();

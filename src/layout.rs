@@ -68,10 +68,12 @@ pub fn sort_objects(objects: &mut [&RenderedObject]) {
 /// A stream of objects for `build`: `---`-separated documents.
 #[must_use]
 pub fn stream(objects: &[&RenderedObject]) -> String {
-    let mut out = String::new();
-    for o in objects {
+    use rayon::prelude::*;
+    let documents: Vec<String> = objects.par_iter().map(|o| to_yaml(&o.value)).collect();
+    let mut out = String::with_capacity(documents.iter().map(|d| d.len() + 4).sum());
+    for document in documents {
         out.push_str("---\n");
-        out.push_str(&to_yaml(&o.value));
+        out.push_str(&document);
     }
     out
 }
