@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
-use std::io::{ErrorKind, Write as _};
+use std::io::{ErrorKind, Read as _, Write as _};
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
@@ -129,6 +129,10 @@ pub fn compare(out: &Path, tree: &OutputTree) -> Comparison {
         Changed(Found),
         Unreadable(String),
     }
+    let found = |bytes: Vec<u8>, len: u64| match String::from_utf8(bytes) {
+        Ok(text) => Found::Text(text),
+        Err(_) => Found::Binary(len),
+    };
     let state = |path: &str, content: &str| {
         let full = out.join(path);
         let unreadable =
@@ -141,12 +145,18 @@ pub fn compare(out: &Path, tree: &OutputTree) -> Comparison {
             Ok(meta) if !meta.is_file() => {
                 State::Changed(Found::NotAFile(kind_of(meta.file_type())))
             }
+            // A file of the same length is read into a buffer of that length and compared
+            // (no size probe, no read to find the end); any other is read whole for its diff.
+            Ok(meta) if meta.len() == content.len() as u64 => {
+                let mut bytes = vec![0; content.len()];
+                match fs::File::open(&full).and_then(|mut f| f.read_exact(&mut bytes)) {
+                    Ok(()) if bytes == content.as_bytes() => State::Unchanged,
+                    Ok(()) => State::Changed(found(bytes, meta.len())),
+                    Err(e) => unreadable(e),
+                }
+            }
             Ok(meta) => match fs::read(&full) {
-                Ok(bytes) if bytes == content.as_bytes() => State::Unchanged,
-                Ok(bytes) => State::Changed(match String::from_utf8(bytes) {
-                    Ok(text) => Found::Text(text),
-                    Err(_) => Found::Binary(meta.len()),
-                }),
+                Ok(bytes) => State::Changed(found(bytes, meta.len())),
                 Err(e) => unreadable(e),
             },
         }
