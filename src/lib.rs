@@ -68,7 +68,12 @@ pub struct Compiled {
 pub fn compile(root: &Path, only: &[PathBuf], goal: Goal) -> Result<Compilation, load::IoFailure> {
     let mut sources = Sources::default();
     let mut diags = Diagnostics::default();
-    let loaded = load::load(root, only, &mut sources, &mut diags)?;
+    // The schema validators compile while the files are read.
+    let (loaded, ()) = rayon::join(
+        || load::load(root, only, &mut sources, &mut diags),
+        validate::prepare,
+    );
+    let loaded = loaded?;
     let only_env = match goal {
         Goal::Environment(env) => Some(env),
         Goal::Validate | Goal::Tree => None,

@@ -82,6 +82,12 @@ fn schemas() -> &'static Schemas {
     })
 }
 
+/// Compiles the embedded schemas now (they are compiled once, at first use), so a caller can
+/// do it while it reads the project.
+pub fn prepare() {
+    schemas();
+}
+
 /// Checks a document tree; returns one diagnostic per violation.
 #[must_use]
 pub fn check(node: &Node, kind: Kind, mode: Mode) -> Vec<Diagnostic> {
