@@ -301,6 +301,10 @@ impl Context<'_> {
             count(selected.len(), "job"),
             self.elapsed()
         );
+        // The process ends here: freeing every object tree one by one (most of them
+        // allocated on other threads) took a tenth of the run at 10,000 jobs.
+        std::mem::forget(objects);
+        std::mem::forget(c);
         0
     }
 

@@ -146,7 +146,8 @@ struct EnvironmentDef<'a> {
     name: String,
     span: Span,
     overrides: Option<&'a Node>,
-    jobs: Vec<(&'a str, Span, &'a Node)>,
+    /// The `jobs:` overrides, by job name.
+    jobs: HashMap<&'a str, &'a Node>,
 }
 
 /// Resolves every job in every environment. Returns `None` when errors make later phases
@@ -293,11 +294,7 @@ pub fn resolve(
             .par_iter()
             .map(|doc| {
                 let name = job_name(doc);
-                let for_job = env
-                    .jobs
-                    .iter()
-                    .find(|(n, _, _)| *n == name)
-                    .map(|(_, _, node)| *node);
+                let for_job = env.jobs.get(name).copied();
                 let spec = merge(
                     &builtin,
                     &[defaults, doc.node.get("spec"), env.overrides, for_job],
@@ -340,7 +337,7 @@ fn environment_defs<'a>(
             name: DEFAULT_ENVIRONMENT.to_owned(),
             span: Span::BUILTIN,
             overrides: None,
-            jobs: Vec::new(),
+            jobs: HashMap::new(),
         }];
     };
     let Value::Seq(items) = &list.value else {
@@ -380,7 +377,7 @@ fn environment_defs<'a>(
             );
             continue;
         }
-        let mut overrides_for = Vec::new();
+        let mut overrides_for = HashMap::new();
         for entry in item.get("jobs").map(Node::entries).unwrap_or_default() {
             if !jobs.contains_key(entry.key.as_str()) {
                 *valid = false;
@@ -398,7 +395,7 @@ fn environment_defs<'a>(
                 }
                 diags.push(d);
             }
-            overrides_for.push((entry.key.as_str(), entry.key_span, &entry.value));
+            overrides_for.insert(entry.key.as_str(), &entry.value);
         }
         defs.push(EnvironmentDef {
             name,
