@@ -98,19 +98,27 @@ pub struct ResolvedJob {
     pub names: Names,
     /// `metadata.name` in the job file: where problems of the job as a whole are reported.
     pub origin: Span,
-    /// The merged tree, for the positions of values.
-    pub tree: Node,
 }
 
-impl ResolvedJob {
-    #[must_use]
-    pub fn name(&self) -> &str {
-        &self.job.metadata.name
-    }
+/// A job while its semantics are checked: the resolved job and the merged tree that says
+/// where each of its values came from. The tree goes once the checks are done: later phases
+/// report no positions, and a tree per job and environment was most of the memory.
+struct Located<'a> {
+    resolved: &'a ResolvedJob,
+    tree: &'a Node,
+}
 
+impl std::ops::Deref for Located<'_> {
+    type Target = ResolvedJob;
+
+    fn deref(&self) -> &ResolvedJob {
+        self.resolved
+    }
+}
+
+impl Located<'_> {
     /// The span of the value at a path of the merged job, or the job's origin.
-    #[must_use]
-    pub fn span(&self, path: &[&str]) -> Span {
+    fn span(&self, path: &[&str]) -> Span {
         let (node, key, depth) = self.tree.walk(path);
         let span = if depth == path.len() {
             node.span
@@ -119,6 +127,13 @@ impl ResolvedJob {
         };
         // A value flinkform supplied itself has no line: report at the job instead.
         if span.is_builtin() { self.origin } else { span }
+    }
+}
+
+impl ResolvedJob {
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.job.metadata.name
     }
 
     #[must_use]
@@ -506,10 +521,13 @@ fn resolve_job(
         job,
         names,
         origin,
-        tree,
     };
     let mut found = Diagnostics::default();
-    check_semantics(&resolved, scope.settings, &mut found);
+    let located = Located {
+        resolved: &resolved,
+        tree: &tree,
+    };
+    check_semantics(&located, scope.settings, &mut found);
     diags.extend(
         found
             .into_iter()
@@ -535,7 +553,7 @@ fn name_job(mut d: Diagnostic, origin: Span, name: &str, env: &str, many_envs: b
 }
 
 /// SPEC 5.3, for one job.
-fn check_semantics(r: &ResolvedJob, settings: &ProjectSpec, diags: &mut Diagnostics) {
+fn check_semantics(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics) {
     let spec = &r.job.spec;
 
     if !spec.job.jar_uri.starts_with("local://") {
@@ -611,7 +629,7 @@ fn check_semantics(r: &ResolvedJob, settings: &ProjectSpec, diags: &mut Diagnost
         }
     }
     check_image(r, diags);
-    check_substitutions(&r.tree, diags);
+    check_substitutions(r.tree, diags);
 
     let slots = spec.task_manager.task_slots;
     let parallelism = spec.job.parallelism;
@@ -698,7 +716,7 @@ fn check_semantics(r: &ResolvedJob, settings: &ProjectSpec, diags: &mut Diagnost
 
 /// The `flinkMetrics` rules and what each engine needs of them.
 fn check_metric_rules(
-    r: &ResolvedJob,
+    r: &Located,
     a: &crate::model::Autoscaling,
     settings: &ProjectSpec,
     diags: &mut Diagnostics,
@@ -808,7 +826,7 @@ fn has_checkpointing(r: &ResolvedJob) -> bool {
     .any(|k| r.job.spec.flink_configuration.contains_key(*k))
 }
 
-fn check_image(r: &ResolvedJob, diags: &mut Diagnostics) {
+fn check_image(r: &Located, diags: &mut Diagnostics) {
     let image = &r.job.spec.image;
     if image.contains('@') {
         return;
