@@ -175,15 +175,25 @@ pub fn is_plain_safe(s: &str) -> bool {
     }
     // One pass: only these bytes, no `: ` (a mapping), no `,` together with a space (a flow
     // item in some readers). `#` is not allowed at all, so no ` #` comment either.
+    /// The bytes a plain scalar may hold anywhere (`,` and ` ` have rules of their own).
+    const ALLOWED: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            table[c] = b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'+' | b'=' | b'(' | b')' | b'%'
+                );
+            c += 1;
+        }
+        table
+    };
     let (mut comma, mut space, mut prev) = (false, false, 0u8);
     for &c in bytes {
-        let allowed = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'+' | b'=' | b'(' | b')' | b'%'
-            );
         match c {
-            _ if allowed => {}
+            _ if ALLOWED[usize::from(c)] => {}
             b',' => comma = true,
             b' ' if prev == b':' => return false,
             b' ' => space = true,
