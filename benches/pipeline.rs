@@ -187,12 +187,22 @@ fn pipeline(c: &mut Criterion) {
     );
     let compiled = compilation.output.expect("project compiles");
     let prod = compiled.environment.expect("prod exists");
-    let objects: Vec<&serde_json::Value> = prod
+    // The objects of each job, read back from the YAML build would print.
+    let prod_jobs: Vec<Vec<flinkform::render::RenderedObject>> = prod
         .jobs
         .iter()
-        .flat_map(|j| j.objects.iter())
-        .map(|o| &o.value)
+        .map(|j| {
+            j.documents
+                .iter()
+                .map(|d| flinkform::render::RenderedObject {
+                    job: Some(j.name.clone()),
+                    template: format!("{}.yaml.j2", d.kind.to_lowercase()),
+                    value: flinkform::yaml::parse(&d.yaml, FileId(0)).expect("parses")[0].to_json(),
+                })
+                .collect()
+        })
         .collect();
+    let objects: Vec<&serde_json::Value> = prod_jobs.iter().flatten().map(|o| &o.value).collect();
 
     let mut parse = c.benchmark_group("parse");
     parse.throughput(Throughput::Bytes(files[0].len() as u64));
@@ -233,13 +243,8 @@ fn pipeline(c: &mut Criterion) {
     g.bench_function("verify", |b| {
         b.iter(|| {
             let mut diags = Diagnostics::default();
-            for job in &prod.jobs {
-                flinkform::verify::verify(
-                    black_box(&job.objects),
-                    Some(&prod.name),
-                    &[],
-                    &mut diags,
-                );
+            for job in &prod_jobs {
+                flinkform::verify::verify(black_box(job), Some(&prod.name), &[], &mut diags);
             }
             diags
         });

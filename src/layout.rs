@@ -36,12 +36,42 @@ pub struct JobObjects {
     pub objects: Vec<RenderedObject>,
 }
 
-/// Everything one environment holds.
+/// One object as `build` prints it: what it sorts by, and its YAML document.
+#[derive(Debug)]
+pub struct Document {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub yaml: String,
+}
+
+impl Document {
+    #[must_use]
+    pub fn of(object: &RenderedObject) -> Document {
+        Document {
+            kind: object.kind().to_owned(),
+            namespace: object.namespace().to_owned(),
+            name: object.name().to_owned(),
+            yaml: to_yaml(&object.value),
+        }
+    }
+}
+
+/// The documents of one job in one environment.
+#[derive(Debug)]
+pub struct JobDocuments {
+    pub name: String,
+    pub documents: Vec<Document>,
+}
+
+/// Everything one environment holds, as documents: each job's are written by the thread
+/// that rendered it, which then frees its objects (keeping every object tree of a large
+/// environment until the end made `build` grow faster than the number of jobs).
 #[derive(Debug)]
 pub struct EnvironmentObjects {
     pub name: String,
-    pub namespaces: Vec<RenderedObject>,
-    pub jobs: Vec<JobObjects>,
+    pub namespaces: Vec<Document>,
+    pub jobs: Vec<JobDocuments>,
 }
 
 /// SPEC 4.2's order of kinds in a stream.
@@ -65,15 +95,25 @@ pub fn sort_objects(objects: &mut [&RenderedObject]) {
     objects.sort_by_cached_key(|o| (kind_rank(o.kind()), o.kind(), o.namespace(), o.name()));
 }
 
-/// A stream of objects for `build`: `---`-separated documents.
+/// Sorts documents as SPEC 4.2 orders objects: kind, then namespace, then name.
+pub fn sort_documents(documents: &mut [&Document]) {
+    documents.sort_by(|a, b| {
+        (kind_rank(&a.kind), &a.kind, &a.namespace, &a.name).cmp(&(
+            kind_rank(&b.kind),
+            &b.kind,
+            &b.namespace,
+            &b.name,
+        ))
+    });
+}
+
+/// A stream for `build`: `---`-separated documents.
 #[must_use]
-pub fn stream(objects: &[&RenderedObject]) -> String {
-    use rayon::prelude::*;
-    let documents: Vec<String> = objects.par_iter().map(|o| to_yaml(&o.value)).collect();
-    let mut out = String::with_capacity(documents.iter().map(|d| d.len() + 4).sum());
+pub fn stream(documents: &[&Document]) -> String {
+    let mut out = String::with_capacity(documents.iter().map(|d| d.yaml.len() + 4).sum());
     for document in documents {
         out.push_str("---\n");
-        out.push_str(&document);
+        out.push_str(&document.yaml);
     }
     out
 }

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use diagnostic::Diagnostics;
-use layout::{EnvironmentObjects, JobObjects};
+use layout::{EnvironmentObjects, JobDocuments, JobObjects};
 use source::Sources;
 
 /// What a compilation is for: it decides how much is rendered and what is kept.
@@ -96,7 +96,7 @@ pub fn compile(root: &Path, only: &[PathBuf], goal: Goal) -> Result<Compilation,
 /// What one job yields: its files (for the tree) or its objects in the wanted environment.
 struct JobOutput {
     files: Vec<(String, String)>,
-    objects: Option<JobObjects>,
+    documents: Option<JobDocuments>,
     diags: Diagnostics,
 }
 
@@ -173,9 +173,13 @@ fn render_all(
             }
             let own_base = own_base.map(|(b, _)| b);
             if let Goal::Environment(_) = goal {
+                let documents = rendered.first().map(|r| JobDocuments {
+                    name: r.name.clone(),
+                    documents: r.objects.iter().map(layout::Document::of).collect(),
+                });
                 return JobOutput {
                     files: Vec::new(),
-                    objects: rendered.into_iter().next(),
+                    documents,
                     diags: found,
                 };
             }
@@ -198,7 +202,7 @@ fn render_all(
             };
             JobOutput {
                 files,
-                objects: None,
+                documents: None,
                 diags: found,
             }
         })
@@ -215,7 +219,7 @@ fn render_all(
     for output in outputs {
         diags.extend(output.diags);
         tree.extend(output.files);
-        jobs.extend(output.objects);
+        jobs.extend(output.documents);
     }
     let environment = match goal {
         Goal::Environment(_) => {
@@ -223,7 +227,7 @@ fn render_all(
                 .zip(namespaces.into_iter().next())
                 .map(|(env, namespaces)| EnvironmentObjects {
                     name: env.name.clone(),
-                    namespaces,
+                    namespaces: namespaces.iter().map(layout::Document::of).collect(),
                     jobs,
                 })
         }

@@ -312,8 +312,8 @@ fn random_valid_projects_compile_verify_and_build_under_kustomize() {
                 let mut from_build: Vec<serde_json::Value> = environment
                     .namespaces
                     .iter()
-                    .chain(environment.jobs.iter().flat_map(|j| j.objects.iter()))
-                    .map(|o| o.value.clone())
+                    .chain(environment.jobs.iter().flat_map(|j| j.documents.iter()))
+                    .flat_map(|d| common::documents(&d.yaml))
                     .collect();
                 from_kustomize.sort_by_key(common::object_key);
                 from_build.sort_by_key(common::object_key);
