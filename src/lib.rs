@@ -154,8 +154,8 @@ fn render_all(
                 (_, Some(job)) if !same(job) => Some(render(job, None, &[], &mut found)),
                 _ => None,
             };
-            // An environment's object that equals a clean base's (or first environment's)
-            // but for its namespace needs no second typed check.
+            // An environment's object that the typed check cannot tell from a clean base's
+            // (or first environment's) is not deserialized again (see verify::verify).
             let base_clean = own_base.as_ref().is_some_and(|(_, clean)| *clean);
             let mut clean_env: Option<usize> = None;
             let mut rendered: Vec<JobObjects> = Vec::with_capacity(envs.len());
@@ -183,14 +183,14 @@ fn render_all(
                     diags: found,
                 };
             }
-            let base_objects = own_base.unwrap_or_else(|| JobObjects {
-                name: name.clone(),
-                objects: rendered
-                    .first()
-                    .map(|r| r.objects.clone())
-                    .unwrap_or_default(),
-            });
             let files = if goal == Goal::Tree {
+                let base_objects = own_base.unwrap_or_else(|| JobObjects {
+                    name: name.clone(),
+                    objects: rendered
+                        .first()
+                        .map(|r| r.objects.clone())
+                        .unwrap_or_default(),
+                });
                 let per_env: Vec<(&str, &JobObjects)> = envs
                     .iter()
                     .map(|e| e.name.as_str())
