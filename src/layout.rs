@@ -92,19 +92,21 @@ fn kind_rank(kind: &str) -> usize {
 
 /// Sorts objects as SPEC 4.2 orders them: kind, then namespace, then name.
 pub fn sort_objects(objects: &mut [&RenderedObject]) {
-    objects.sort_by_cached_key(|o| (kind_rank(o.kind()), o.kind(), o.namespace(), o.name()));
+    objects.sort_by_cached_key(|o| order(o.kind(), o.namespace(), o.name()));
+}
+
+/// Where an object goes in a stream (SPEC 4.2).
+fn order<'a>(
+    kind: &'a str,
+    namespace: &'a str,
+    name: &'a str,
+) -> (usize, &'a str, &'a str, &'a str) {
+    (kind_rank(kind), kind, namespace, name)
 }
 
 /// Sorts documents as SPEC 4.2 orders objects: kind, then namespace, then name.
 pub fn sort_documents(documents: &mut [&Document]) {
-    documents.sort_by(|a, b| {
-        (kind_rank(&a.kind), &a.kind, &a.namespace, &a.name).cmp(&(
-            kind_rank(&b.kind),
-            &b.kind,
-            &b.namespace,
-            &b.name,
-        ))
-    });
+    documents.sort_by_cached_key(|d| order(&d.kind, &d.namespace, &d.name));
 }
 
 /// A stream for `build`: `---`-separated documents.

@@ -79,12 +79,7 @@ pub fn compile(root: &Path, only: &[PathBuf], goal: Goal) -> Result<Compilation,
         Goal::Validate | Goal::Tree => None,
     };
     let resolved = resolve::resolve(&loaded, only_env, &mut diags);
-    let output = resolved
-        .as_ref()
-        .and_then(|r| render_all(root, r, goal, &mut diags));
-    // Freeing every resolved job's trees takes as long as loading the project: a background
-    // thread does it while the caller goes on (comparing with the disk, printing).
-    std::thread::spawn(move || drop((resolved, loaded)));
+    let output = resolved.and_then(|r| render_all(root, &r, goal, &mut diags));
     let output = output.filter(|_| !diags.has_errors());
     Ok(Compilation {
         sources,

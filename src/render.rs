@@ -398,7 +398,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
     } else {
         "config.yaml"
     };
-    let mut config_init = json!({
+    let config_init = json!({
         "name": "flink-config",
         "image": spec.image,
         "imagePullPolicy": spec.image_pull_policy,
@@ -409,13 +409,12 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             config.file_name
         )],
         "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
-        "securityContext": null,
+        "securityContext": container_security,
         "volumeMounts": [
             {"name": "flink-config", "mountPath": "/flink-config", "readOnly": true},
             {"name": "flink-conf", "mountPath": "/flink-conf"},
         ],
     });
-    config_init["securityContext"] = container_security.clone();
     let pod_annotations = json!({
         "flinkform.dev/config-hash": config.hash,
         "prometheus.io/path": "/metrics",

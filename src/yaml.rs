@@ -173,15 +173,8 @@ impl Node {
         Node { value, span }
     }
 
-    /// Overlays `over` on `self`: maps merge key by key, everything else is replaced.
-    #[must_use]
-    pub fn merged(&self, over: &Node) -> Node {
-        let mut merged = self.clone();
-        merged.merge(over);
-        merged
-    }
-
-    /// [`Node::merged`] in place: only what `over` brings is copied.
+    /// Overlays `over` on `self`: maps merge key by key, everything else is replaced. Only what
+    /// `over` brings is copied.
     pub fn merge(&mut self, over: &Node) {
         match (&mut self.value, &over.value) {
             (Value::Map(base), Value::Map(top)) => {
@@ -670,11 +663,10 @@ mod tests {
 
     #[test]
     fn merge_overlays_maps_and_replaces_lists() {
-        let base = one("a: {x: 1, y: [1, 2]}\nb: 1\n");
-        let over = one("a: {y: [3]}\nc: 2\n");
-        let merged = base.merged(&over).to_json();
+        let mut merged = one("a: {x: 1, y: [1, 2]}\nb: 1\n");
+        merged.merge(&one("a: {y: [3]}\nc: 2\n"));
         assert_eq!(
-            merged,
+            merged.to_json(),
             serde_json::json!({"a": {"x": 1, "y": [3]}, "b": 1, "c": 2})
         );
     }
