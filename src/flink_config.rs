@@ -1,8 +1,16 @@
-//! The Flink configuration file of a job (SPEC 4.2).
+//! The Flink configuration file of a job, and how it reaches Flink in the pod.
 //!
 //! Flink 1.19 introduced `config.yaml`, read as standard YAML; earlier versions read
-//! `flink-conf.yaml` line by line as `key: value` text. flinkform writes the keys it owns and
-//! the user's keys in one sorted list, in the format of the job's Flink version.
+//! `flink-conf.yaml` line by line as `key: value` text (2.x reads only `config.yaml`, 1.18 only
+//! `flink-conf.yaml`). flinkform writes the keys it owns and the user's keys in one sorted
+//! list of flat `key: value` lines, in the format of the job's Flink version.
+//!
+//! The image's own configuration file carries settings flinkform does not own and the pods
+//! need, above all the JVM flags Java 17 requires (`env.java.opts.all: --add-opens ...`). So
+//! the pod does not replace it: an init container merges the generated keys over the image's
+//! file (see [`merge_script`]) into an `emptyDir` that the Flink container mounts read-only
+//! at `/opt/flink/conf`, where the entrypoint's in-place rewrite fails and the merged file
+//! stays as it is.
 
 use std::collections::BTreeMap;
 
@@ -56,6 +64,31 @@ pub fn prometheus_job_name(job: &ResolvedJob) -> String {
             }
         })
         .collect()
+}
+
+/// The init container's shell script: copy the image's conf folder into the `emptyDir`, then
+/// write the image's configuration file without the top-level keys the generated file sets,
+/// followed by the generated file. Flink reads a later flat key over an earlier nested one
+/// and never sees a key twice. From 1.19 on an image's `flink-conf.yaml` would take
+/// precedence over `config.yaml`, so it goes.
+#[must_use]
+pub fn merge_script(file_name: &str) -> String {
+    let legacy = if file_name == "config.yaml" {
+        "rm -f /flink-conf/flink-conf.yaml\n"
+    } else {
+        ""
+    };
+    format!(
+        "set -eu\n\
+         cp -R /opt/flink/conf/. /flink-conf/\n\
+         {legacy}\
+         touch /flink-conf/{file_name}\n\
+         awk 'NR == FNR {{ if (match($0, /^[^ #][^:]*:/)) own[substr($0, 1, RLENGTH)] = 1; next }}\n\
+         \x20    !(match($0, /^[^ #][^:]*:/) && (substr($0, 1, RLENGTH) in own))' \\\n\
+         \x20 /flink-config/{file_name} /flink-conf/{file_name} > /flink-conf/.merged\n\
+         cat /flink-config/{file_name} >> /flink-conf/.merged\n\
+         mv /flink-conf/.merged /flink-conf/{file_name}\n"
+    )
 }
 
 #[must_use]

@@ -18,6 +18,7 @@ pub mod naming;
 pub mod output;
 pub mod render;
 pub mod resolve;
+pub mod rules;
 pub mod scaffold;
 pub mod source;
 pub mod validate;

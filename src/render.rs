@@ -387,27 +387,22 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             jm_args.push("--allowNonRestoredState".into());
         }
     }
-    jm_args.extend(spec.job.args.iter().cloned());
+    if !spec.job.args.is_empty() {
+        // Flink's entrypoint stops reading its own options at `--`: `--host kafka:9092` is
+        // the job's argument, not the JobManager's address.
+        jm_args.push("--".into());
+        jm_args.extend(spec.job.args.iter().cloned());
+    }
 
     let container_security = json!({
         "allowPrivilegeEscalation": false,
         "capabilities": {"drop": ["ALL"]},
     });
-    let other_config = if config.file_name == "config.yaml" {
-        "flink-conf.yaml"
-    } else {
-        "config.yaml"
-    };
     let config_init = json!({
         "name": "flink-config",
         "image": spec.image,
         "imagePullPolicy": spec.image_pull_policy,
-        // The image's entrypoint edits its conf folder, which fails on a ConfigMap mount
-        // (FLINK-29762): copy the image's conf and the generated file into an emptyDir.
-        "command": ["sh", "-c", format!(
-            "cp -R /opt/flink/conf/. /flink-conf/ && rm -f /flink-conf/{other_config} && cp -L /flink-config/{} /flink-conf/",
-            config.file_name
-        )],
+        "command": ["sh", "-c", flink_config::merge_script(config.file_name)],
         "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
         "securityContext": container_security,
         "volumeMounts": [
@@ -415,6 +410,11 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             {"name": "flink-conf", "mountPath": "/flink-conf"},
         ],
     });
+    // The image's entrypoint sets jobmanager.rpc.address to this variable, or to the pod's own
+    // name without it, wherever it can write the conf folder.
+    let env = json!([
+        {"name": "JOB_MANAGER_RPC_ADDRESS", "value": n.job_manager_service},
+    ]);
     let pod_annotations = json!({
         "flinkform.dev/config-hash": config.hash,
         "prometheus.io/path": "/metrics",
@@ -479,6 +479,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             "securityContext" => security_context,
             "containerSecurityContext" => container_security,
             "configInit" => config_init,
+            "env" => env,
             "volumes" => volumes,
         },
         "jobManager" => object! {

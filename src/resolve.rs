@@ -4,7 +4,7 @@
 //! `overrides` < environment `jobs.<name>`. The merged tree keeps each value's source
 //! position, so a bad value is reported at the line of the layer that supplied it. The
 //! merged job is validated against the whole schema, typed, named through the project's
-//! naming patterns, and held to the semantic rules of SPEC 5.3.
+//! naming patterns, and held to the semantic rules (`rules`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,59 +14,12 @@ use serde_json::json;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::{Document, LoadedProject};
-use crate::model::{Engine, FlinkJob, ProjectSpec, parse_quantity};
+use crate::model::{FlinkJob, ProjectSpec};
 use crate::naming::{NameKind, Naming};
+use crate::rules;
 use crate::source::Span;
 use crate::validate::{self, Kind, Mode};
 use crate::yaml::{Entry, Node, Value};
-
-/// Keys of the Flink configuration that flinkform writes itself, with where to set them.
-pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
-    ("blob.server.port", "flinkform uses 6124"),
-    (
-        "jobmanager.bind-host",
-        "flinkform binds to 0.0.0.0 inside the pod",
-    ),
-    (
-        "jobmanager.memory.process.size",
-        "set `jobManager.resources.memory`",
-    ),
-    (
-        "jobmanager.rpc.address",
-        "set `naming.jobManagerService` in flinkform.yaml",
-    ),
-    ("jobmanager.rpc.port", "flinkform uses 6123"),
-    (
-        "metrics.reporter.prom.factory.class",
-        "flinkform configures the Prometheus reporter",
-    ),
-    ("metrics.reporter.prom.port", "set `metrics.port`"),
-    ("parallelism.default", "set `job.parallelism`"),
-    ("pipeline.max-parallelism", "set `job.maxParallelism`"),
-    ("pipeline.name", "set `job.flinkJobName`"),
-    (
-        "rest.bind-address",
-        "flinkform binds to 0.0.0.0 inside the pod",
-    ),
-    ("rest.port", "flinkform uses 8081"),
-    (
-        "scheduler-mode",
-        "flinkform sets reactive mode when `autoscaling` is enabled",
-    ),
-    (
-        "taskmanager.bind-host",
-        "flinkform binds to 0.0.0.0 inside the pod",
-    ),
-    (
-        "taskmanager.memory.process.size",
-        "set `taskManager.resources.memory`",
-    ),
-    (
-        "taskmanager.numberOfTaskSlots",
-        "set `taskManager.taskSlots`",
-    ),
-    ("taskmanager.rpc.port", "flinkform uses 6122"),
-];
 
 /// The implicit environment of a project that declares none.
 pub const DEFAULT_ENVIRONMENT: &str = "default";
@@ -98,36 +51,6 @@ pub struct ResolvedJob {
     pub names: Names,
     /// `metadata.name` in the job file: where problems of the job as a whole are reported.
     pub origin: Span,
-}
-
-/// A job while its semantics are checked: the resolved job and the merged tree that says
-/// where each of its values came from. The tree goes once the checks are done: later phases
-/// report no positions, and a tree per job and environment was most of the memory.
-struct Located<'a> {
-    resolved: &'a ResolvedJob,
-    tree: &'a Node,
-}
-
-impl std::ops::Deref for Located<'_> {
-    type Target = ResolvedJob;
-
-    fn deref(&self) -> &ResolvedJob {
-        self.resolved
-    }
-}
-
-impl Located<'_> {
-    /// The span of the value at a path of the merged job, or the job's origin.
-    fn span(&self, path: &[&str]) -> Span {
-        let (node, key, depth) = self.tree.walk(path);
-        let span = if depth == path.len() {
-            node.span
-        } else {
-            key.unwrap_or(self.origin)
-        };
-        // A value flinkform supplied itself has no line: report at the job instead.
-        if span.is_builtin() { self.origin } else { span }
-    }
 }
 
 impl ResolvedJob {
@@ -523,11 +446,11 @@ fn resolve_job(
         origin,
     };
     let mut found = Diagnostics::default();
-    let located = Located {
+    let located = rules::Located {
         resolved: &resolved,
         tree: &tree,
     };
-    check_semantics(&located, scope.settings, &mut found);
+    rules::check(&located, scope.settings, &mut found);
     diags.extend(
         found
             .into_iter()
@@ -550,323 +473,6 @@ fn name_job(mut d: Diagnostic, origin: Span, name: &str, env: &str, many_envs: b
         d.envs = vec![env.to_owned()];
     }
     d
-}
-
-/// SPEC 5.3, for one job.
-fn check_semantics(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics) {
-    let spec = &r.job.spec;
-
-    if !spec.job.jar_uri.starts_with("local://") {
-        diags.push(
-            Diagnostic::error("jar-uri", r.span(&["spec", "job", "jarURI"]), format!("`jarURI` must be a `local://` path, found `{}`", spec.job.jar_uri))
-                .help("standalone application mode runs the jar inside the image: `local:///opt/flink/usrlib/job.jar`"),
-        );
-    }
-    // Before 1.19, Flink reads flink-conf.yaml line by line and cuts each line at `#`.
-    if !crate::flink_config::uses_config_yaml(&spec.flink_version) {
-        for (key, value) in &spec.flink_configuration {
-            let text = value.as_str().unwrap_or_default();
-            if text.contains('#') || text.contains('\n') {
-                let span = r.span(&["spec", "flinkConfiguration", key.as_str()]);
-                diags.push(
-                    Diagnostic::error("legacy-config-value", span, format!("Flink {} cannot read the value of `{key}`: flink-conf.yaml holds one line per key and cuts it at `#`", spec.flink_version))
-                        .help("remove the `#` or line break, or use Flink 1.19 or later, which reads config.yaml as YAML"),
-                );
-            }
-        }
-    }
-    for key in spec.flink_configuration.keys() {
-        if let Some((_, how)) = OWNED_CONFIG_KEYS.iter().find(|(k, _)| k == key) {
-            let span = r
-                .tree
-                .walk(&["spec", "flinkConfiguration", key.as_str()])
-                .1
-                .unwrap_or(r.origin);
-            diags.push(
-                Diagnostic::error(
-                    "owned-config-key",
-                    span,
-                    format!("flinkform sets `{key}` itself"),
-                )
-                .help(format!("remove it from `flinkConfiguration`; {how}")),
-            );
-        }
-    }
-    for (path, kind) in [
-        (["spec", "jobManager", "resources", "cpu"], "cpu"),
-        (["spec", "jobManager", "resources", "memory"], "memory"),
-        (["spec", "taskManager", "resources", "cpu"], "cpu"),
-        (["spec", "taskManager", "resources", "memory"], "memory"),
-    ] {
-        let text = if path[1] == "jobManager" {
-            &spec.job_manager.resources
-        } else {
-            &spec.task_manager.resources
-        };
-        let text = if kind == "cpu" {
-            &text.cpu
-        } else {
-            &text.memory
-        };
-        let value = parse_quantity(text).unwrap_or(0.0);
-        let (ok, need) = if kind == "cpu" {
-            (value >= 0.001, "at least 1m of CPU")
-        } else {
-            (
-                value >= 256.0 * 1024.0 * 1024.0,
-                "at least 256Mi of memory: a Flink process needs it for its JVM overhead and metaspace",
-            )
-        };
-        if !ok {
-            diags.push(
-                Diagnostic::error(
-                    "invalid-quantity",
-                    r.span(&path),
-                    format!("`{text}` is too small for `{}`", path[1..].join(".")),
-                )
-                .help(format!("a Flink process needs {need}")),
-            );
-        }
-    }
-    check_image(r, diags);
-    check_substitutions(r.tree, diags);
-
-    let slots = spec.task_manager.task_slots;
-    let parallelism = spec.job.parallelism;
-    if let Some(max_par) = spec.job.max_parallelism
-        && parallelism > max_par
-    {
-        diags.push(Diagnostic::error(
-            "parallelism-range",
-            r.span(&["spec", "job", "parallelism"]),
-            format!("`parallelism` {parallelism} is above `maxParallelism` {max_par}"),
-        ).help("a job cannot run with more parallel tasks than its maxParallelism (the number of key groups)"));
-    }
-    match spec.autoscaling.as_ref().filter(|a| a.enabled) {
-        Some(a) => {
-            let at = |field: &str| r.span(&["spec", "autoscaling", field]);
-            let Some(max) = a.max_replicas else {
-                let span = r.tree.walk(&["spec", "autoscaling"]).1.unwrap_or(r.origin);
-                diags.push(
-                    Diagnostic::error("missing-field", span, "autoscaling needs `maxReplicas`")
-                        .help("set the most TaskManagers the job may scale to"),
-                );
-                return;
-            };
-            if a.min_replicas > max {
-                diags.push(
-                    Diagnostic::error(
-                        "replicas-range",
-                        at("minReplicas"),
-                        format!(
-                            "`minReplicas` {} is above `maxReplicas` {max}",
-                            a.min_replicas
-                        ),
-                    )
-                    .note(at("maxReplicas"), "maxReplicas set here")
-                    .help("make `minReplicas` at most `maxReplicas`"),
-                );
-            }
-            if a.min_replicas == 0 && a.engine == Engine::Hpa {
-                diags.push(
-                    Diagnostic::error("min-replicas-zero", at("minReplicas"), "`minReplicas: 0` is not possible with the hpa engine")
-                        .help("a HorizontalPodAutoscaler cannot scale to zero without an alpha feature gate; use `minReplicas: 1`"),
-                );
-            }
-            if a.cpu.is_none() && a.memory.is_none() && a.flink_metrics.is_empty() {
-                let span = r.tree.walk(&["spec", "autoscaling"]).1.unwrap_or(r.origin);
-                diags.push(
-                    Diagnostic::error("no-scaling-rule", span, "autoscaling is enabled without a scaling rule")
-                        .help("add `cpu: {averageUtilization: 65}`, `memory`, or `flinkMetrics`; or set `enabled: false`"),
-                );
-            }
-            check_metric_rules(r, a, settings, diags);
-            if u64::from(parallelism) > u64::from(max) * u64::from(slots) {
-                diags.push(
-                    Diagnostic::warning(
-                        "parallelism-unreachable",
-                        r.span(&["spec", "job", "parallelism"]),
-                        format!("`parallelism` {parallelism} is above `maxReplicas` x `taskSlots` = {max} x {slots}: the job can never reach it"),
-                    )
-                    .help("raise `maxReplicas` or `taskSlots`, or lower `parallelism`"),
-                );
-            }
-            if !has_checkpointing(r) {
-                diags.push(
-                    Diagnostic::warning("no-checkpointing", at("enabled"), "autoscaling restarts the job on every scale event, but no checkpoint interval is configured")
-                        .help("set `execution.checkpointing.interval` in `flinkConfiguration`, or every rescale loses the job's progress"),
-                );
-            }
-        }
-        None => {
-            let replicas = spec.task_manager.replicas;
-            if u64::from(parallelism) > u64::from(replicas) * u64::from(slots) {
-                diags.push(
-                    Diagnostic::warning(
-                        "parallelism-unreachable",
-                        r.span(&["spec", "job", "parallelism"]),
-                        format!("`parallelism` {parallelism} is above `replicas` x `taskSlots` = {replicas} x {slots}: the job cannot get enough slots to start"),
-                    )
-                    .help("raise `taskManager.replicas` or `taskSlots`, or lower `parallelism`"),
-                );
-            }
-        }
-    }
-}
-
-/// The `flinkMetrics` rules and what each engine needs of them.
-fn check_metric_rules(
-    r: &Located,
-    a: &crate::model::Autoscaling,
-    settings: &ProjectSpec,
-    diags: &mut Diagnostics,
-) {
-    let keda = a.engine == Engine::Keda;
-    let engine_span = r.span(&["spec", "autoscaling", "engine"]);
-    for (i, rule) in a.flink_metrics.iter().enumerate() {
-        let index = i.to_string();
-        let span = r.span(&["spec", "autoscaling", "flinkMetrics", &index]);
-        if rule.metric.is_some() == rule.external.is_some() {
-            diags.push(
-                Diagnostic::error("invalid-metric-rule", span, "a flinkMetrics rule needs exactly one of `metric` or `external`")
-                    .help("`metric: backlog` picks a preset; `external: {name: ...}` names any external metric"),
-            );
-            continue;
-        }
-        if rule.metric.is_some() && keda && settings.prometheus.is_none() {
-            diags.push(
-                Diagnostic::error("keda-prometheus-url", span, "the keda engine queries Prometheus for Flink metrics, but no Prometheus URL is configured")
-                    .note(engine_span, "keda engine chosen here")
-                    .help("set `spec.prometheus.url` in flinkform.yaml, e.g. http://prometheus-operated.monitoring.svc:9090"),
-            );
-        }
-        if let Some(external) = &rule.external {
-            if keda {
-                diags.push(
-                    Diagnostic::error("keda-external-metric", span, "an `external` metric needs the hpa engine")
-                        .note(engine_span, "keda engine chosen here")
-                        .help("use a preset (`metric: backlog`, ...) with keda, or `engine: hpa` for an External metric"),
-                );
-            }
-            for (key, value) in external.selector.iter().flat_map(|s| s.match_labels.iter()) {
-                let at = r.tree.walk(&[
-                    "spec",
-                    "autoscaling",
-                    "flinkMetrics",
-                    &index,
-                    "external",
-                    "selector",
-                    "matchLabels",
-                    key,
-                ]);
-                if let Some(problem) = label_key_problem(key).or_else(|| label_value_problem(value))
-                {
-                    diags.push(
-                        Diagnostic::error("invalid-selector", at.1.unwrap_or(span), format!("`{key}: {value}` is not a valid label selector: {problem}"))
-                            .help("label keys are [prefix/]name, values at most 63 characters of letters, digits, '-', '_' and '.'"),
-                    );
-                }
-            }
-        }
-    }
-    let resource_only = a.flink_metrics.is_empty();
-    if keda && a.min_replicas == 0 && resource_only {
-        diags.push(
-            Diagnostic::error(
-                "min-replicas-zero",
-                r.span(&["spec", "autoscaling", "minReplicas"]),
-                "KEDA cannot scale to zero on cpu and memory rules alone",
-            )
-            .help("add a Flink metric rule (`flinkMetrics`), or use `minReplicas: 1`"),
-        );
-    }
-}
-
-/// Why a label key is invalid (a DNS-1123 subdomain prefix, a 63-character name).
-fn label_key_problem(key: &str) -> Option<String> {
-    let (prefix, name) = key
-        .rsplit_once('/')
-        .map_or((None, key), |(p, n)| (Some(p), n));
-    if let Some(p) = prefix
-        && (p.is_empty()
-            || p.len() > 253
-            || !p
-                .split('.')
-                .all(|l| crate::naming::name_problem(l, false).is_none()))
-    {
-        return Some(format!("the prefix `{p}` is not a DNS subdomain"));
-    }
-    label_value_problem(name).or_else(|| name.is_empty().then(|| "the name is empty".to_owned()))
-}
-
-/// Why a label value is invalid.
-fn label_value_problem(value: &str) -> Option<String> {
-    if value.len() > 63 {
-        return Some(format!("`{value}` is longer than 63 characters"));
-    }
-    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    let ends_ok = value
-        .chars()
-        .next()
-        .is_none_or(|c| c.is_ascii_alphanumeric())
-        && value
-            .chars()
-            .last()
-            .is_none_or(|c| c.is_ascii_alphanumeric());
-    (!value.chars().all(ok_char) || !ends_ok)
-        .then(|| format!("`{value}` has characters a label cannot hold"))
-}
-
-fn has_checkpointing(r: &ResolvedJob) -> bool {
-    [
-        "execution.checkpointing.interval",
-        "execution.checkpointing.interval-during-backlog",
-    ]
-    .iter()
-    .any(|k| r.job.spec.flink_configuration.contains_key(*k))
-}
-
-fn check_image(r: &Located, diags: &mut Diagnostics) {
-    let image = &r.job.spec.image;
-    if image.contains('@') {
-        return;
-    }
-    let last = image.rsplit('/').next().unwrap_or(image);
-    let span = r.span(&["spec", "image"]);
-    match last.split_once(':') {
-        None => diags.push(
-            Diagnostic::warning("image-tag", span, format!("image `{image}` has no tag"))
-                .help("pin a version tag or digest, so that every render means the same image"),
-        ),
-        Some((_, "latest")) => diags.push(
-            Diagnostic::warning(
-                "image-tag",
-                span,
-                format!("image `{image}` uses the `latest` tag"),
-            )
-            .help("pin a version tag or digest, so that every render means the same image"),
-        ),
-        Some(_) => {}
-    }
-}
-
-/// Flux's post-build substitution rewrites `${VAR}` in everything it applies.
-fn check_substitutions(node: &Node, diags: &mut Diagnostics) {
-    match &node.value {
-        Value::Str(s) if s.contains("${") => diags.push(
-            Diagnostic::warning(
-                "flux-substitution",
-                node.span,
-                "`${` in a value: Flux post-build substitution would rewrite it",
-            )
-            .help("write `$${` to keep it literal under Flux, or avoid `${...}`"),
-        ),
-        Value::Seq(items) => items.iter().for_each(|n| check_substitutions(n, diags)),
-        Value::Map(entries) => entries
-            .iter()
-            .for_each(|e| check_substitutions(&e.value, diags)),
-        _ => {}
-    }
 }
 
 /// Two emitted objects of one kind, namespace and name (SPEC 5.3). Namespaces are shared.

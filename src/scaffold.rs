@@ -36,6 +36,8 @@ spec:
     jarURI: local:///opt/flink/usrlib/example-job.jar
     entryClass: com.example.ExampleJob
     parallelism: 4
+    # Fixed for the job's lifetime: its state is split into this many key groups.
+    maxParallelism: 120
   taskManager:
     taskSlots: 2
     resources: {cpu: 1000m, memory: 2Gi}

@@ -258,8 +258,14 @@ fn job_yaml(p: &JobParams, index: usize) -> String {
         if !presets.is_empty() {
             text.push_str("    flinkMetrics:\n");
             for preset in presets {
+                // Only a sum grows with the TaskManagers; the others take a job-wide value.
+                let target = if *preset == "backlog" {
+                    "averageValue"
+                } else {
+                    "value"
+                };
                 text.push_str(&format!(
-                    "      - {{metric: {preset}, target: {{averageValue: \"100\"}}}}\n"
+                    "      - {{metric: {preset}, target: {{{target}: \"100\"}}}}\n"
                 ));
             }
         }

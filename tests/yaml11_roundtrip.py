@@ -33,8 +33,10 @@ for path, obj in objects:
     if obj["kind"] == "Deployment" and "jobmanager" in obj["metadata"]["name"]:
         args = obj["spec"]["template"]["spec"]["containers"][0]["args"]
         checked += 1
-        if args[3:] != spec["job"]["args"]:
-            failures.append(f"{path}: args {args[3:]!r}, expected {spec['job']['args']!r}")
+        # The job's own arguments follow `--`, where Flink stops reading its options.
+        job_args = args[args.index("--") + 1:] if "--" in args else []
+        if job_args != spec["job"]["args"]:
+            failures.append(f"{path}: job args {job_args!r}, expected {spec['job']['args']!r}")
     if obj["kind"] == "ConfigMap":
         config = yaml.safe_load(obj["data"]["config.yaml"])  # Flink reads it with SnakeYAML, YAML 1.1
         for key, value in spec["flinkConfiguration"].items():

@@ -123,6 +123,7 @@ fn flink_container(ctx: &Json, name: &str, args: Json, ports: Vec<Json>, resourc
         "image" => ctx["job"]["image"].clone(),
         "imagePullPolicy" => ctx["job"]["imagePullPolicy"].clone(),
         "args" => args,
+        "env" => ctx["pod"]["env"].clone(),
         "ports" => ports,
         "resources" => resources.clone(),
         "livenessProbe" => object! {
@@ -131,7 +132,11 @@ fn flink_container(ctx: &Json, name: &str, args: Json, ports: Vec<Json>, resourc
             "periodSeconds" => 60,
         },
         "securityContext" => ctx["pod"]["containerSecurityContext"].clone(),
-        "volumeMounts" => vec![object! {"name" => "flink-conf", "mountPath" => "/opt/flink/conf"}],
+        "volumeMounts" => vec![object! {
+            "name" => "flink-conf",
+            "mountPath" => "/opt/flink/conf",
+            "readOnly" => true,
+        }],
     }
 }
 
@@ -213,16 +218,19 @@ fn taskmanager_deployment(ctx: &Json) -> Json {
     }
 }
 
-fn service(ctx: &Json, name: &Json, component: &str, ports: Vec<Json>) -> Json {
+fn service(ctx: &Json, name: &Json, component: &str, headless: bool, ports: Vec<Json>) -> Json {
+    let mut spec = Map::with_capacity(4);
+    spec.insert("type".into(), "ClusterIP".into());
+    if headless {
+        spec.insert("clusterIP".into(), "None".into());
+    }
+    spec.insert("selector".into(), ctx["selector"][component].clone());
+    spec.insert("ports".into(), ports.into());
     object! {
         "apiVersion" => "v1",
         "kind" => "Service",
         "metadata" => metadata(ctx, name, &ctx["labels"][component]),
-        "spec" => object! {
-            "type" => "ClusterIP",
-            "selector" => ctx["selector"][component].clone(),
-            "ports" => ports,
-        },
+        "spec" => spec,
     }
 }
 
@@ -236,7 +244,13 @@ fn jobmanager_service(ctx: &Json) -> Json {
         service_port("blob-server", 6124.into()),
         service_port("webui", 8081.into()),
     ];
-    service(ctx, &ctx["names"]["jobManagerService"], "jobManager", ports)
+    service(
+        ctx,
+        &ctx["names"]["jobManagerService"],
+        "jobManager",
+        false,
+        ports,
+    )
 }
 
 fn taskmanager_service(ctx: &Json) -> Json {
@@ -245,6 +259,7 @@ fn taskmanager_service(ctx: &Json) -> Json {
         ctx,
         &ctx["names"]["taskManagerService"],
         "taskManager",
+        true,
         ports,
     )
 }

@@ -1,0 +1,96 @@
+//! Rules on `flinkConfiguration`: keys flinkform owns, values the legacy file cannot hold, and
+//! settings that would undo what the image needs.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+
+use super::Located;
+
+/// Keys of the Flink configuration that flinkform writes itself, with where to set them.
+pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
+    ("blob.server.port", "flinkform uses 6124"),
+    (
+        "jobmanager.bind-host",
+        "flinkform binds to 0.0.0.0 inside the pod",
+    ),
+    (
+        "jobmanager.memory.process.size",
+        "set `jobManager.resources.memory`",
+    ),
+    (
+        "jobmanager.rpc.address",
+        "set `naming.jobManagerService` in flinkform.yaml",
+    ),
+    ("jobmanager.rpc.port", "flinkform uses 6123"),
+    (
+        "metrics.reporter.prom.factory.class",
+        "flinkform configures the Prometheus reporter",
+    ),
+    ("metrics.reporter.prom.port", "set `metrics.port`"),
+    ("parallelism.default", "set `job.parallelism`"),
+    ("pipeline.max-parallelism", "set `job.maxParallelism`"),
+    ("pipeline.name", "set `job.flinkJobName`"),
+    (
+        "rest.bind-address",
+        "flinkform binds to 0.0.0.0 inside the pod",
+    ),
+    ("rest.port", "flinkform uses 8081"),
+    (
+        "scheduler-mode",
+        "flinkform sets reactive mode when `autoscaling` is enabled",
+    ),
+    (
+        "taskmanager.bind-host",
+        "flinkform binds to 0.0.0.0 inside the pod",
+    ),
+    (
+        "taskmanager.memory.process.size",
+        "set `taskManager.resources.memory`",
+    ),
+    (
+        "taskmanager.numberOfTaskSlots",
+        "set `taskManager.taskSlots`",
+    ),
+    ("taskmanager.rpc.port", "flinkform uses 6122"),
+];
+
+pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
+    let spec = &r.job.spec;
+    // Before 1.19, Flink reads flink-conf.yaml line by line and cuts each line at `#`.
+    if !crate::flink_config::uses_config_yaml(&spec.flink_version) {
+        for (key, value) in &spec.flink_configuration {
+            let text = value.as_str().unwrap_or_default();
+            if text.contains('#') || text.contains('\n') {
+                let span = r.span(&["spec", "flinkConfiguration", key.as_str()]);
+                diags.push(
+                    Diagnostic::error("legacy-config-value", span, format!("Flink {} cannot read the value of `{key}`: flink-conf.yaml holds one line per key and cuts it at `#`", spec.flink_version))
+                        .help("remove the `#` or line break, or use Flink 1.19 or later, which reads config.yaml as YAML"),
+                );
+            }
+        }
+    }
+    for key in spec.flink_configuration.keys() {
+        let at = || r.key_span(&["spec", "flinkConfiguration", key.as_str()]);
+        if let Some((_, how)) = OWNED_CONFIG_KEYS.iter().find(|(k, _)| k == key) {
+            diags.push(
+                Diagnostic::error(
+                    "owned-config-key",
+                    at(),
+                    format!("flinkform sets `{key}` itself"),
+                )
+                .help(format!("remove it from `flinkConfiguration`; {how}")),
+            );
+        }
+        // The image's configuration file sets this key to the module flags Java 17 needs;
+        // a value of the user's replaces them, and the job fails at submission.
+        if key == "env.java.opts.all" || key == "env.java.opts" {
+            diags.push(
+                Diagnostic::warning(
+                    "java-opts-replaced",
+                    at(),
+                    format!("`{key}` replaces the image's JVM flags, among them the `--add-opens` flags Flink needs on Java 17"),
+                )
+                .help("set `env.java.opts.jobmanager` and `env.java.opts.taskmanager` instead, which add to them"),
+            );
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Rules on the job itself: where its jar is, and whether Flink can give it its parallelism.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+
+use super::Located;
+
+/// Where the official image's standalone entrypoint looks for the job's classes.
+const USRLIB: &str = "/opt/flink/usrlib/";
+
+pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
+    let spec = &r.job.spec;
+    let jar = &spec.job.jar_uri;
+    match jar.strip_prefix("local://") {
+        None => diags.push(
+            Diagnostic::error("jar-uri", r.span(&["spec", "job", "jarURI"]), format!("`jarURI` must be a `local://` path, found `{jar}`"))
+                .help("standalone application mode runs the jar inside the image: `local:///opt/flink/usrlib/job.jar`"),
+        ),
+        // Standalone application mode puts the jars below usrlib on the job's classpath and
+        // nothing else: a jar elsewhere is never loaded, and the JobManager cannot find the
+        // entry class.
+        Some(path) if !path.starts_with(USRLIB) || path.len() == USRLIB.len() => diags.push(
+            Diagnostic::error("jar-outside-usrlib", r.span(&["spec", "job", "jarURI"]), format!("the JobManager never loads `{path}`: a standalone job's classes come from the jars below {USRLIB}"))
+                .help("copy the jar into /opt/flink/usrlib/ in the image (`COPY job.jar /opt/flink/usrlib/`) and point `jarURI` there"),
+        ),
+        Some(_) => {}
+    }
+
+    let parallelism = spec.job.parallelism;
+    if let Some(max_par) = spec.job.max_parallelism
+        && parallelism > max_par
+    {
+        diags.push(Diagnostic::error(
+            "parallelism-range",
+            r.span(&["spec", "job", "parallelism"]),
+            format!("`parallelism` {parallelism} is above `maxParallelism` {max_par}"),
+        ).help("a job cannot run with more parallel tasks than its maxParallelism (the number of key groups)"));
+    }
+    // Flink's default scheduler waits for every slot the parallelism needs: with fewer, the
+    // job never leaves CREATED. (Reactive mode, with autoscaling, takes what it gets.)
+    if !r.autoscaling_enabled() {
+        let replicas = spec.task_manager.replicas;
+        let slots = spec.task_manager.task_slots;
+        if u64::from(parallelism) > u64::from(replicas) * u64::from(slots) {
+            diags.push(
+                Diagnostic::error(
+                    "not-enough-slots",
+                    r.span(&["spec", "job", "parallelism"]),
+                    format!("`parallelism` {parallelism} needs more slots than `replicas` x `taskSlots` = {replicas} x {slots}: the job never starts"),
+                )
+                .help("raise `taskManager.replicas` or `taskSlots`, or lower `parallelism`"),
+            );
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Kubernetes label syntax.
+
+/// Why a label key is invalid (a DNS-1123 subdomain prefix, a 63-character name).
+pub fn label_key_problem(key: &str) -> Option<String> {
+    let (prefix, name) = key
+        .rsplit_once('/')
+        .map_or((None, key), |(p, n)| (Some(p), n));
+    if let Some(p) = prefix
+        && (p.is_empty()
+            || p.len() > 253
+            || !p
+                .split('.')
+                .all(|l| crate::naming::name_problem(l, false).is_none()))
+    {
+        return Some(format!("the prefix `{p}` is not a DNS subdomain"));
+    }
+    label_value_problem(name).or_else(|| name.is_empty().then(|| "the name is empty".to_owned()))
+}
+
+/// Why a label value is invalid.
+pub fn label_value_problem(value: &str) -> Option<String> {
+    if value.len() > 63 {
+        return Some(format!("`{value}` is longer than 63 characters"));
+    }
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let ends_ok = value
+        .chars()
+        .next()
+        .is_none_or(|c| c.is_ascii_alphanumeric())
+        && value
+            .chars()
+            .last()
+            .is_none_or(|c| c.is_ascii_alphanumeric());
+    (!value.chars().all(ok_char) || !ends_ok)
+        .then(|| format!("`{value}` has characters a label cannot hold"))
+}

@@ -1,0 +1,46 @@
+//! Rules on the CPU and memory of the Flink containers.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::parse_quantity;
+
+use super::Located;
+
+pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
+    let spec = &r.job.spec;
+    for (path, kind) in [
+        (["spec", "jobManager", "resources", "cpu"], "cpu"),
+        (["spec", "jobManager", "resources", "memory"], "memory"),
+        (["spec", "taskManager", "resources", "cpu"], "cpu"),
+        (["spec", "taskManager", "resources", "memory"], "memory"),
+    ] {
+        let text = if path[1] == "jobManager" {
+            &spec.job_manager.resources
+        } else {
+            &spec.task_manager.resources
+        };
+        let text = if kind == "cpu" {
+            &text.cpu
+        } else {
+            &text.memory
+        };
+        let value = parse_quantity(text).unwrap_or(0.0);
+        let (ok, need) = if kind == "cpu" {
+            (value >= 0.001, "at least 1m of CPU")
+        } else {
+            (
+                value >= 256.0 * 1024.0 * 1024.0,
+                "at least 256Mi of memory: a Flink process needs it for its JVM overhead and metaspace",
+            )
+        };
+        if !ok {
+            diags.push(
+                Diagnostic::error(
+                    "invalid-quantity",
+                    r.span(&path),
+                    format!("`{text}` is too small for `{}`", path[1..].join(".")),
+                )
+                .help(format!("a Flink process needs {need}")),
+            );
+        }
+    }
+}

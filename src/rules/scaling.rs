@@ -1,0 +1,182 @@
+//! Rules on autoscaling: bounds, rules, what each engine can do with them, and what a scale
+//! event costs a Flink job in reactive mode (a restart from the latest checkpoint, with as
+//! many parallel tasks as there are slots, up to the maximum parallelism).
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::metrics;
+use crate::model::{Autoscaling, Engine, ProjectSpec};
+
+use super::labels::{label_key_problem, label_value_problem};
+use super::{Located, has_checkpointing};
+
+/// Restart strategies that give up after a few failures. In reactive mode every TaskManager a
+/// scale-down removes fails the job's tasks once.
+const LIMITED_RESTARTS: &[&str] = &[
+    "fixed-delay",
+    "fixeddelay",
+    "failure-rate",
+    "failurerate",
+    "none",
+    "off",
+    "disable",
+];
+
+pub(super) fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics) {
+    let spec = &r.job.spec;
+    let Some(a) = spec.autoscaling.as_ref().filter(|a| a.enabled) else {
+        return;
+    };
+    let at = |field: &str| r.span(&["spec", "autoscaling", field]);
+    let Some(max) = a.max_replicas else {
+        diags.push(
+            Diagnostic::error(
+                "missing-field",
+                r.key_span(&["spec", "autoscaling"]),
+                "autoscaling needs `maxReplicas`",
+            )
+            .help("set the most TaskManagers the job may scale to"),
+        );
+        return;
+    };
+    if a.min_replicas > max {
+        diags.push(
+            Diagnostic::error(
+                "replicas-range",
+                at("minReplicas"),
+                format!(
+                    "`minReplicas` {} is above `maxReplicas` {max}",
+                    a.min_replicas
+                ),
+            )
+            .note(at("maxReplicas"), "maxReplicas set here")
+            .help("make `minReplicas` at most `maxReplicas`"),
+        );
+    }
+    if a.min_replicas == 0 {
+        let d = match a.engine {
+            Engine::Hpa => Diagnostic::error("min-replicas-zero", at("minReplicas"), "`minReplicas: 0` is not possible with the hpa engine")
+                .help("a HorizontalPodAutoscaler cannot scale to zero without an alpha feature gate; use `minReplicas: 1`"),
+            // cpu, memory and every Flink metric come from the TaskManagers: with none left
+            // there is no series to wake the job up again.
+            Engine::Keda => Diagnostic::error("min-replicas-zero", at("minReplicas"), "KEDA could never wake this job from zero: cpu, memory and Flink's metrics all come from its TaskManagers")
+                .help("use `minReplicas: 1`"),
+        };
+        diags.push(d);
+    }
+    if a.cpu.is_none() && a.memory.is_none() && a.flink_metrics.is_empty() {
+        diags.push(
+            Diagnostic::error("no-scaling-rule", r.key_span(&["spec", "autoscaling"]), "autoscaling is enabled without a scaling rule")
+                .help("add `cpu: {averageUtilization: 65}`, `memory`, or `flinkMetrics`; or set `enabled: false`"),
+        );
+    }
+    check_metric_rules(r, a, settings, diags);
+    if a.memory.is_some() {
+        diags.push(
+            Diagnostic::warning("memory-rule", r.key_span(&["spec", "autoscaling", "memory"]), "a JVM takes its heap at start and seldom gives it back: memory use stays high after load drops, so this rule rarely scales down")
+                .help("scale on `cpu` or a Flink metric; keep `memory` only as a guard with a high target"),
+        );
+    }
+    check_parallelism(r, max, diags);
+    if !has_checkpointing(r) {
+        diags.push(
+            Diagnostic::warning("no-checkpointing", at("enabled"), "autoscaling restarts the job on every scale event, but no checkpoint interval is configured")
+                .help("set `execution.checkpointing.interval` in `flinkConfiguration`, or every rescale loses the job's progress"),
+        );
+    }
+    for key in ["restart-strategy.type", "restart-strategy"] {
+        if let Some(strategy) = spec.flink_configuration.get(key).and_then(|v| v.as_str())
+            && LIMITED_RESTARTS.contains(&strategy.to_ascii_lowercase().as_str())
+        {
+            diags.push(
+                Diagnostic::warning("restart-strategy-limit", r.span(&["spec", "flinkConfiguration", key]), format!("the `{strategy}` restart strategy fails the job after a few restarts, and every TaskManager a scale-down removes counts as one"))
+                    .help("use `exponential-delay` (Flink's default with checkpointing), which keeps restarting"),
+            );
+        }
+    }
+}
+
+/// Reactive mode ignores `parallelism`: the job runs with every slot it gets, up to its
+/// maximum parallelism, which Flink derives from the parallelism when it is not set, and
+/// which a restored state must keep.
+fn check_parallelism(r: &Located, max: u32, diags: &mut Diagnostics) {
+    let spec = &r.job.spec;
+    let slots = spec.task_manager.task_slots;
+    let most = u64::from(max) * u64::from(slots);
+    match spec.job.max_parallelism {
+        None => diags.push(
+            Diagnostic::warning("max-parallelism-implicit", r.key_span(&["spec", "autoscaling"]), "autoscaling without `job.maxParallelism`: Flink derives it, and a later change to it makes the job's state unrestorable")
+                .help(format!("set `job.maxParallelism` once, at least `maxReplicas` x `taskSlots` = {most} (a multiple of it spreads keys evenly)")),
+        ),
+        Some(max_par) if most > u64::from(max_par) => diags.push(
+            Diagnostic::warning("slots-above-max-parallelism", r.span(&["spec", "autoscaling", "maxReplicas"]), format!("`maxReplicas` x `taskSlots` = {max} x {slots} = {most} slots, but `maxParallelism` {max_par} caps the job: the TaskManagers above it sit idle"))
+                .help(format!("lower `maxReplicas` to {}, or start a new job with a higher `maxParallelism`", u64::from(max_par).div_ceil(u64::from(slots)))),
+        ),
+        Some(_) => {}
+    }
+}
+
+/// The `flinkMetrics` rules and what each engine needs of them.
+fn check_metric_rules(
+    r: &Located,
+    a: &Autoscaling,
+    settings: &ProjectSpec,
+    diags: &mut Diagnostics,
+) {
+    let keda = a.engine == Engine::Keda;
+    let engine_span = r.span(&["spec", "autoscaling", "engine"]);
+    for (i, rule) in a.flink_metrics.iter().enumerate() {
+        let index = i.to_string();
+        let span = r.span(&["spec", "autoscaling", "flinkMetrics", &index]);
+        if rule.metric.is_some() == rule.external.is_some() {
+            diags.push(
+                Diagnostic::error("invalid-metric-rule", span, "a flinkMetrics rule needs exactly one of `metric` or `external`")
+                    .help("`metric: backlog` picks a preset; `external: {name: ...}` names any external metric"),
+            );
+            continue;
+        }
+        if let Some(preset) = rule.metric.as_deref().and_then(metrics::preset)
+            && preset.aggregate != "sum"
+            && rule.target.average_value.is_some()
+        {
+            diags.push(
+                Diagnostic::error("average-value-on-fold", r.span(&["spec", "autoscaling", "flinkMetrics", &index, "target", "averageValue"]), format!("`{}` is the {} over the job's tasks: an `averageValue` target divides it by the TaskManagers, which it does not grow with", preset.name, if preset.aggregate == "max" { "maximum" } else { "average" }))
+                    .help("use `target: {value: ...}`: the threshold for the job as a whole"),
+            );
+        }
+        if rule.metric.is_some() && keda && settings.prometheus.is_none() {
+            diags.push(
+                Diagnostic::error("keda-prometheus-url", span, "the keda engine queries Prometheus for Flink metrics, but no Prometheus URL is configured")
+                    .note(engine_span, "keda engine chosen here")
+                    .help("set `spec.prometheus.url` in flinkform.yaml, e.g. http://prometheus-operated.monitoring.svc:9090"),
+            );
+        }
+        if let Some(external) = &rule.external {
+            if keda {
+                diags.push(
+                    Diagnostic::error("keda-external-metric", span, "an `external` metric needs the hpa engine")
+                        .note(engine_span, "keda engine chosen here")
+                        .help("use a preset (`metric: backlog`, ...) with keda, or `engine: hpa` for an External metric"),
+                );
+            }
+            for (key, value) in external.selector.iter().flat_map(|s| s.match_labels.iter()) {
+                let at = r.tree.walk(&[
+                    "spec",
+                    "autoscaling",
+                    "flinkMetrics",
+                    &index,
+                    "external",
+                    "selector",
+                    "matchLabels",
+                    key,
+                ]);
+                if let Some(problem) = label_key_problem(key).or_else(|| label_value_problem(value))
+                {
+                    diags.push(
+                        Diagnostic::error("invalid-selector", at.1.unwrap_or(span), format!("`{key}: {value}` is not a valid label selector: {problem}"))
+                            .help("label keys are [prefix/]name, values at most 63 characters of letters, digits, '-', '_' and '.'"),
+                    );
+                }
+            }
+        }
+    }
+}

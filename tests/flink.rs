@@ -1,0 +1,186 @@
+//! The generated pods run real Flink: each case compiles a project, starts its JobManager and
+//! TaskManager pods with a real Flink distribution (from PyPI, cached under
+//! `target/test-tools` by `scripts/flink-dist`) and Java 17, as the kubelet and the official
+//! image would start them (`tests/flink/kubelet.py` says how), and checks that the job reaches
+//! RUNNING, that every TaskManager registers through the JobManager Service, that the
+//! JobManager knows itself by that Service, that the image's Java 17 flags survive, that the
+//! job gets exactly its arguments, that its parallelism follows the slots (and, in reactive
+//! mode, a TaskManager added and removed), and that the TaskManager serves the metric series
+//! under the `job_name` the autoscaler selects.
+//!
+//! Needs root (network and mount namespaces, as a container runtime does). The cases share
+//! one lock: two Flink clusters on two cores would make the timing of each meaningless.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+static ONE_CLUSTER_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+struct Case {
+    project: &'static str,
+    env: &'static str,
+    /// The Flink release the job image is built from.
+    flink: &'static str,
+    jar_path: &'static str,
+    entry_class: &'static str,
+    job_args: &'static [&'static str],
+    pipeline_name: &'static str,
+    prometheus_job_name: &'static str,
+    taskmanagers: usize,
+    rescale: bool,
+}
+
+fn tool(args: &[&str]) -> PathBuf {
+    let output = Command::new(common::root().join("scripts").join(args[0]))
+        .args(&args[1..])
+        .output()
+        .expect("scripts run");
+    assert!(
+        output.status.success(),
+        "{} failed:\n{}",
+        args.join(" "),
+        common::all_output(&output)
+    );
+    PathBuf::from(common::stdout(&output).trim())
+}
+
+/// Compiles the test job under the fixture's entry class into a jar.
+fn job_jar(flink: &Path, entry_class: &str, work: &Path) -> PathBuf {
+    let (package, class) = entry_class.rsplit_once('.').expect("a packaged class");
+    let source = std::fs::read_to_string(common::root().join("tests/flink/TestJob.java"))
+        .expect("the test job's source")
+        .replace("package PACKAGE;", &format!("package {package};"))
+        .replace("public class CLASS", &format!("public class {class}"));
+    let src = work.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let file = src.join(format!("{class}.java"));
+    std::fs::write(&file, source).unwrap();
+    let classes = work.join("classes");
+    let status = Command::new("javac")
+        .args(["-nowarn", "--release", "17", "-cp"])
+        .arg(format!("{}/lib/*", flink.display()))
+        .arg("-d")
+        .arg(&classes)
+        .arg(&file)
+        .status()
+        .expect("javac runs (Java 17 is installed)");
+    assert!(status.success(), "javac failed");
+    let jar = work.join("job.jar");
+    let status = Command::new("jar")
+        .arg("cf")
+        .arg(&jar)
+        .arg("-C")
+        .arg(&classes)
+        .arg(".")
+        .status()
+        .expect("jar runs");
+    assert!(status.success(), "jar failed");
+    jar
+}
+
+fn run_case(case: &Case) {
+    let _one = ONE_CLUSTER_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let flink = tool(&["flink-dist", case.flink]);
+    let python = tool(&["setup", "--python"]);
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let work = tmp.path();
+
+    let build = common::run(&["--project", case.project, "build", "--env", case.env]);
+    assert!(
+        build.status.success(),
+        "build failed:\n{}",
+        common::all_output(&build)
+    );
+    let manifests = work.join("manifests.yaml");
+    std::fs::write(&manifests, &build.stdout).unwrap();
+    let jar = job_jar(&flink, case.entry_class, work);
+
+    let job_args = serde_json::to_string(case.job_args).unwrap();
+    let taskmanagers = case.taskmanagers.to_string();
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--net", "--mount", "--propagation", "private", "--fork"])
+        .arg(&python)
+        .arg(common::root().join("tests/flink/kubelet.py"))
+        .arg("--manifests")
+        .arg(&manifests)
+        .arg("--flink")
+        .arg(&flink)
+        .arg("--jar")
+        .arg(&jar)
+        .arg("--entrypoint")
+        .arg(common::root().join("tests/flink/docker-entrypoint.sh"))
+        .arg("--work")
+        .arg(work.join("cluster"))
+        .args(["--jar-path", case.jar_path])
+        .args(["--pipeline-name", case.pipeline_name])
+        .args(["--prometheus-job-name", case.prometheus_job_name])
+        .args(["--job-args", &job_args])
+        .args(["--taskmanagers", &taskmanagers]);
+    if case.rescale {
+        cmd.arg("--rescale");
+    }
+    let output = cmd.output().expect("unshare runs (the tests run as root)");
+    let text = common::all_output(&output);
+    print!("{text}");
+    assert!(
+        output.status.success() && text.contains("REAL-FLINK-OK"),
+        "the pods of {} did not run Flink as they must:\n{text}",
+        case.project
+    );
+}
+
+/// The seed scenario: Flink 1.20, config.yaml, reactive mode on TaskManager CPU.
+#[test]
+fn the_seed_scenario_runs_and_rescales() {
+    run_case(&Case {
+        project: "examples/realfuture",
+        env: "prod",
+        flink: "1.20.1",
+        jar_path: "/opt/flink/usrlib/orders-enrichment.jar",
+        entry_class: "com.example.OrdersEnrichment",
+        job_args: &["--topic", "orders"],
+        pipeline_name: "orders-enrichment",
+        prometheus_job_name: "orders_enrichment",
+        taskmanagers: 1,
+        rescale: true,
+    });
+}
+
+/// Flink 2.x reads only config.yaml; this job starts with two TaskManagers (its minReplicas).
+#[test]
+fn a_flink_2_job_runs() {
+    run_case(&Case {
+        project: "fixtures/valid/04-flink-2",
+        env: "default",
+        flink: "2.1.1",
+        jar_path: "/opt/flink/usrlib/events-router.jar",
+        entry_class: "com.example.EventsRouter",
+        job_args: &["--host", "kafka:9092", "--fromSavepoint", "none"],
+        pipeline_name: "events-router",
+        prometheus_job_name: "events_router",
+        taskmanagers: 2,
+        rescale: false,
+    });
+}
+
+/// Flink 1.18 reads only flink-conf.yaml, line by line.
+#[test]
+fn a_flink_1_18_job_runs() {
+    run_case(&Case {
+        project: "fixtures/valid/03-flink-1-18",
+        env: "default",
+        flink: "1.18.1",
+        jar_path: "/opt/flink/usrlib/legacy-etl.jar",
+        entry_class: "com.example.LegacyEtl",
+        job_args: &[],
+        pipeline_name: "legacy-etl",
+        prometheus_job_name: "legacy_etl",
+        taskmanagers: 1,
+        rescale: false,
+    });
+}

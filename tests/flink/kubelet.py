@@ -1,0 +1,551 @@
+"""Runs flinkform's generated pods with real Flink processes, as the kubelet and the official
+Flink image would, and checks that the job runs (tests/flink.rs drives it).
+
+Must run as root inside fresh network and mount namespaces (`unshare --net --mount`): every
+namespace, mount and interface it makes dies with it, and nothing of the machine changes.
+
+A cluster here is:
+- a bridge with one address per pod; each pod gets its own network namespace on it, its own
+  hostname (Deployment name + a suffix, as a ReplicaSet names pods), and an /etc/hosts in which
+  every Service name resolves to the pods its selector picks (a ClusterIP Service to its one
+  JobManager, a headless Service to every pod), as cluster DNS would answer;
+- per container, a root made of the machine's /usr, /etc, ... (read-only), the image's
+  /opt/flink (the Flink distribution with the official image's edits to its conf folder and the
+  job jar at the jarURI) as a copy-on-write overlay, /docker-entrypoint.sh (our script of the
+  image's entrypoint), and the pod's volumes at their mountPaths: ConfigMap volumes read-only,
+  as the kubelet mounts them, emptyDirs shared by the pod's containers;
+- init containers run first, in order, and must succeed; then the container runs as the
+  pod's user, with the pod's environment (`$(VAR)` references and the downward API resolved),
+  the image's ENTRYPOINT unless `command` is set, and `args`.
+
+Nothing of the generated configuration is changed.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import yaml
+
+FLINK_HOME = "/opt/flink"
+STARTED = time.monotonic()
+IMAGE_ENV = {
+    "FLINK_HOME": FLINK_HOME,
+    "PATH": f"{FLINK_HOME}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LANG": "C.UTF-8",
+}
+ROOT_DIRS = ["usr", "etc", "lib", "lib64", "bin", "sbin"]
+
+
+def log(msg):
+    print(f"[kubelet {time.monotonic() - STARTED:5.1f}s] {msg}", flush=True)
+
+
+def sh(*cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+class Failure(Exception):
+    pass
+
+
+def labels_match(selector, labels):
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+class Image:
+    """The job image: the Flink distribution as the official image lays it out."""
+
+    def __init__(self, work, dist, jar_path, jar, entrypoint):
+        self.root = os.path.join(work, "image")
+        flink = os.path.join(self.root, "flink")
+        os.makedirs(self.root)
+        sh("cp", "-a", dist, flink)
+        # The official image's Dockerfile makes the REST and RPC endpoints listen on the
+        # container's interface and drops taskmanager.host: localhost from its conf folder.
+        conf = os.path.join(flink, "conf")
+        parser = os.path.join(flink, "bin", "config-parser-utils.sh")
+        if os.path.exists(parser):
+            sh("bash", parser, conf, os.path.join(flink, "bin"), os.path.join(flink, "lib"),
+               "-repKV", "rest.address,localhost,0.0.0.0",
+               "-repKV", "rest.bind-address,localhost,0.0.0.0",
+               "-repKV", "jobmanager.bind-host,localhost,0.0.0.0",
+               "-repKV", "taskmanager.bind-host,localhost,0.0.0.0",
+               "-rmKV", "taskmanager.host=localhost", stdout=subprocess.DEVNULL)
+        else:
+            path = os.path.join(conf, "flink-conf.yaml")
+            text = open(path).read()
+            for key in ["rest.address", "rest.bind-address", "jobmanager.bind-host",
+                        "taskmanager.bind-host"]:
+                text = re.sub(rf"(?m)^{re.escape(key)}: localhost$", f"{key}: 0.0.0.0", text)
+            text = re.sub(r"(?m)^taskmanager.host: localhost\n", "", text)
+            open(path, "w").write(text)
+        assert jar_path.startswith(FLINK_HOME + "/"), jar_path
+        dest = os.path.join(flink, jar_path[len(FLINK_HOME) + 1:])
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copy(jar, dest)
+        sh("chown", "-R", "9999:9999", flink)
+        self.flink = flink
+        self.entrypoint = entrypoint
+
+
+class Pod:
+    def __init__(self, cluster, deployment, index):
+        self.cluster = cluster
+        self.deployment = deployment
+        meta = deployment["metadata"]
+        self.namespace = meta.get("namespace", "default")
+        template = deployment["spec"]["template"]
+        self.labels = template["metadata"].get("labels", {})
+        self.spec = template["spec"]
+        suffix = f"{index:05d}"[-5:]
+        self.name = f"{meta['name']}-7f9c{index % 10}bd8c-x{suffix[-4:]}"[:63]
+        self.ip = cluster.next_ip()
+        self.dir = os.path.join(cluster.work, "pods", self.name)
+        self.netns = f"pod{cluster.pod_count}"
+        self.processes = []
+        self.logs = {}
+
+    # -- setup ---------------------------------------------------------------------------
+    def volumes(self):
+        """Materialises the pod's volumes: name -> (host path, read-only by nature)."""
+        out = {}
+        for volume in self.spec.get("volumes", []):
+            path = os.path.join(self.dir, "volumes", volume["name"])
+            os.makedirs(path)
+            if "configMap" in volume:
+                cm = self.cluster.object("ConfigMap", self.namespace, volume["configMap"]["name"])
+                items = volume["configMap"].get("items")
+                data = cm.get("data", {})
+                pairs = [(i["key"], i["path"]) for i in items] if items else [(k, k) for k in data]
+                for key, rel in pairs:
+                    with open(os.path.join(path, rel), "w") as f:
+                        f.write(data[key])
+                    os.chmod(os.path.join(path, rel), 0o644)
+                out[volume["name"]] = (path, True)
+            elif "emptyDir" in volume:
+                fs_group = self.spec.get("securityContext", {}).get("fsGroup")
+                if fs_group is not None:
+                    os.chown(path, 0, fs_group)
+                    os.chmod(path, 0o2777)
+                else:
+                    os.chmod(path, 0o777)
+                out[volume["name"]] = (path, False)
+            else:
+                raise Failure(f"volume kind not emulated: {volume}")
+        return out
+
+    def network(self):
+        c = self.cluster
+        sh("ip", "netns", "add", self.netns)
+        host_if = f"veth{c.pod_count}"
+        sh("ip", "link", "add", host_if, "type", "veth", "peer", "name", "eth0", "netns", self.netns)
+        sh("ip", "link", "set", host_if, "master", "br0", "up")
+        for cmd in (["ip", "addr", "add", f"{self.ip}/24", "dev", "eth0"],
+                    ["ip", "link", "set", "eth0", "up"],
+                    ["ip", "link", "set", "lo", "up"],
+                    ["ip", "route", "add", "default", "via", c.gateway]):
+            sh("ip", "netns", "exec", self.netns, *cmd)
+
+    def hosts_file(self):
+        lines = ["127.0.0.1\tlocalhost", f"{self.ip}\t{self.name}"]
+        for svc in self.cluster.services():
+            ns = svc["metadata"].get("namespace", "default")
+            name = svc["metadata"]["name"]
+            selector = svc["spec"].get("selector", {})
+            names = f"{name} {name}.{ns} {name}.{ns}.svc {name}.{ns}.svc.cluster.local"
+            for pod in self.cluster.pods:
+                if pod.namespace == ns and labels_match(selector, pod.labels):
+                    lines.append(f"{pod.ip}\t{names}")
+        path = os.path.join(self.dir, "hosts")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def environment(self, container):
+        env = dict(IMAGE_ENV)
+        env["HOSTNAME"] = self.name
+        for source in container.get("envFrom", []):
+            raise Failure(f"envFrom not emulated: {source}")
+        for item in container.get("env", []):
+            if "value" in item:
+                value = re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)",
+                               lambda m: env.get(m.group(1), m.group(0)), item["value"])
+            else:
+                field = item["valueFrom"]["fieldRef"]["fieldPath"]
+                value = {"status.podIP": self.ip, "metadata.name": self.name,
+                         "metadata.namespace": self.namespace}[field]
+            env[item["name"]] = value
+        return env
+
+    def root_script(self, container, volumes, hosts):
+        """The shell lines that make the container's root and mounts, run in its namespaces."""
+        cdir = os.path.join(self.dir, "containers", container["name"])
+        root = os.path.join(cdir, "root")
+        upper, workdir = os.path.join(cdir, "upper"), os.path.join(cdir, "work")
+        for d in (root, upper, workdir):
+            os.makedirs(d, exist_ok=True)
+        image = self.cluster.image
+        lines = [
+            "set -e",
+            f"mount -t tmpfs -o mode=755 tmpfs {root}",
+        ]
+        for d in ROOT_DIRS:
+            if os.path.exists("/" + d) and not os.path.islink("/" + d):
+                lines += [f"mkdir -p {root}/{d}", f"mount --rbind /{d} {root}/{d}",
+                          f"mount -o remount,bind,ro {root}/{d}"]
+            elif os.path.islink("/" + d):
+                lines.append(f"ln -s {os.readlink('/' + d)} {root}/{d}")
+        lines += [
+            f"mkdir -p {root}/proc {root}/dev {root}/sys {root}/tmp {root}/opt/flink {root}/run",
+            f"mount --rbind /proc {root}/proc",
+            f"mount --rbind /dev {root}/dev",
+            f"mount --rbind /sys {root}/sys",
+            f"mount -t tmpfs -o mode=1777 tmpfs {root}/tmp",
+            f"mount -t overlay overlay -o lowerdir={image.flink},upperdir={upper},workdir={workdir} {root}/opt/flink",
+            f"touch {root}/docker-entrypoint.sh",
+            f"mount --bind {image.entrypoint} {root}/docker-entrypoint.sh",
+            f"mount --bind {hosts} {root}/etc/hosts",
+            f"hostname {self.name}",
+        ]
+        for mount in container.get("volumeMounts", []):
+            src, always_ro = volumes[mount["name"]]
+            if "subPath" in mount:
+                raise Failure("subPath not emulated")
+            target = root + mount["mountPath"]
+            lines += [f"mkdir -p {target}", f"mount --bind {src} {target}"]
+            if always_ro or mount.get("readOnly"):
+                lines.append(f"mount -o remount,bind,ro {target}")
+        return root, lines
+
+    def run_container(self, container, volumes, hosts, wait):
+        root, lines = self.root_script(container, volumes, hosts)
+        security = dict(self.spec.get("securityContext", {}))
+        security.update(container.get("securityContext", {}))
+        uid = security.get("runAsUser", 9999)
+        gid = security.get("runAsGroup", uid)
+        groups = [str(security["fsGroup"])] if "fsGroup" in security else []
+        if container.get("command"):
+            argv = container["command"] + container.get("args", [])
+        else:
+            argv = ["/docker-entrypoint.sh"] + container.get("args", ["help"])
+        env = self.environment(container)
+        quoted = " ".join(sh_quote(a) for a in argv)
+        group_arg = f"--groups={','.join(groups)}" if groups else "--clear-groups"
+        lines.append(
+            f"exec chroot {root} setpriv --reuid={uid} --regid={gid} {group_arg} "
+            f"--no-new-privs sh -c 'cd {FLINK_HOME} && exec \"$@\"' container {quoted}"
+        )
+        script = "\n".join(lines)
+        log_path = os.path.join(self.dir, f"{container['name']}.log")
+        self.logs[container["name"]] = log_path
+        out = open(log_path, "w")
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.netns, "unshare", "--mount", "--uts",
+             "--propagation", "private", "bash", "-c", script],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        if wait:
+            code = proc.wait(timeout=120)
+            if code != 0:
+                raise Failure(f"init container {container['name']} of {self.name} exited {code}:\n"
+                              + tail(log_path, 40))
+        else:
+            self.processes.append(proc)
+            self.cluster.processes.append(proc)
+        return proc
+
+    def start(self):
+        log(f"starting pod {self.name} ({self.ip})")
+        os.makedirs(self.dir)
+        volumes = self.volumes()
+        self.network()
+        hosts = self.hosts_file()
+        for init in self.spec.get("initContainers", []):
+            self.run_container(init, volumes, hosts, wait=True)
+        for container in self.spec["containers"]:
+            self.run_container(container, volumes, hosts, wait=False)
+
+    def stop(self):
+        """As the kubelet deletes a pod: SIGTERM, then SIGKILL after the grace period."""
+        for proc in self.processes:
+            stop_process(proc, grace=30)
+
+    def alive(self):
+        return all(p.poll() is None for p in self.processes)
+
+
+def sh_quote(arg):
+    return "'" + arg.replace("'", "'\"'\"'") + "'"
+
+
+def stop_process(proc, grace):
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def tail(path, n):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError as e:
+        return f"({e})"
+
+
+class Cluster:
+    def __init__(self, work, objects, image):
+        self.work = work
+        self.objects = objects
+        self.image = image
+        self.pods = []
+        self.processes = []
+        self.pod_count = 0
+        self.gateway = "10.244.0.1"
+        os.makedirs("/run/netns", exist_ok=True)
+        sh("mount", "-t", "tmpfs", "tmpfs", "/run/netns")
+        sh("ip", "link", "set", "lo", "up")
+        sh("ip", "link", "add", "br0", "type", "bridge")
+        sh("ip", "addr", "add", f"{self.gateway}/24", "dev", "br0")
+        sh("ip", "link", "set", "br0", "up")
+
+    def next_ip(self):
+        self.pod_count += 1
+        return f"10.244.0.{self.pod_count + 1}"
+
+    def object(self, kind, namespace, name):
+        for o in self.objects:
+            if (o["kind"] == kind and o["metadata"]["name"] == name
+                    and o["metadata"].get("namespace", "default") == namespace):
+                return o
+        raise Failure(f"{kind} {namespace}/{name} is referenced but not emitted")
+
+    def of_kind(self, kind):
+        return [o for o in self.objects if o["kind"] == kind]
+
+    def services(self):
+        return self.of_kind("Service")
+
+    def start_pod(self, deployment, index):
+        pod = Pod(self, deployment, index)
+        self.pods.append(pod)
+        pod.start()
+        return pod
+
+    def stop_pod(self, pod):
+        log(f"deleting pod {pod.name}")
+        pod.stop()
+        self.pods.remove(pod)
+
+    def shutdown(self):
+        for proc in self.processes:
+            stop_process(proc, grace=10)
+
+    def dump_logs(self, lines=40):
+        """The last lines each container printed (Flink logs to the console in the foreground)."""
+        for pod in self.pods:
+            for name, path in pod.logs.items():
+                print(f"----- last lines of {pod.name}/{name} ({path})")
+                print(tail(path, lines))
+
+
+# -- the checks -----------------------------------------------------------------------------
+def get(url, timeout=3):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.read().decode()
+
+
+def get_json(url):
+    return json.loads(get(url))
+
+
+def wait_for(what, predicate, timeout, pods=()):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        for pod in pods:
+            if not pod.alive():
+                raise Failure(f"pod {pod.name} exited while waiting for {what}")
+        try:
+            result = predicate()
+            if result:
+                return result
+            last = None
+        except Exception as e:  # not up yet
+            last = e
+        time.sleep(0.5)
+    raise Failure(f"timed out after {timeout} s waiting for {what}" + (f" (last error: {last})" if last else ""))
+
+
+def component(objects, kind, name):
+    found = [o for o in objects if o["kind"] == kind
+             and o["metadata"]["labels"].get("app.kubernetes.io/component") == name]
+    if len(found) != 1:
+        raise Failure(f"expected one {kind} of component {name}, found {len(found)}")
+    return found[0]
+
+
+def expected_job_names(objects):
+    """The job_name values that the HPA selectors, adapter rules and KEDA queries select."""
+    names = set()
+    for hpa in [o for o in objects if o["kind"] == "HorizontalPodAutoscaler"]:
+        for metric in hpa["spec"].get("metrics", []):
+            if metric["type"] == "External":
+                sel = metric["external"]["metric"].get("selector", {}).get("matchLabels", {})
+                if "job_name" in sel:
+                    names.add(sel["job_name"])
+    for so in [o for o in objects if o["kind"] == "ScaledObject"]:
+        for trigger in so["spec"].get("triggers", []):
+            if trigger["type"] == "prometheus":
+                names.update(re.findall(r'job_name="([^"]*)"', trigger["metadata"]["query"]))
+    return names
+
+
+def run(args):
+    objects = [o for o in yaml.safe_load_all(open(args.manifests)) if o]
+    jm_deploy = component(objects, "Deployment", "jobmanager")
+    tm_deploy = component(objects, "Deployment", "taskmanager")
+    jm_service_name = None
+    not_headless = None
+    for svc in [o for o in objects if o["kind"] == "Service"]:
+        if labels_match(svc["spec"].get("selector", {}), jm_deploy["spec"]["template"]["metadata"]["labels"]):
+            jm_service_name = svc["metadata"]["name"]
+        if labels_match(svc["spec"].get("selector", {}), tm_deploy["spec"]["template"]["metadata"]["labels"]):
+            if svc["spec"].get("clusterIP") != "None":
+                not_headless = (f"the TaskManager metrics Service {svc['metadata']['name']} is not"
+                                " headless: a scrape through it lands on one random TaskManager")
+    if jm_service_name is None:
+        raise Failure("no Service selects the JobManager")
+    slots = None
+    image = Image(args.work, args.flink, args.jar_path, args.jar, args.entrypoint)
+    cluster = Cluster(args.work, objects, image)
+    try:
+        jm = cluster.start_pod(jm_deploy, 0)
+        rest = f"http://{jm.ip}:8081"
+        tms = [cluster.start_pod(tm_deploy, i + 1) for i in range(args.taskmanagers)]
+
+        def running_job():
+            jobs = get_json(f"{rest}/jobs/overview")["jobs"]
+            running = [j for j in jobs if j["state"] == "RUNNING"]
+            return running[0] if running else None
+
+        job = wait_for("the job to reach RUNNING", running_job, args.timeout, [jm] + tms)
+        log(f"job {job['name']} ({job['jid']}) is RUNNING")
+        if job["name"] != args.pipeline_name:
+            raise Failure(f"the job runs as {job['name']!r}, not {args.pipeline_name!r}")
+
+        registered = get_json(f"{rest}/taskmanagers")["taskmanagers"]
+        if len(registered) != len(tms):
+            raise Failure(f"{len(registered)} TaskManagers registered, {len(tms)} started")
+        config = {e["key"]: e["value"] for e in get_json(f"{rest}/jobmanager/config")}
+        if config.get("jobmanager.rpc.address") != jm_service_name:
+            raise Failure(f"jobmanager.rpc.address is {config.get('jobmanager.rpc.address')!r} in the"
+                          f" JobManager, not the Service {jm_service_name!r}")
+        for tm in tms:
+            tm_log = open(tm.logs[tm_deploy["spec"]["template"]["spec"]["containers"][0]["name"]],
+                          errors="replace").read()
+            wanted = f"pekko.tcp://flink@{jm_service_name}:6123"
+            legacy = f"akka.tcp://flink@{jm_service_name}:6123"
+            if wanted not in tm_log and legacy not in tm_log:
+                raise Failure(f"TaskManager {tm.name} did not reach the JobManager through the Service"
+                              f" {jm_service_name} (no {wanted} in its log)")
+        log(f"{len(registered)} TaskManager(s) registered through {jm_service_name}")
+        java17 = config.get("env.java.opts.all", "") + " " + config.get("env.java.default-opts.all", "")
+        if "--add-opens=java.base/java.util=ALL-UNNAMED" not in java17:
+            raise Failure("the image's Java 17 flags (env.java.opts.all) did not reach Flink")
+        args_line = re.search(r"flinkform-test-job args=\[(.*)\]", open(jm.logs["jobmanager"] if "jobmanager" in jm.logs else list(jm.logs.values())[-1], errors="replace").read())
+        if args_line is None:
+            raise Failure("the job's main() did not run in the JobManager")
+        got_args = [a for a in args_line.group(1).split(", ") if a] if args_line.group(1) else []
+        if got_args != args.job_args:
+            raise Failure(f"the job got the arguments {got_args}, not {args.job_args}")
+
+        slots = int(config["taskmanager.numberOfTaskSlots"])
+
+        def parallelism():
+            detail = get_json(f"{rest}/jobs/{job['jid']}")
+            if detail["state"] != "RUNNING":
+                return None
+            if any(v["status"] != "RUNNING" for v in detail["vertices"]):
+                return None
+            return max(v["parallelism"] for v in detail["vertices"])
+
+        expected = slots * len(tms)
+        p = wait_for(f"parallelism {expected}", lambda: parallelism() == expected and expected,
+                     args.timeout, [jm] + tms)
+        log(f"parallelism {p} with {len(tms)} TaskManager(s) of {slots} slot(s)")
+
+        names = expected_job_names(objects)
+        metrics_port = int(config["metrics.reporter.prom.port"])
+        series = "flink_taskmanager_job_task_busyTimeMsPerSecond"
+
+        def scraped():
+            text = get(f"http://{tms[0].ip}:{metrics_port}/metrics")
+            return set(re.findall(series + r'\{[^}]*job_name="([^"]*)"', text))
+
+        served = wait_for(f"{series} on the TaskManager's metrics port", scraped, 60, [jm] + tms)
+        if served != {args.prometheus_job_name}:
+            raise Failure(f"the TaskManager reports job_name {served}, expected {args.prometheus_job_name!r}")
+        if names and names != served:
+            raise Failure(f"the autoscaler selects job_name {names}, the TaskManager reports {served}")
+        log(f"{series} served with job_name {served}")
+
+        if args.rescale:
+            extra = cluster.start_pod(tm_deploy, len(tms) + 1)
+            up = slots * (len(tms) + 1)
+            wait_for(f"parallelism {up} after a TaskManager was added", lambda: parallelism() == up,
+                     args.timeout, [jm] + tms + [extra])
+            log(f"a TaskManager added: parallelism {up}")
+            cluster.stop_pod(extra)
+            wait_for(f"parallelism {expected} after the TaskManager was removed",
+                     lambda: parallelism() == expected, args.timeout, [jm] + tms)
+            log(f"the TaskManager removed: parallelism {expected}")
+        if not_headless:
+            raise Failure(not_headless)
+        print("REAL-FLINK-OK", flush=True)
+    except Failure:
+        cluster.dump_logs()
+        raise
+    finally:
+        cluster.shutdown()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--manifests", required=True)
+    p.add_argument("--flink", required=True)
+    p.add_argument("--jar", required=True)
+    p.add_argument("--jar-path", required=True)
+    p.add_argument("--entrypoint", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--taskmanagers", type=int, default=1)
+    p.add_argument("--pipeline-name", required=True)
+    p.add_argument("--prometheus-job-name", required=True)
+    p.add_argument("--job-args", default="[]")
+    p.add_argument("--rescale", action="store_true")
+    p.add_argument("--timeout", type=float, default=90)
+    args = p.parse_args()
+    args.job_args = json.loads(args.job_args)
+    try:
+        run(args)
+    except Failure as e:
+        print(f"REAL-FLINK-FAILED: {e}", flush=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
