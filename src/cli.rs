@@ -1,4 +1,4 @@
-//! The command line (SPEC 3): argument parsing, dispatch, printing and exit codes.
+//! The command line: argument parsing, dispatch, printing and exit codes.
 //!
 //! Exit codes, like `diff`: 0 success or no drift; 1 drift or invalid input; 2 usage, I/O or
 //! internal error. Diagnostics and the summary line go to stderr; `build`, `schema` and the

@@ -2,7 +2,7 @@
 //!
 //! Every phase reports through [`Diagnostic`]; a run collects all of them in [`Diagnostics`]
 //! and prints them together at the end, in the `path:line:col: error[code]: message` format
-//! of SPEC 3, with the source line and a caret, so an editor or CI log links straight to it.
+//! of the command line, with the source line and a caret, so an editor or CI log links straight to it.
 
 use std::fmt::Write as _;
 
@@ -192,7 +192,7 @@ impl Diagnostics {
     }
 
     /// Whether an input could not be read at all: an I/O error (exit code 2), not invalid
-    /// input (SPEC 3).
+    /// input.
     #[must_use]
     pub fn has_io_errors(&self) -> bool {
         self.items

@@ -1,4 +1,4 @@
-//! Canonical YAML output (SPEC 4.4).
+//! Canonical YAML output: block style, stable key order, and every string quoted that a YAML 1.1 reader would take for something else.
 //!
 //! One writer for everything flinkform writes: block style, two-space indent, sequences
 //! indented under their key, keys in the order the templates give, multi-line strings as

@@ -1,4 +1,4 @@
-//! Phase 6 (emit): lay the rendered objects out as the GitOps tree of SPEC 4.1.
+//! Phase 6 (emit): lay the rendered objects out as the GitOps tree: bases, overlays per environment and job, namespaces, platform.
 //!
 //! ```text
 //! base/<job>/            one file per object, namespace-agnostic, and its kustomization
@@ -74,7 +74,7 @@ pub struct EnvironmentObjects {
     pub jobs: Vec<JobDocuments>,
 }
 
-/// SPEC 4.2's order of kinds in a stream.
+/// The order of kinds in a stream: what others refer to comes first.
 fn kind_rank(kind: &str) -> usize {
     const ORDER: &[&str] = &[
         "Namespace",
@@ -90,12 +90,12 @@ fn kind_rank(kind: &str) -> usize {
     ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
 }
 
-/// Sorts objects as SPEC 4.2 orders them: kind, then namespace, then name.
+/// Sorts objects in stream order: kind, then namespace, then name.
 pub fn sort_objects(objects: &mut [&RenderedObject]) {
     objects.sort_by_cached_key(|o| order(o.kind(), o.namespace(), o.name()));
 }
 
-/// Where an object goes in a stream (SPEC 4.2).
+/// Where an object goes in a stream.
 fn order<'a>(
     kind: &'a str,
     namespace: &'a str,
@@ -104,7 +104,7 @@ fn order<'a>(
     (kind_rank(kind), kind, namespace, name)
 }
 
-/// Sorts documents as SPEC 4.2 orders objects: kind, then namespace, then name.
+/// Sorts documents in stream order: kind, then namespace, then name.
 pub fn sort_documents(documents: &mut [&Document]) {
     documents.sort_by_cached_key(|d| order(&d.kind, &d.namespace, &d.name));
 }

@@ -38,7 +38,7 @@ use source::Sources;
 pub enum Goal<'a> {
     /// Every check, nothing kept (`validate`).
     Validate,
-    /// The output tree of SPEC 4.1 (`render`, `check`).
+    /// The output tree (`render`, `check`).
     Tree,
     /// The objects of one environment (`build --env`): every environment is resolved and
     /// checked, only this one is rendered.

@@ -1,4 +1,4 @@
-//! Flink metric presets for autoscaling (SPEC 4.3).
+//! Flink metric presets for autoscaling.
 //!
 //! Each preset names a series of Flink's Prometheus reporter and how a job's series are folded
 //! into one number. With the hpa engine the HPA asks for an External metric `flinkform_<preset>`

@@ -1,4 +1,4 @@
-//! Naming patterns: how a job's objects are named (SPEC 2.2 `naming`).
+//! Naming patterns: how a job's objects are named (`naming` in flinkform.yaml).
 //!
 //! Patterns are minijinja expressions over `name`, `space`, `spaceId` and, for the namespace
 //! only, `env` (everything else is shared by all environments through the kustomize base).

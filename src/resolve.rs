@@ -1,6 +1,6 @@
 //! Phase 3: merge the layers of every job in every environment, and check the result.
 //!
-//! Merge order (SPEC 2.2): built-in defaults < project `defaults` < job file < environment
+//! Merge order: built-in defaults < project `defaults` < job file < environment
 //! `overrides` < environment `jobs.<name>`. The merged tree keeps each value's source
 //! position, so a bad value is reported at the line of the layer that supplied it. The
 //! merged job is validated against the whole schema, typed, named through the project's
@@ -354,7 +354,7 @@ fn job_name(doc: &Document) -> &str {
         .unwrap_or_default()
 }
 
-/// The layers of a job spec merged in order over the built-in defaults (SPEC 2.2).
+/// The layers of a job spec merged in order over the built-in defaults.
 fn merge(builtin: &Node, layers: &[Option<&Node>]) -> Node {
     layers
         .iter()
@@ -475,7 +475,7 @@ fn name_job(mut d: Diagnostic, origin: Span, name: &str, env: &str, many_envs: b
     d
 }
 
-/// Two emitted objects of one kind, namespace and name (SPEC 5.3). Namespaces are shared.
+/// Two emitted objects of one kind, namespace and name. Namespaces are shared.
 fn check_collisions(jobs: &[ResolvedJob], naming: &Naming, diags: &mut Diagnostics) {
     let mut owners: BTreeMap<(&str, &str, &str), (&ResolvedJob, NameKind)> = BTreeMap::new();
     for job in jobs {

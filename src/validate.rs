@@ -5,7 +5,7 @@
 //! path is walked back through the tree to the key or value that caused it.
 //!
 //! A file is checked for structure alone (types, unknown fields, patterns): fields the merge
-//! can still supply (SPEC 2.1) are not required yet. The merged job is then checked whole.
+//! can still supply are not required yet. The merged job is then checked whole.
 
 use std::sync::OnceLock;
 
@@ -96,7 +96,7 @@ pub fn check(node: &Node, kind: Kind, mode: Mode) -> Vec<Diagnostic> {
 
 /// Checks a merged tree, given with its JSON form; a missing required field is reported in
 /// `file_tree` (the job file itself), at the deepest key on the way to it that the file has
-/// (SPEC 2.1).
+/// (a later layer can still supply them).
 #[must_use]
 pub fn check_merged(
     node: &Node,

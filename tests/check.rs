@@ -1,4 +1,4 @@
-//! `flinkform check` (SPEC 3, issue 4): the golden-file diff of what `render` would write
+//! `flinkform check`: the golden-file diff of what `render` would write
 //! against the output folder, run as the real binary on temporary copies of
 //! `examples/realfuture`.
 //!

@@ -177,7 +177,7 @@ fn validate_takes_files_and_checks_them_in_their_project() {
     );
 }
 
-/// SPEC 3: all errors of a run are reported, not only those of the first broken file.
+/// All errors of a run are reported, not only those of the first broken file.
 #[test]
 fn errors_in_one_job_do_not_hide_errors_in_another() {
     let job = common::example_job();

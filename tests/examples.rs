@@ -1,4 +1,4 @@
-//! `examples/realfuture` (SPEC 1) renders to its committed `deploy/` tree, and that tree is
+//! `examples/realfuture` (the seed scenario) renders to its committed `deploy/` tree, and that tree is
 //! the scenario: namespace, parallelism, CPU, HPA bounds and the metrics Service.
 
 mod common;

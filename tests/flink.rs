@@ -8,16 +8,13 @@
 //! mode, a TaskManager added and removed), and that the TaskManager serves the metric series
 //! under the `job_name` the autoscaler selects.
 //!
-//! Needs root (network and mount namespaces, as a container runtime does). The cases share
-//! one lock: two Flink clusters on two cores would make the timing of each meaningless.
+//! Needs root (network and mount namespaces, as a container runtime does). Each case is its
+//! own cluster in its own namespaces, so the cases run side by side like any other tests.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
-
-static ONE_CLUSTER_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 struct Case {
     project: &'static str,
@@ -82,9 +79,6 @@ fn job_jar(flink: &Path, entry_class: &str, work: &Path) -> PathBuf {
 }
 
 fn run_case(case: &Case) {
-    let _one = ONE_CLUSTER_AT_A_TIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let flink = tool(&["flink-dist", case.flink]);
     let python = tool(&["setup", "--python"]);
     let tmp = tempfile::tempdir().expect("a temporary folder");
@@ -116,6 +110,8 @@ fn run_case(case: &Case) {
         .arg(common::root().join("tests/flink/docker-entrypoint.sh"))
         .arg("--work")
         .arg(work.join("cluster"))
+        .arg("--image-cache")
+        .arg(flink.parent().expect("the cache folder"))
         .args(["--jar-path", case.jar_path])
         .args(["--pipeline-name", case.pipeline_name])
         .args(["--prometheus-job-name", case.prometheus_job_name])

@@ -1,4 +1,4 @@
-//! The kustomize invariants of SPEC 4.1, held by the real `kubectl kustomize` (kustomize v5)
+//! The kustomize invariants, held by the real `kubectl kustomize` (kustomize v5)
 //! on every golden output tree:
 //! 1. every kustomization builds under the default load restrictor, with no warnings;
 //! 2. `kubectl kustomize <env>` gives the objects of `flinkform build --env <env>`;

@@ -1,4 +1,4 @@
-//! Custom-metric autoscaling (SPEC 4.3): every External metric an HPA of a golden project
+//! Custom-metric autoscaling: every External metric an HPA of a golden project
 //! asks for is served by the prometheus-adapter rules in its `platform/` folder, and every
 //! PromQL flinkform writes (adapter rules and KEDA triggers) parses with a real PromQL parser
 //! and selects the job by its `job_name` label.

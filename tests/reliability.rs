@@ -169,7 +169,7 @@ fn no_network_code_in_the_dependency_tree() {
     );
 }
 
-/// An input that cannot be read is an I/O error (exit 2, SPEC 3), reported at its path.
+/// An input that cannot be read is an I/O error (exit 2), reported at its path.
 #[cfg(unix)]
 #[test]
 fn an_unreadable_job_file_is_an_io_error() {

@@ -61,15 +61,31 @@ def labels_match(selector, labels):
 
 
 class Image:
-    """The job image: the Flink distribution as the official image lays it out."""
+    """The job image: the official Flink image (the distribution, its conf folder as the
+    image's Dockerfile leaves it, owned by the `flink` user) with the job jar added as one
+    more layer, as `COPY job.jar /opt/flink/usrlib/` would."""
 
-    def __init__(self, work, dist, jar_path, jar, entrypoint):
-        self.root = os.path.join(work, "image")
-        flink = os.path.join(self.root, "flink")
-        os.makedirs(self.root)
+    def __init__(self, work, dist, cache, jar_path, jar, entrypoint):
+        self.base = self.flink_image(dist, cache)
+        layer = os.path.join(work, "image-layer")
+        assert jar_path.startswith(FLINK_HOME + "/"), jar_path
+        dest = os.path.join(layer, jar_path[len(FLINK_HOME) + 1:])
+        os.makedirs(os.path.dirname(dest))
+        shutil.copy(jar, dest)
+        sh("chown", "-R", "9999:9999", layer)
+        self.layers = f"{layer}:{self.base}"
+        self.entrypoint = entrypoint
+
+    @staticmethod
+    def flink_image(dist, cache):
+        """The official image's /opt/flink, made once per distribution."""
+        flink = os.path.join(cache, "image-" + os.path.basename(dist.rstrip("/")))
+        if os.path.exists(os.path.join(flink, ".complete")):
+            return flink
+        shutil.rmtree(flink, ignore_errors=True)
         sh("cp", "-a", dist, flink)
-        # The official image's Dockerfile makes the REST and RPC endpoints listen on the
-        # container's interface and drops taskmanager.host: localhost from its conf folder.
+        # The Dockerfile makes the REST and RPC endpoints listen on the container's interface
+        # and drops taskmanager.host: localhost from the conf folder.
         conf = os.path.join(flink, "conf")
         parser = os.path.join(flink, "bin", "config-parser-utils.sh")
         if os.path.exists(parser):
@@ -87,13 +103,9 @@ class Image:
                 text = re.sub(rf"(?m)^{re.escape(key)}: localhost$", f"{key}: 0.0.0.0", text)
             text = re.sub(r"(?m)^taskmanager.host: localhost\n", "", text)
             open(path, "w").write(text)
-        assert jar_path.startswith(FLINK_HOME + "/"), jar_path
-        dest = os.path.join(flink, jar_path[len(FLINK_HOME) + 1:])
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        shutil.copy(jar, dest)
         sh("chown", "-R", "9999:9999", flink)
-        self.flink = flink
-        self.entrypoint = entrypoint
+        open(os.path.join(flink, ".complete"), "w").close()
+        return flink
 
 
 class Pod:
@@ -209,7 +221,7 @@ class Pod:
             f"mount --rbind /dev {root}/dev",
             f"mount --rbind /sys {root}/sys",
             f"mount -t tmpfs -o mode=1777 tmpfs {root}/tmp",
-            f"mount -t overlay overlay -o lowerdir={image.flink},upperdir={upper},workdir={workdir} {root}/opt/flink",
+            f"mount -t overlay overlay -o lowerdir={image.layers},upperdir={upper},workdir={workdir} {root}/opt/flink",
             f"touch {root}/docker-entrypoint.sh",
             f"mount --bind {image.entrypoint} {root}/docker-entrypoint.sh",
             f"mount --bind {hosts} {root}/etc/hosts",
@@ -431,7 +443,7 @@ def run(args):
     if jm_service_name is None:
         raise Failure("no Service selects the JobManager")
     slots = None
-    image = Image(args.work, args.flink, args.jar_path, args.jar, args.entrypoint)
+    image = Image(args.work, args.flink, args.image_cache, args.jar_path, args.jar, args.entrypoint)
     cluster = Cluster(args.work, objects, image)
     try:
         jm = cluster.start_pod(jm_deploy, 0)
@@ -532,12 +544,13 @@ def main():
     p.add_argument("--jar-path", required=True)
     p.add_argument("--entrypoint", required=True)
     p.add_argument("--work", required=True)
+    p.add_argument("--image-cache", required=True)
     p.add_argument("--taskmanagers", type=int, default=1)
     p.add_argument("--pipeline-name", required=True)
     p.add_argument("--prometheus-job-name", required=True)
     p.add_argument("--job-args", default="[]")
     p.add_argument("--rescale", action="store_true")
-    p.add_argument("--timeout", type=float, default=90)
+    p.add_argument("--timeout", type=float, default=150)
     args = p.parse_args()
     args.job_args = json.loads(args.job_args)
     try:
