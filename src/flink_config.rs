@@ -28,13 +28,112 @@ pub struct FlinkConfig {
     pub hash: String,
 }
 
+/// Major and minor of a Flink version (`1.20`, `1.20.1`).
+fn major_minor(version: &str) -> (u32, u32) {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
 /// Whether a Flink version reads `config.yaml` (1.19 and later).
 #[must_use]
 pub fn uses_config_yaml(version: &str) -> bool {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    let major = parts.next().unwrap_or(0);
-    let minor = parts.next().unwrap_or(0);
+    let (major, minor) = major_minor(version);
     major >= 2 || (major == 1 && minor >= 19)
+}
+
+/// Whether a version names its checkpoint keys `execution.checkpointing.*` (2.0 and later).
+fn uses_new_checkpoint_keys(version: &str) -> bool {
+    major_minor(version).0 >= 2
+}
+
+/// The checkpoint and savepoint directory keys of a Flink version.
+#[must_use]
+pub fn state_dir_keys(version: &str) -> (&'static str, &'static str) {
+    if uses_new_checkpoint_keys(version) {
+        (
+            "execution.checkpointing.dir",
+            "execution.checkpointing.savepoint-dir",
+        )
+    } else {
+        ("state.checkpoints.dir", "state.savepoints.dir")
+    }
+}
+
+/// The built-in filesystem plugin a URI scheme needs, by the jar's name without its version.
+/// For `s3://` Flink's documentation recommends the Presto plugin for checkpoints.
+#[must_use]
+pub fn filesystem_plugin(uri: &str) -> Option<&'static str> {
+    let scheme = uri.split_once("://")?.0;
+    Some(match scheme {
+        "s3" | "s3p" => "flink-s3-fs-presto",
+        "s3a" => "flink-s3-fs-hadoop",
+        "gs" => "flink-gs-fs-hadoop",
+        "abfs" | "abfss" | "wasb" | "wasbs" => "flink-azure-fs-hadoop",
+        "oss" => "flink-oss-fs-hadoop",
+        _ => return None,
+    })
+}
+
+/// Whether a version string names a patch release (`1.20.1`), as plugin jar names do.
+#[must_use]
+pub fn has_patch(version: &str) -> bool {
+    version.split('.').count() == 3
+}
+
+/// The state URIs of a job: checkpoints, savepoints and the HA storage folder.
+pub fn state_uris(spec: &crate::model::JobSpec) -> impl Iterator<Item = &str> {
+    let st = &spec.state;
+    [
+        st.checkpoints.as_deref(),
+        st.savepoints.as_deref(),
+        st.ha().and_then(|h| h.storage_dir.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// `ENABLE_BUILT_IN_PLUGINS` for the official image's entrypoint: the plugin jars from
+/// `/opt/flink/opt` that the state URIs need, each once, `;`-separated.
+#[must_use]
+pub fn built_in_plugins(job: &ResolvedJob) -> Option<String> {
+    let spec = &job.job.spec;
+    let mut jars: Vec<String> = state_uris(spec)
+        .filter_map(filesystem_plugin)
+        .map(|p| format!("{p}-{}.jar", spec.flink_version))
+        .collect();
+    jars.sort();
+    jars.dedup();
+    (!jars.is_empty()).then(|| jars.join(";"))
+}
+
+/// `kubernetes.cluster-id`: unique per job and environment, also across projects and
+/// environments that share one storage folder, at most 45 characters (what Flink allows), and
+/// stable for as long as the job, the environment and the namespace keep their names.
+#[must_use]
+pub fn cluster_id(job: &ResolvedJob) -> String {
+    let digest =
+        Sha256::digest(format!("{}/{}/{}", job.names.namespace, job.name(), job.env).as_bytes());
+    let mut prefix = format!("{}-{}", job.name(), job.env);
+    prefix.truncate(36);
+    let prefix = prefix.trim_end_matches('-');
+    format!("{prefix}-{}", &hex(&digest)[..8])
+}
+
+/// The fixed job id a job gets with high availability: application mode recovers a job only
+/// under the id it had, so it is derived from the cluster id alone.
+#[must_use]
+pub fn job_id(job: &ResolvedJob) -> String {
+    let digest = Sha256::digest(format!("flinkform job id {}", cluster_id(job)).as_bytes());
+    hex(&digest)[..32].to_owned()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
 }
 
 /// Whole mebibytes of a memory quantity, as Flink's `m` unit.
@@ -144,6 +243,23 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
         spec.task_manager.task_slots.into(),
     );
     set("taskmanager.rpc.port", 6122.into());
+    let (checkpoint_key, savepoint_key) = state_dir_keys(&spec.flink_version);
+    let cluster = cluster_id(job);
+    let per_job = |dir: &str| format!("{}/{cluster}", dir.trim_end_matches('/'));
+    if let Some(dir) = &spec.state.checkpoints {
+        set(checkpoint_key, per_job(dir).into());
+    }
+    if let Some(dir) = &spec.state.savepoints {
+        set(savepoint_key, per_job(dir).into());
+    }
+    if let Some(ha) = spec.state.ha() {
+        set("high-availability.type", "kubernetes".into());
+        if let Some(dir) = &ha.storage_dir {
+            set("high-availability.storageDir", dir.clone().into());
+        }
+        set("kubernetes.cluster-id", cluster.into());
+        set("kubernetes.namespace", job.names.namespace.clone().into());
+    }
     for (k, v) in &spec.flink_configuration {
         keys.insert(k, v.clone());
     }
@@ -168,12 +284,7 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
         }
         ("flink-conf.yaml", text)
     };
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let hash = Sha256::digest(content.as_bytes())
-        .iter()
-        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
-        .map(char::from)
-        .collect();
+    let hash = hex(&Sha256::digest(content.as_bytes()));
     FlinkConfig {
         file_name,
         content,

@@ -42,6 +42,33 @@ pub struct JobSpec {
     pub metrics: MetricsSpec,
     #[serde(default)]
     pub autoscaling: Option<Autoscaling>,
+    #[serde(default)]
+    pub state: StateSpec,
+}
+
+/// Where the job's state lives.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StateSpec {
+    pub checkpoints: Option<String>,
+    pub savepoints: Option<String>,
+    pub high_availability: Option<HighAvailability>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HighAvailability {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    pub storage_dir: Option<String>,
+}
+
+impl StateSpec {
+    /// Whether Kubernetes high availability is on.
+    #[must_use]
+    pub fn ha(&self) -> Option<&HighAvailability> {
+        self.high_availability.as_ref().filter(|h| h.enabled)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -20,16 +20,19 @@ pub enum NameKind {
     JobManagerService,
     TaskManagerService,
     ConfigMap,
+    /// The ServiceAccount, Role and RoleBinding of Kubernetes high availability.
+    ServiceAccount,
 }
 
 impl NameKind {
-    pub const ALL: [NameKind; 6] = [
+    pub const ALL: [NameKind; 7] = [
         NameKind::Namespace,
         NameKind::JobManager,
         NameKind::TaskManager,
         NameKind::JobManagerService,
         NameKind::TaskManagerService,
         NameKind::ConfigMap,
+        NameKind::ServiceAccount,
     ];
 
     /// The key in `naming:`.
@@ -42,6 +45,7 @@ impl NameKind {
             NameKind::JobManagerService => "jobManagerService",
             NameKind::TaskManagerService => "taskManagerService",
             NameKind::ConfigMap => "configMap",
+            NameKind::ServiceAccount => "serviceAccount",
         }
     }
 
@@ -51,6 +55,7 @@ impl NameKind {
             NameKind::JobManager | NameKind::JobManagerService => "{{ name }}-jobmanager",
             NameKind::TaskManager | NameKind::TaskManagerService => "{{ name }}-taskmanager",
             NameKind::ConfigMap => "{{ name }}-config",
+            NameKind::ServiceAccount => "{{ name }}-flink",
         }
     }
 
@@ -253,6 +258,7 @@ impl Naming {
             job_manager_service: next(),
             task_manager_service: next(),
             config_map: next(),
+            service_account: next(),
         })
     }
 }

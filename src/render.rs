@@ -60,9 +60,18 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         "podmonitor.yaml.j2",
         include_str!("../templates/podmonitor.yaml.j2"),
     ),
+    ("role.yaml.j2", include_str!("../templates/role.yaml.j2")),
+    (
+        "rolebinding.yaml.j2",
+        include_str!("../templates/rolebinding.yaml.j2"),
+    ),
     (
         "scaledobject.yaml.j2",
         include_str!("../templates/scaledobject.yaml.j2"),
+    ),
+    (
+        "serviceaccount.yaml.j2",
+        include_str!("../templates/serviceaccount.yaml.j2"),
     ),
     (
         "taskmanager-deployment.yaml.j2",
@@ -375,12 +384,21 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
     let n = &job.names;
     let config = flink_config::build(job);
 
-    let mut jm_args = vec![
-        "standalone-job".to_owned(),
-        "--job-classname".to_owned(),
-        spec.job.entry_class.clone(),
-    ];
+    let ha = spec.state.ha().is_some();
+    let mut jm_args = vec!["standalone-job".to_owned()];
+    if ha {
+        // With high availability the JobManager publishes its own address in the leader
+        // ConfigMaps, and TaskManagers dial that: the pod IP, as Flink's documentation wires it.
+        jm_args.extend(["--host".to_owned(), "$(POD_IP)".to_owned()]);
+    }
+    jm_args.extend(["--job-classname".to_owned(), spec.job.entry_class.clone()]);
+    if ha {
+        // Application mode recovers a job only under the id it had.
+        jm_args.extend(["--job-id".to_owned(), flink_config::job_id(job)]);
+    }
     if let Some(sp) = &spec.job.initial_savepoint {
+        // With high availability a restarted JobManager resumes from the latest checkpoint
+        // and this applies to the first start only.
         jm_args.push("--fromSavepoint".into());
         jm_args.push(sp.path.clone());
         if sp.allow_non_restored_state {
@@ -410,11 +428,25 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             {"name": "flink-conf", "mountPath": "/flink-conf"},
         ],
     });
-    // The image's entrypoint sets jobmanager.rpc.address to this variable, or to the pod's own
-    // name without it, wherever it can write the conf folder.
-    let env = json!([
-        {"name": "JOB_MANAGER_RPC_ADDRESS", "value": n.job_manager_service},
-    ]);
+    // The image's entrypoint sets jobmanager.rpc.address to JOB_MANAGER_RPC_ADDRESS, or to the
+    // pod's own name without it, wherever it can write the conf folder; it links the plugins
+    // of ENABLE_BUILT_IN_PLUGINS from opt/ into plugins/.
+    let plugins = flink_config::built_in_plugins(job);
+    let mut tm_env =
+        vec![json!({"name": "JOB_MANAGER_RPC_ADDRESS", "value": n.job_manager_service})];
+    if let Some(jars) = &plugins {
+        tm_env.push(json!({"name": "ENABLE_BUILT_IN_PLUGINS", "value": jars}));
+    }
+    let jm_env = if ha {
+        let mut env = vec![
+            json!({"name": "POD_IP", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}}}),
+            json!({"name": "JOB_MANAGER_RPC_ADDRESS", "value": "$(POD_IP)"}),
+        ];
+        env.extend(tm_env.iter().skip(1).cloned());
+        env
+    } else {
+        tm_env.clone()
+    };
     let pod_annotations = json!({
         "flinkform.dev/config-hash": config.hash,
         "prometheus.io/path": "/metrics",
@@ -456,12 +488,14 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             "jobManagerService" => n.job_manager_service.as_str(),
             "taskManagerService" => n.task_manager_service.as_str(),
             "configMap" => n.config_map.as_str(),
+            "serviceAccount" => n.service_account.as_str(),
         },
         "labels" => object! {
             "jobManager" => labels(job, "jobmanager"),
             "taskManager" => labels(job, "taskmanager"),
             "config" => labels(job, "config"),
             "metrics" => labels(job, "metrics"),
+            "rbac" => labels(job, "rbac"),
         },
         "selector" => object! {
             "jobManager" => selector(job, "jobmanager"),
@@ -479,16 +513,26 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             "securityContext" => security_context,
             "containerSecurityContext" => container_security,
             "configInit" => config_init,
-            "env" => env,
+            "serviceAccountName" => if ha { Json::from(n.service_account.as_str()) } else { Json::Null },
             "volumes" => volumes,
         },
         "jobManager" => object! {
             "args" => jm_args,
+            "env" => jm_env,
             "resources" => resources(&spec.job_manager.resources),
         },
         "taskManager" => object! {
             "replicas" => spec.task_manager.replicas,
+            "env" => tm_env,
             "resources" => resources(&spec.task_manager.resources),
+        },
+        "ha" => if ha {
+            object! {
+                "clusterId" => flink_config::cluster_id(job),
+                "jobId" => flink_config::job_id(job),
+            }
+        } else {
+            Json::Null
         },
         "autoscaling" => spec
             .autoscaling

@@ -78,6 +78,7 @@ pub struct Names {
     pub job_manager_service: String,
     pub task_manager_service: String,
     pub config_map: String,
+    pub service_account: String,
 }
 
 struct EnvironmentDef<'a> {
@@ -495,7 +496,25 @@ fn check_collisions(jobs: &[ResolvedJob], naming: &Naming, diags: &mut Diagnosti
                 NameKind::TaskManagerService,
             ),
         ];
-        for (kind, name, pattern) in objects {
+        let rbac = [
+            (
+                "ServiceAccount",
+                n.service_account.as_str(),
+                NameKind::ServiceAccount,
+            ),
+            ("Role", n.service_account.as_str(), NameKind::ServiceAccount),
+            (
+                "RoleBinding",
+                n.service_account.as_str(),
+                NameKind::ServiceAccount,
+            ),
+        ];
+        let rbac = if job.job.spec.state.ha().is_some() {
+            &rbac[..]
+        } else {
+            &[]
+        };
+        for &(kind, name, pattern) in objects.iter().chain(rbac) {
             match owners.get(&(kind, n.namespace.as_str(), name)) {
                 Some((first, first_pattern)) => diags.push(
                     Diagnostic::error(

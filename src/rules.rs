@@ -9,6 +9,7 @@
 //! - [`resources`]: CPU and memory a Flink process can run with;
 //! - [`image`]: image tags and values Flux would rewrite;
 //! - [`scaling`]: autoscaling bounds, rules and what each engine can do with them;
+//! - [`state`]: where the job's state lives and whether a JobManager restart keeps it;
 //! - [`labels`]: Kubernetes label syntax, shared by the rules that check selectors.
 
 mod configuration;
@@ -17,6 +18,7 @@ mod job;
 pub mod labels;
 mod resources;
 mod scaling;
+mod state;
 
 pub use configuration::OWNED_CONFIG_KEYS;
 
@@ -68,6 +70,7 @@ pub fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics) {
     resources::check(r, diags);
     image::check(r, diags);
     scaling::check(r, settings, diags);
+    state::check(r, diags);
 }
 
 /// Whether the job takes checkpoints (what a restart resumes from).

@@ -11,7 +11,8 @@ spec:
   jobs: jobs
   output: deploy
   defaults:
-    flinkVersion: "1.20"
+    # The image's patch release: the S3 plugin jar in the image is named with it.
+    flinkVersion: "1.20.1"
     jobManager:
       resources: {cpu: "1", memory: 1600Mi}
   naming:
@@ -20,6 +21,8 @@ spec:
     - name: staging
       overrides:
         autoscaling: {maxReplicas: 2}
+        # Staging may lose its progress when its JobManager restarts; prod resumes it.
+        state: {highAvailability: {enabled: false}}
     - name: prod
 "#;
 
@@ -43,6 +46,10 @@ spec:
     resources: {cpu: 1000m, memory: 2Gi}
   flinkConfiguration:
     execution.checkpointing.interval: 30s
+  state:
+    checkpoints: s3://flink-state/checkpoints
+    savepoints: s3://flink-state/savepoints
+    highAvailability: {enabled: true, storageDir: s3://flink-state/ha}
   autoscaling:
     minReplicas: 1
     maxReplicas: 4

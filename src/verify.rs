@@ -132,6 +132,10 @@ fn check_type(object: &RenderedObject) -> Result<(), String> {
         ("v1", "ConfigMap") => typed::<core::v1::ConfigMap>(v),
         ("v1", "Service") => typed::<core::v1::Service>(v),
         ("v1", "ServiceAccount") => typed::<core::v1::ServiceAccount>(v),
+        ("rbac.authorization.k8s.io/v1", "Role") => typed::<k8s_openapi::api::rbac::v1::Role>(v),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding") => {
+            typed::<k8s_openapi::api::rbac::v1::RoleBinding>(v)
+        }
         ("apps/v1", "Deployment") => typed::<apps::v1::Deployment>(v),
         ("autoscaling/v2", "HorizontalPodAutoscaler") => {
             typed::<autoscaling::v2::HorizontalPodAutoscaler>(v)
@@ -368,7 +372,28 @@ pub fn verify(
                     fail(diags, o, "its selector matches no pod of this job".into());
                 }
             }
+            "RoleBinding" => {
+                let role = v["roleRef"]["name"].as_str().unwrap_or_default();
+                if find("Role", ns, role).is_none() {
+                    fail(
+                        diags,
+                        o,
+                        format!("it binds Role `{role}`, which this job does not define"),
+                    );
+                }
+            }
             "Deployment" => {
+                if let Some(account) = v["spec"]["template"]["spec"]["serviceAccountName"].as_str()
+                    && find("ServiceAccount", ns, account).is_none()
+                {
+                    fail(
+                        diags,
+                        o,
+                        format!(
+                            "its pods run as ServiceAccount `{account}`, which this job does not define"
+                        ),
+                    );
+                }
                 let labels = &v["spec"]["template"]["metadata"]["labels"];
                 for (k, val) in v["spec"]["selector"]["matchLabels"]
                     .as_object()

@@ -22,6 +22,9 @@ pub fn build(name: &str, ctx: &Json) -> Option<Option<Json>> {
         "jobmanager-service.yaml.j2" => Some(jobmanager_service(ctx)),
         "namespace.yaml.j2" => Some(namespace(ctx)),
         "podmonitor.yaml.j2" => truthy(&ctx["metrics"]["podMonitor"]).then(|| podmonitor(ctx)),
+        "role.yaml.j2" => truthy(&ctx["ha"]).then(|| role(ctx)),
+        "rolebinding.yaml.j2" => truthy(&ctx["ha"]).then(|| role_binding(ctx)),
+        "serviceaccount.yaml.j2" => truthy(&ctx["ha"]).then(|| service_account(ctx)),
         "scaledobject.yaml.j2" => engine_is(ctx, "keda").then(|| scaled_object(ctx)),
         "taskmanager-deployment.yaml.j2" => Some(taskmanager_deployment(ctx)),
         "taskmanager-service.yaml.j2" => Some(taskmanager_service(ctx)),
@@ -116,16 +119,17 @@ fn scaled_object(ctx: &Json) -> Json {
 }
 
 /// The container fields both Deployments share, around their own name, args and ports.
-fn flink_container(ctx: &Json, name: &str, args: Json, ports: Vec<Json>, resources: &Json) -> Json {
+fn flink_container(ctx: &Json, component: &str, args: Json, ports: Vec<Json>) -> Json {
     let rpc_port = ports[0]["containerPort"].clone();
+    let own = &ctx[component];
     object! {
-        "name" => name,
+        "name" => component.to_ascii_lowercase(),
         "image" => ctx["job"]["image"].clone(),
         "imagePullPolicy" => ctx["job"]["imagePullPolicy"].clone(),
         "args" => args,
-        "env" => ctx["pod"]["env"].clone(),
+        "env" => own["env"].clone(),
         "ports" => ports,
-        "resources" => resources.clone(),
+        "resources" => own["resources"].clone(),
         "livenessProbe" => object! {
             "tcpSocket" => object! {"port" => rpc_port},
             "initialDelaySeconds" => 30,
@@ -147,11 +151,16 @@ fn pod_template(ctx: &Json, labels: &Json, container: Json) -> Json {
             "labels" => labels.clone(),
             "annotations" => ctx["podAnnotations"].clone(),
         },
-        "spec" => object! {
-            "securityContext" => pod["securityContext"].clone(),
-            "initContainers" => vec![pod["configInit"].clone()],
-            "containers" => vec![container],
-            "volumes" => pod["volumes"].clone(),
+        "spec" => {
+            let mut spec = Map::with_capacity(5);
+            if truthy(&pod["serviceAccountName"]) {
+                spec.insert("serviceAccountName".into(), pod["serviceAccountName"].clone());
+            }
+            spec.insert("securityContext".into(), pod["securityContext"].clone());
+            spec.insert("initContainers".into(), vec![pod["configInit"].clone()].into());
+            spec.insert("containers".into(), vec![container].into());
+            spec.insert("volumes".into(), pod["volumes"].clone());
+            spec
         },
     }
 }
@@ -168,13 +177,7 @@ fn jobmanager_deployment(ctx: &Json) -> Json {
         port("webui", 8081.into()),
         port("metrics", ctx["metrics"]["port"].clone()),
     ];
-    let container = flink_container(
-        ctx,
-        "jobmanager",
-        ctx["jobManager"]["args"].clone(),
-        ports,
-        &ctx["jobManager"]["resources"],
-    );
+    let container = flink_container(ctx, "jobManager", ctx["jobManager"]["args"].clone(), ports);
     object! {
         "apiVersion" => "apps/v1",
         "kind" => "Deployment",
@@ -196,10 +199,9 @@ fn taskmanager_deployment(ctx: &Json) -> Json {
     ];
     let container = flink_container(
         ctx,
-        "taskmanager",
+        "taskManager",
         vec![Json::from("taskmanager")].into(),
         ports,
-        &ctx["taskManager"]["resources"],
     );
     let mut spec = Map::with_capacity(3);
     if !truthy(&ctx["autoscaling"]) {
@@ -281,6 +283,49 @@ fn podmonitor(ctx: &Json) -> Json {
             }},
             "podMetricsEndpoints" => vec![object! {"port" => "metrics", "path" => "/metrics"}],
         },
+    }
+}
+
+fn service_account(ctx: &Json) -> Json {
+    object! {
+        "apiVersion" => "v1",
+        "kind" => "ServiceAccount",
+        "metadata" => metadata(ctx, &ctx["names"]["serviceAccount"], &ctx["labels"]["rbac"]),
+    }
+}
+
+fn role(ctx: &Json) -> Json {
+    let verbs = [
+        "get", "list", "watch", "create", "update", "patch", "delete",
+    ];
+    object! {
+        "apiVersion" => "rbac.authorization.k8s.io/v1",
+        "kind" => "Role",
+        "metadata" => metadata(ctx, &ctx["names"]["serviceAccount"], &ctx["labels"]["rbac"]),
+        "rules" => vec![object! {
+            "apiGroups" => vec![""],
+            "resources" => vec!["configmaps"],
+            "verbs" => verbs.to_vec(),
+        }],
+    }
+}
+
+fn role_binding(ctx: &Json) -> Json {
+    let name = &ctx["names"]["serviceAccount"];
+    object! {
+        "apiVersion" => "rbac.authorization.k8s.io/v1",
+        "kind" => "RoleBinding",
+        "metadata" => metadata(ctx, name, &ctx["labels"]["rbac"]),
+        "roleRef" => object! {
+            "apiGroup" => "rbac.authorization.k8s.io",
+            "kind" => "Role",
+            "name" => name.clone(),
+        },
+        "subjects" => vec![object! {
+            "kind" => "ServiceAccount",
+            "name" => name.clone(),
+            "namespace" => ctx["names"]["namespace"].clone(),
+        }],
     }
 }
 

@@ -8,6 +8,21 @@ use super::Located;
 /// Keys of the Flink configuration that flinkform writes itself, with where to set them.
 pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
     ("blob.server.port", "flinkform uses 6124"),
+    ("execution.checkpointing.dir", "set `state.checkpoints`"),
+    (
+        "execution.checkpointing.savepoint-dir",
+        "set `state.savepoints`",
+    ),
+    ("high-availability", "set `state.highAvailability`"),
+    (
+        "high-availability.cluster-id",
+        "set `state.highAvailability`",
+    ),
+    (
+        "high-availability.storageDir",
+        "set `state.highAvailability.storageDir`",
+    ),
+    ("high-availability.type", "set `state.highAvailability`"),
     (
         "jobmanager.bind-host",
         "flinkform binds to 0.0.0.0 inside the pod",
@@ -22,6 +37,14 @@ pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
     ),
     ("jobmanager.rpc.port", "flinkform uses 6123"),
     (
+        "kubernetes.cluster-id",
+        "flinkform derives one per job and environment",
+    ),
+    (
+        "kubernetes.namespace",
+        "flinkform sets the namespace the pods run in",
+    ),
+    (
         "metrics.reporter.prom.factory.class",
         "flinkform configures the Prometheus reporter",
     ),
@@ -34,6 +57,8 @@ pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
         "flinkform binds to 0.0.0.0 inside the pod",
     ),
     ("rest.port", "flinkform uses 8081"),
+    ("state.checkpoints.dir", "set `state.checkpoints`"),
+    ("state.savepoints.dir", "set `state.savepoints`"),
     (
         "scheduler-mode",
         "flinkform sets reactive mode when `autoscaling` is enabled",
