@@ -97,10 +97,10 @@ fn job_doc(i: usize) -> String {
             "  autoscaling:\n    minReplicas: 1\n    maxReplicas: 5\n    cpu: {averageUtilization: 65}\n",
         ),
         7 | 8 => s.push_str(
-            "  autoscaling:\n    minReplicas: 2\n    maxReplicas: 8\n    cpu: {averageUtilization: 70}\n    memory: {averageUtilization: 80}\n",
+            "  autoscaling:\n    minReplicas: 2\n    maxReplicas: 8\n    cpu: {averageUtilization: 70}\n    memory: {averageUtilization: 90}\n",
         ),
         _ => s.push_str(
-            "  autoscaling:\n    maxReplicas: 4\n    memory: {averageUtilization: 80}\n",
+            "  autoscaling:\n    maxReplicas: 4\n    memory: {averageUtilization: 90}\n",
         ),
     }
     s
@@ -118,9 +118,11 @@ spec:
     taskManager:
       taskSlots: 2
       resources: {cpu: \"1\", memory: 2Gi}
+    job: {maxParallelism: 720}
     flinkConfiguration:
       execution.checkpointing.interval: 30s
       state.backend.type: rocksdb
+    state: {highAvailability: {enabled: false}}
   naming:
     namespace: \"flink-{{ space }}-{{ env }}\"
     taskManagerService: \"{{ name }}-metrics\"

@@ -70,10 +70,11 @@ pub(super) fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics
         );
     }
     check_metric_rules(r, a, settings, diags);
-    if a.memory.is_some() {
+    // Below 90 % a memory rule keeps the TaskManagers it added: their heap stays taken.
+    if let Some(memory) = a.memory.as_ref().filter(|m| m.average_utilization < 90) {
         diags.push(
-            Diagnostic::warning("memory-rule", r.key_span(&["spec", "autoscaling", "memory"]), "a JVM takes its heap at start and seldom gives it back: memory use stays high after load drops, so this rule rarely scales down")
-                .help("scale on `cpu` or a Flink metric; keep `memory` only as a guard with a high target"),
+            Diagnostic::warning("memory-rule", r.span(&["spec", "autoscaling", "memory", "averageUtilization"]), format!("a JVM takes its heap at start and seldom gives it back: memory use stays high after load drops, so a {} % memory rule rarely scales down", memory.average_utilization))
+                .help("scale on `cpu` or a Flink metric; keep `memory` only as a guard, at 90 % or more"),
         );
     }
     check_parallelism(r, max, diags);
