@@ -19,6 +19,8 @@ use std::process::Command;
 struct Case {
     project: &'static str,
     env: &'static str,
+    /// Only this job of the environment (`build --job`).
+    job: Option<&'static str>,
     /// The Flink release the job image is built from.
     flink: &'static str,
     jar_path: &'static str,
@@ -28,6 +30,9 @@ struct Case {
     prometheus_job_name: &'static str,
     taskmanagers: usize,
     rescale: bool,
+    /// Read the JobManager's high-availability configuration with Flink's own loader
+    /// instead of starting the job (Kubernetes HA needs an API server).
+    check_ha: bool,
 }
 
 fn tool(args: &[&str]) -> PathBuf {
@@ -84,7 +89,11 @@ fn run_case(case: &Case) {
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let work = tmp.path();
 
-    let build = common::run(&["--project", case.project, "build", "--env", case.env]);
+    let mut build_args = vec!["--project", case.project, "build", "--env", case.env];
+    if let Some(job) = case.job {
+        build_args.extend(["--job", job]);
+    }
+    let build = common::run(&build_args);
     assert!(
         build.status.success(),
         "build failed:\n{}",
@@ -120,6 +129,9 @@ fn run_case(case: &Case) {
     if case.rescale {
         cmd.arg("--rescale");
     }
+    if case.check_ha {
+        cmd.arg("--check-ha");
+    }
     let output = cmd.output().expect("unshare runs (the tests run as root)");
     let text = common::all_output(&output);
     print!("{text}");
@@ -136,6 +148,7 @@ fn the_seed_scenario_runs_and_rescales() {
     run_case(&Case {
         project: "examples/realfuture",
         env: "prod",
+        job: None,
         flink: "1.20.1",
         jar_path: "/opt/flink/usrlib/orders-enrichment.jar",
         entry_class: "com.example.OrdersEnrichment",
@@ -144,6 +157,7 @@ fn the_seed_scenario_runs_and_rescales() {
         prometheus_job_name: "orders_enrichment",
         taskmanagers: 1,
         rescale: true,
+        check_ha: false,
     });
 }
 
@@ -153,6 +167,7 @@ fn a_flink_2_job_runs() {
     run_case(&Case {
         project: "fixtures/valid/04-flink-2",
         env: "default",
+        job: None,
         flink: "2.1.1",
         jar_path: "/opt/flink/usrlib/events-router.jar",
         entry_class: "com.example.EventsRouter",
@@ -161,6 +176,7 @@ fn a_flink_2_job_runs() {
         prometheus_job_name: "events_router",
         taskmanagers: 2,
         rescale: false,
+        check_ha: false,
     });
 }
 
@@ -170,6 +186,7 @@ fn a_flink_1_18_job_runs() {
     run_case(&Case {
         project: "fixtures/valid/03-flink-1-18",
         env: "default",
+        job: None,
         flink: "1.18.1",
         jar_path: "/opt/flink/usrlib/legacy-etl.jar",
         entry_class: "com.example.LegacyEtl",
@@ -178,5 +195,31 @@ fn a_flink_1_18_job_runs() {
         prometheus_job_name: "legacy_etl",
         taskmanagers: 1,
         rescale: false,
+        check_ha: false,
     });
+}
+
+/// Kubernetes high availability as Flink reads it, for a 1.20 and a 2.x job of prod.
+#[test]
+fn flink_reads_the_high_availability_configuration() {
+    for (job, flink, class) in [
+        ("ledger", "1.20.1", "com.example.Ledger"),
+        ("payouts", "2.1.1", "com.example.Payouts"),
+    ] {
+        let jar_path = format!("/opt/flink/usrlib/{job}.jar");
+        run_case(&Case {
+            project: "fixtures/valid/14-state-ha",
+            env: "prod",
+            job: Some(job),
+            flink,
+            jar_path: Box::leak(jar_path.into_boxed_str()),
+            entry_class: class,
+            job_args: &[],
+            pipeline_name: job,
+            prometheus_job_name: job,
+            taskmanagers: 0,
+            rescale: false,
+            check_ha: true,
+        });
+    }
 }

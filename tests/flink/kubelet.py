@@ -204,6 +204,10 @@ class Pod:
         upper, workdir = os.path.join(cdir, "upper"), os.path.join(cdir, "work")
         for d in (root, upper, workdir):
             os.makedirs(d, exist_ok=True)
+        # overlayfs takes the merged root's owner from the upper folder: keep the image's,
+        # where /opt/flink belongs to the flink user.
+        st = os.stat(self.cluster.image.base)
+        os.chown(upper, st.st_uid, st.st_gid)
         image = self.cluster.image
         lines = [
             "set -e",
@@ -371,6 +375,11 @@ class Cluster:
         """The last lines each container printed (Flink logs to the console in the foreground)."""
         for pod in self.pods:
             for name, path in pod.logs.items():
+                with open(path, errors="replace") as f:
+                    errors = [l for l in f if "ERROR" in l or l.startswith("Caused by")][:12]
+                if errors:
+                    print(f"----- errors of {pod.name}/{name}")
+                    print("".join(errors))
                 print(f"----- last lines of {pod.name}/{name} ({path})")
                 print(tail(path, lines))
 
@@ -427,8 +436,75 @@ def expected_job_names(objects):
     return names
 
 
+def flatten(tree, prefix=""):
+    out = {}
+    for key, value in (tree or {}).items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def check_ha(args, objects):
+    """Kubernetes HA needs an API server this machine does not have: instead, the JobManager
+    pod's init containers run, and Flink's own loader reads the configuration the Flink
+    container would get; the HA settings and the JobManager's arguments must be what Flink
+    expects."""
+    jm_deploy = component(objects, "Deployment", "jobmanager")
+    image = Image(args.work, args.flink, args.image_cache, args.jar_path, args.jar, args.entrypoint)
+    cluster = Cluster(args.work, objects, image)
+    pod = Pod(cluster, jm_deploy, 0)
+    cluster.pods.append(pod)
+    os.makedirs(pod.dir)
+    volumes = pod.volumes()
+    pod.network()
+    hosts = pod.hosts_file()
+    for init in pod.spec.get("initContainers", []):
+        pod.run_container(init, volumes, hosts, wait=True)
+    flink = pod.spec["containers"][0]
+    # What every Flink script does first: bin/config.sh loads the configuration with Flink's
+    # own loader into YAML_CONF, flat `key: value` lines.
+    loader = dict(flink, name="flink-config-loader", command=["bash", "-c",
+                  '. /opt/flink/bin/config.sh && printf "%s\\n" "$YAML_CONF"',
+                  # config.sh finds Flink from $0, as if a script of bin/ sourced it
+                  "/opt/flink/bin/print-config"], args=[])
+    pod.run_container(loader, volumes, hosts, wait=True)
+    text = open(pod.logs["flink-config-loader"], errors="replace").read()
+    try:
+        config = flatten(yaml.safe_load(text))
+    except yaml.YAMLError as e:
+        raise Failure(f"Flink's loader printed no configuration ({e}):\n{text[-2000:]}")
+    namespace = jm_deploy["metadata"].get("namespace", "default")
+    expect = {"high-availability.type": "kubernetes", "kubernetes.namespace": namespace}
+    for key, value in expect.items():
+        if config.get(key) != value:
+            raise Failure(f"Flink reads {key} = {config.get(key)!r}, expected {value!r}")
+    for key in ("high-availability.storageDir", "kubernetes.cluster-id"):
+        if not config.get(key):
+            raise Failure(f"Flink reads no {key}")
+    cluster_id = str(config["kubernetes.cluster-id"])
+    if len(cluster_id) > 45 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", cluster_id):
+        raise Failure(f"kubernetes.cluster-id {cluster_id!r} is not a name Flink accepts")
+    env = pod.environment(flink)
+    argv = [re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), a)
+            for a in flink.get("args", [])]
+    if argv[:1] != ["standalone-job"] or "--host" not in argv or argv[argv.index("--host") + 1] != pod.ip:
+        raise Failure(f"the JobManager does not publish its pod IP as its address: {argv}")
+    if "--job-id" not in argv or not re.fullmatch(r"[0-9a-f]{32}", argv[argv.index("--job-id") + 1]):
+        raise Failure(f"the JobManager has no fixed 32-digit job id: {argv}")
+    accounts = {o["metadata"]["name"] for o in objects if o["kind"] == "ServiceAccount"}
+    if pod.spec.get("serviceAccountName") not in accounts:
+        raise Failure("the JobManager does not run as the ServiceAccount the Role is bound to")
+    log(f"Flink reads high availability on Kubernetes, cluster id {cluster_id}, in {namespace};"
+        f" the JobManager publishes {pod.ip} under job id {argv[argv.index('--job-id') + 1]}")
+    print("REAL-FLINK-OK", flush=True)
+
+
 def run(args):
     objects = [o for o in yaml.safe_load_all(open(args.manifests)) if o]
+    if args.check_ha:
+        return check_ha(args, objects)
     jm_deploy = component(objects, "Deployment", "jobmanager")
     tm_deploy = component(objects, "Deployment", "taskmanager")
     jm_service_name = None
@@ -516,12 +592,40 @@ def run(args):
             raise Failure(f"the autoscaler selects job_name {names}, the TaskManager reports {served}")
         log(f"{series} served with job_name {served}")
 
+        checkpoints_url = f"{rest}/jobs/{job['jid']}/checkpoints"
+
+        def completed_checkpoint():
+            latest = get_json(checkpoints_url)["latest"]["completed"]
+            return latest and latest["external_path"]
+
+        checkpoint_key = next((k for k in ("execution.checkpointing.dir", "state.checkpoints.dir")
+                               if k in config), None)
+        if checkpoint_key:
+            # The JobManager writes each checkpoint's _metadata below the configured folder,
+            # under the job's id: look for it in the JobManager container's own filesystem.
+            external = wait_for("a completed checkpoint", completed_checkpoint, args.timeout, [jm] + tms)
+            folder = config[checkpoint_key].removeprefix("file://")
+            if not external.removeprefix("file:").startswith(folder):
+                raise Failure(f"checkpoint {external} is not below {config[checkpoint_key]}")
+            local = external.removeprefix("file:")
+            if not local.startswith(FLINK_HOME + "/"):
+                raise Failure(f"the test reads checkpoints below {FLINK_HOME} only, not {local}")
+            upper = os.path.join(jm.dir, "containers", "jobmanager", "upper",
+                                 local[len(FLINK_HOME) + 1:], "_metadata")
+            if not os.path.exists(upper):
+                raise Failure(f"Flink reports checkpoint {external}, but {upper} does not exist")
+            log(f"checkpoint written to {external}")
+
         if args.rescale:
+            wait_for("a completed checkpoint before rescaling", completed_checkpoint, args.timeout, [jm] + tms)
             extra = cluster.start_pod(tm_deploy, len(tms) + 1)
             up = slots * (len(tms) + 1)
             wait_for(f"parallelism {up} after a TaskManager was added", lambda: parallelism() == up,
                      args.timeout, [jm] + tms + [extra])
-            log(f"a TaskManager added: parallelism {up}")
+            restored = get_json(checkpoints_url)["latest"].get("restored")
+            if not restored:
+                raise Failure("the rescaled job did not restore from its latest checkpoint")
+            log(f"a TaskManager added: parallelism {up}, restored from checkpoint {restored['id']}")
             cluster.stop_pod(extra)
             wait_for(f"parallelism {expected} after the TaskManager was removed",
                      lambda: parallelism() == expected, args.timeout, [jm] + tms)
@@ -550,6 +654,7 @@ def main():
     p.add_argument("--prometheus-job-name", required=True)
     p.add_argument("--job-args", default="[]")
     p.add_argument("--rescale", action="store_true")
+    p.add_argument("--check-ha", action="store_true")
     p.add_argument("--timeout", type=float, default=150)
     args = p.parse_args()
     args.job_args = json.loads(args.job_args)
