@@ -171,7 +171,19 @@ pub fn prometheus_job_name(job: &ResolvedJob) -> String {
 /// and never sees a key twice. From 1.19 on an image's `flink-conf.yaml` would take
 /// precedence over `config.yaml`, so it goes.
 #[must_use]
-pub fn merge_script(file_name: &str) -> String {
+pub fn merge_script(file_name: &'static str) -> &'static str {
+    static CONFIG_YAML: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| merge_script_for("config.yaml"));
+    static FLINK_CONF_YAML: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| merge_script_for("flink-conf.yaml"));
+    if file_name == "config.yaml" {
+        &CONFIG_YAML
+    } else {
+        &FLINK_CONF_YAML
+    }
+}
+
+fn merge_script_for(file_name: &str) -> String {
     let legacy = if file_name == "config.yaml" {
         "rm -f /flink-conf/flink-conf.yaml\n"
     } else {

@@ -495,7 +495,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             "taskManager" => labels(job, "taskmanager"),
             "config" => labels(job, "config"),
             "metrics" => labels(job, "metrics"),
-            "rbac" => labels(job, "rbac"),
+            "rbac" => if ha { labels(job, "rbac") } else { Json::Null },
         },
         "selector" => object! {
             "jobManager" => selector(job, "jobmanager"),
