@@ -44,6 +44,9 @@ pub struct JobSpec {
     pub autoscaling: Option<Autoscaling>,
     #[serde(default)]
     pub state: StateSpec,
+    /// The settings both pods share (each component's `pod` holds the merged result).
+    #[serde(default)]
+    pub pod: PodSettings,
 }
 
 /// Where the job's state lives.
@@ -96,6 +99,39 @@ pub struct Savepoint {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct JobManagerSpec {
     pub resources: Resources,
+    /// `spec.pod` with the JobManager's own settings merged over it.
+    #[serde(default)]
+    pub pod: PodSettings,
+}
+
+/// Pod settings in Kubernetes' own shape. The Kubernetes-typed fields stay JSON here: the
+/// rules check them against the Kubernetes types, and render passes them on unchanged.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSettings {
+    #[serde(default)]
+    pub env: Vec<Json>,
+    #[serde(default)]
+    pub env_from: Vec<Json>,
+    pub service_account_name: Option<String>,
+    #[serde(default)]
+    pub image_pull_secrets: Vec<Json>,
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tolerations: Vec<Json>,
+    pub affinity: Option<Json>,
+    #[serde(default)]
+    pub topology_spread_constraints: Vec<Json>,
+    pub priority_class_name: Option<String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    pub volumes: Vec<Json>,
+    #[serde(default)]
+    pub volume_mounts: Vec<Json>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -104,6 +140,9 @@ pub struct TaskManagerSpec {
     pub replicas: u32,
     pub task_slots: u32,
     pub resources: Resources,
+    /// `spec.pod` with the TaskManager's own settings merged over it.
+    #[serde(default)]
+    pub pod: PodSettings,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -453,6 +453,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
         "prometheus.io/port": spec.metrics.port.to_string(),
         "prometheus.io/scrape": "true",
     });
+    let accounts = service_accounts(job);
 
     let security_context = json!({
         "runAsUser": 9999,
@@ -502,7 +503,6 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             "taskManager" => selector(job, "taskmanager"),
         },
         "annotations" => annotations,
-        "podAnnotations" => pod_annotations,
         "config" => object! {
             "fileName" => config.file_name,
             "content" => config.content,
@@ -513,23 +513,41 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             "securityContext" => security_context,
             "containerSecurityContext" => container_security,
             "configInit" => config_init,
-            "serviceAccountName" => if ha { Json::from(n.service_account.as_str()) } else { Json::Null },
-            "volumes" => volumes,
         },
-        "jobManager" => object! {
-            "args" => jm_args,
-            "env" => jm_env,
-            "resources" => resources(&spec.job_manager.resources),
-        },
-        "taskManager" => object! {
-            "replicas" => spec.task_manager.replicas,
-            "env" => tm_env,
-            "resources" => resources(&spec.task_manager.resources),
-        },
+        "jobManager" => component_pod(
+            object! {
+                "args" => jm_args,
+                "resources" => resources(&spec.job_manager.resources),
+            },
+            &spec.job_manager.pod,
+            PodBase {
+                labels: labels(job, "jobmanager"),
+                annotations: &pod_annotations,
+                env: jm_env,
+                volumes: &volumes,
+                account: accounts.job_manager.as_deref(),
+            },
+        ),
+        "taskManager" => component_pod(
+            object! {
+                "replicas" => spec.task_manager.replicas,
+                "resources" => resources(&spec.task_manager.resources),
+            },
+            &spec.task_manager.pod,
+            PodBase {
+                labels: labels(job, "taskmanager"),
+                annotations: &pod_annotations,
+                env: tm_env,
+                volumes: &volumes,
+                account: accounts.task_manager.as_deref(),
+            },
+        ),
         "ha" => if ha {
             object! {
                 "clusterId" => flink_config::cluster_id(job),
                 "jobId" => flink_config::job_id(job),
+                "createAccount" => accounts.create,
+                "subjects" => accounts.subjects,
             }
         } else {
             Json::Null
@@ -540,6 +558,116 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             .filter(|a| a.enabled)
             .map(|a| autoscaling(job, a, prometheus_url)),
     }
+}
+
+/// The accounts the pods run as: the user's `pod.serviceAccountName` (a cloud identity, say),
+/// or with high availability the one flinkform emits, which the Role is bound to.
+struct Accounts {
+    job_manager: Option<String>,
+    task_manager: Option<String>,
+    /// Whether flinkform's own ServiceAccount is used, so emitted.
+    create: bool,
+    /// The accounts the RoleBinding grants the Role to.
+    subjects: Vec<String>,
+}
+
+fn service_accounts(job: &ResolvedJob) -> Accounts {
+    let spec = &job.job.spec;
+    let ha = spec.state.ha().is_some();
+    let own = || ha.then(|| job.names.service_account.clone());
+    let job_manager = spec
+        .job_manager
+        .pod
+        .service_account_name
+        .clone()
+        .or_else(own);
+    let task_manager = spec
+        .task_manager
+        .pod
+        .service_account_name
+        .clone()
+        .or_else(own);
+    let mut subjects: Vec<String> = [&job_manager, &task_manager]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    subjects.dedup();
+    let create = ha && subjects.contains(&job.names.service_account);
+    Accounts {
+        job_manager,
+        task_manager,
+        create,
+        subjects: if ha { subjects } else { Vec::new() },
+    }
+}
+
+/// What flinkform puts into a pod before the user's settings.
+struct PodBase<'a> {
+    labels: Json,
+    annotations: &'a Json,
+    env: Vec<Json>,
+    volumes: &'a Json,
+    account: Option<&'a str>,
+}
+
+/// One component's context: its own fields, and its pod as flinkform's settings with the
+/// user's added (the rules reject a user setting that would replace one of flinkform's).
+fn component_pod(mut own: Json, pod: &crate::model::PodSettings, base: PodBase) -> Json {
+    let mut labels = base.labels;
+    if let Json::Object(map) = &mut labels {
+        for (k, v) in &pod.labels {
+            map.entry(k.clone()).or_insert_with(|| v.as_str().into());
+        }
+        map.sort_keys();
+    }
+    let mut annotations = base.annotations.clone();
+    if let Json::Object(map) = &mut annotations {
+        for (k, v) in &pod.annotations {
+            map.entry(k.clone()).or_insert_with(|| v.as_str().into());
+        }
+        map.sort_keys();
+    }
+    let mut env = base.env;
+    env.extend(pod.env.iter().cloned());
+    let mut volumes = base.volumes.as_array().cloned().unwrap_or_default();
+    volumes.extend(pod.volumes.iter().cloned());
+    let mut mounts =
+        vec![json!({"name": "flink-conf", "mountPath": "/opt/flink/conf", "readOnly": true})];
+    mounts.extend(pod.volume_mounts.iter().cloned());
+    // Pod-spec fields in the order the templates write them; only those that are set.
+    let mut scheduling = serde_json::Map::new();
+    let mut put = |key: &str, value: Json| {
+        let empty = match &value {
+            Json::Null => true,
+            Json::Array(a) => a.is_empty(),
+            Json::Object(o) => o.is_empty(),
+            _ => false,
+        };
+        if !empty {
+            scheduling.insert(key.to_owned(), value);
+        }
+    };
+    put("serviceAccountName", base.account.into());
+    put("priorityClassName", pod.priority_class_name.clone().into());
+    put("nodeSelector", json!(pod.node_selector));
+    put("affinity", pod.affinity.clone().unwrap_or(Json::Null));
+    put("tolerations", pod.tolerations.clone().into());
+    put(
+        "topologySpreadConstraints",
+        pod.topology_spread_constraints.clone().into(),
+    );
+    put("imagePullSecrets", pod.image_pull_secrets.clone().into());
+    if let Json::Object(map) = &mut own {
+        map.insert("podLabels".into(), labels);
+        map.insert("podAnnotations".into(), annotations);
+        map.insert("scheduling".into(), Json::Object(scheduling));
+        map.insert("env".into(), env.into());
+        map.insert("envFrom".into(), pod.env_from.clone().into());
+        map.insert("volumes".into(), volumes.into());
+        map.insert("volumeMounts".into(), mounts.into());
+    }
+    own
 }
 
 fn autoscaling(job: &ResolvedJob, a: &Autoscaling, prometheus_url: Option<&str>) -> Json {

@@ -377,6 +377,33 @@ fn builtin_defaults() -> Node {
     )
 }
 
+/// `jobManager.pod` and `taskManager.pod` refine `spec.pod` like any other layer: each becomes
+/// the shared settings with its own merged over them, keeping where every value came from.
+fn component_pods(job: &mut Node) {
+    let Some(spec) = job.entry_mut("spec").map(|e| &mut e.value) else {
+        return;
+    };
+    let Some(shared) = spec.entry("pod").cloned() else {
+        return;
+    };
+    for component in ["jobManager", "taskManager"] {
+        let Some(Entry { value: c, .. }) = spec.entry_mut(component) else {
+            continue;
+        };
+        let Value::Map(fields) = &mut c.value else {
+            continue;
+        };
+        match fields.iter_mut().find(|e| e.key == "pod") {
+            Some(own) => {
+                let mut pod = shared.value.clone();
+                pod.merge(&own.value);
+                own.value = pod;
+            }
+            None => fields.push(shared.clone()),
+        }
+    }
+}
+
 /// What resolving one job needs to know of the project.
 struct Scope<'a> {
     naming: &'a Naming,
@@ -416,10 +443,11 @@ fn resolve_job(
             }
         })
         .collect();
-    let tree = Node {
+    let mut tree = Node {
         value: Value::Map(entries),
         span: doc.node.span,
     };
+    component_pods(&mut tree);
     let json = tree.to_json();
     let found = validate::check_merged(&tree, &json, Kind::Job, Mode::Complete, &doc.node);
     if !found.is_empty() {

@@ -8,6 +8,7 @@
 //! - [`configuration`]: the Flink configuration the user may and may not set;
 //! - [`resources`]: CPU and memory a Flink process can run with;
 //! - [`image`]: image tags and values Flux would rewrite;
+//! - [`pods`]: the pods' own settings, in Kubernetes' shape;
 //! - [`scaling`]: autoscaling bounds, rules and what each engine can do with them;
 //! - [`state`]: where the job's state lives and whether a JobManager restart keeps it;
 //! - [`labels`]: Kubernetes label syntax, shared by the rules that check selectors.
@@ -16,6 +17,7 @@ mod configuration;
 mod image;
 mod job;
 pub mod labels;
+mod pods;
 mod resources;
 mod scaling;
 mod state;
@@ -69,6 +71,7 @@ pub fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics) {
     configuration::check(r, diags);
     resources::check(r, diags);
     image::check(r, diags);
+    pods::check(r, diags);
     scaling::check(r, settings, diags);
     state::check(r, diags);
 }

@@ -12,15 +12,32 @@ use serde_json::Value as Json;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::render::RenderedObject;
 
-fn typed<T: DeserializeOwned>(value: &Json) -> Result<(), String> {
+/// Why a value is not of a Kubernetes (or other typed) shape.
+pub enum TypeProblem {
+    /// serde's message: a wrong type, a missing field.
+    Invalid(String),
+    /// The dotted paths of fields the type does not have.
+    Unknown(Vec<String>),
+}
+
+/// Deserializes `value` as `T`, noting every field `T` ignores.
+pub fn type_problem<T: DeserializeOwned>(value: &Json) -> Option<TypeProblem> {
     let mut unknown = Vec::new();
     let result: Result<T, _> = serde_ignored::deserialize(value, |path| {
-        unknown.push(path.to_string().replace(".?", ""))
+        unknown.push(path.to_string().replace(".?", ""));
     });
     match result {
-        Err(e) => Err(e.to_string()),
-        Ok(_) if !unknown.is_empty() => Err(format!("unknown field(s): {}", unknown.join(", "))),
-        Ok(_) => Ok(()),
+        Err(e) => Some(TypeProblem::Invalid(e.to_string())),
+        Ok(_) if !unknown.is_empty() => Some(TypeProblem::Unknown(unknown)),
+        Ok(_) => None,
+    }
+}
+
+fn typed<T: DeserializeOwned>(value: &Json) -> Result<(), String> {
+    match type_problem::<T>(value) {
+        None => Ok(()),
+        Some(TypeProblem::Invalid(e)) => Err(e),
+        Some(TypeProblem::Unknown(u)) => Err(format!("unknown field(s): {}", u.join(", "))),
     }
 }
 
@@ -381,18 +398,49 @@ pub fn verify(
                         format!("it binds Role `{role}`, which this job does not define"),
                     );
                 }
+                for subject in v["subjects"].as_array().into_iter().flatten() {
+                    let name = subject["name"].as_str().unwrap_or_default();
+                    let used = objects.iter().any(|d| {
+                        d.kind() == "Deployment"
+                            && d.namespace() == ns
+                            && d.value["spec"]["template"]["spec"]["serviceAccountName"] == name
+                    });
+                    if !used {
+                        fail(
+                            diags,
+                            o,
+                            format!(
+                                "it binds ServiceAccount `{name}`, which no pod of this job runs as"
+                            ),
+                        );
+                    }
+                }
             }
             "Deployment" => {
-                if let Some(account) = v["spec"]["template"]["spec"]["serviceAccountName"].as_str()
-                    && find("ServiceAccount", ns, account).is_none()
+                // With high availability the Role must be bound to the account the pods run
+                // as (flinkform's own, or the user's cloud identity).
+                let account = v["spec"]["template"]["spec"]["serviceAccountName"]
+                    .as_str()
+                    .unwrap_or("default");
+                for binding in objects
+                    .iter()
+                    .filter(|b| b.kind() == "RoleBinding" && b.namespace() == ns)
                 {
-                    fail(
-                        diags,
-                        o,
-                        format!(
-                            "its pods run as ServiceAccount `{account}`, which this job does not define"
-                        ),
-                    );
+                    let bound = binding.value["subjects"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|s| s["kind"] == "ServiceAccount" && s["name"] == account);
+                    if !bound {
+                        fail(
+                            diags,
+                            o,
+                            format!(
+                                "its pods run as ServiceAccount `{account}`, which RoleBinding `{}` does not bind",
+                                binding.name()
+                            ),
+                        );
+                    }
                 }
                 let labels = &v["spec"]["template"]["metadata"]["labels"];
                 for (k, val) in v["spec"]["selector"]["matchLabels"]

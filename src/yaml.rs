@@ -46,6 +46,30 @@ pub struct Entry {
     pub value: Node,
 }
 
+/// The lists that Kubernetes keys by a field, and that therefore merge by it at every layer,
+/// as a strategic merge would: `env`, `volumes` and `imagePullSecrets` by `name`,
+/// `volumeMounts` by `mountPath`. Every other list is replaced whole.
+#[must_use]
+pub fn list_merge_key(list: &str) -> Option<&'static str> {
+    match list {
+        "env" | "volumes" | "imagePullSecrets" => Some("name"),
+        "volumeMounts" => Some("mountPath"),
+        _ => None,
+    }
+}
+
+/// Merges `over` into `items`: an item whose key another item already has replaces it in
+/// place; the others are appended in their order.
+fn merge_by_key(items: &mut Vec<Node>, over: &[Node], field: &str) {
+    for item in over {
+        let key = item.str_at(field);
+        match key.and_then(|k| items.iter().position(|i| i.str_at(field) == Some(k))) {
+            Some(at) => items[at] = item.clone(),
+            None => items.push(item.clone()),
+        }
+    }
+}
+
 impl Node {
     #[must_use]
     pub fn new(value: Value, span: Span) -> Self {
@@ -181,7 +205,13 @@ impl Node {
                 for e in top {
                     match base.iter_mut().find(|b| b.key == e.key) {
                         Some(b) => {
-                            b.value.merge(&e.value);
+                            match (list_merge_key(&e.key), &mut b.value.value, &e.value.value) {
+                                (Some(field), Value::Seq(items), Value::Seq(over_items)) => {
+                                    merge_by_key(items, over_items, field);
+                                    b.value.span = e.value.span;
+                                }
+                                _ => b.value.merge(&e.value),
+                            }
                             b.key_span = e.key_span;
                         }
                         None => base.push(e.clone()),
@@ -190,6 +220,23 @@ impl Node {
                 self.span = over.span;
             }
             _ => *self = over.clone(),
+        }
+    }
+
+    /// The entry at `key` of a map, to change it.
+    pub fn entry_mut(&mut self, key: &str) -> Option<&mut Entry> {
+        match &mut self.value {
+            Value::Map(entries) => entries.iter_mut().find(|e| e.key == key),
+            _ => None,
+        }
+    }
+
+    /// The string value at `key` of a map.
+    #[must_use]
+    pub fn str_at(&self, key: &str) -> Option<&str> {
+        match &self.get(key)?.value {
+            Value::Str(s) => Some(s),
+            _ => None,
         }
     }
 
@@ -659,6 +706,24 @@ mod tests {
         let text = "[".repeat(200) + &"]".repeat(200);
         let err = parse(&text, FileId(0)).unwrap_err();
         assert_eq!(err.code, "yaml-too-deep");
+    }
+
+    #[test]
+    fn merge_keys_kubernetes_lists_by_name_and_mount_path() {
+        let mut merged = one(
+            "env: [{name: A, value: '1'}, {name: B, value: '2'}]\nvolumeMounts: [{name: v, mountPath: /a}]\nargs: [x]\n",
+        );
+        merged.merge(&one(
+            "env: [{name: B, value: '3'}, {name: C, value: '4'}]\nvolumeMounts: [{name: w, mountPath: /a}, {name: v, mountPath: /b}]\nargs: [y]\n",
+        ));
+        assert_eq!(
+            merged.to_json(),
+            serde_json::json!({
+                "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "3"}, {"name": "C", "value": "4"}],
+                "volumeMounts": [{"name": "w", "mountPath": "/a"}, {"name": "v", "mountPath": "/b"}],
+                "args": ["y"],
+            })
+        );
     }
 
     #[test]

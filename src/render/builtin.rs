@@ -24,7 +24,8 @@ pub fn build(name: &str, ctx: &Json) -> Option<Option<Json>> {
         "podmonitor.yaml.j2" => truthy(&ctx["metrics"]["podMonitor"]).then(|| podmonitor(ctx)),
         "role.yaml.j2" => truthy(&ctx["ha"]).then(|| role(ctx)),
         "rolebinding.yaml.j2" => truthy(&ctx["ha"]).then(|| role_binding(ctx)),
-        "serviceaccount.yaml.j2" => truthy(&ctx["ha"]).then(|| service_account(ctx)),
+        "serviceaccount.yaml.j2" => (truthy(&ctx["ha"]) && truthy(&ctx["ha"]["createAccount"]))
+            .then(|| service_account(ctx)),
         "scaledobject.yaml.j2" => engine_is(ctx, "keda").then(|| scaled_object(ctx)),
         "taskmanager-deployment.yaml.j2" => Some(taskmanager_deployment(ctx)),
         "taskmanager-service.yaml.j2" => Some(taskmanager_service(ctx)),
@@ -122,46 +123,53 @@ fn scaled_object(ctx: &Json) -> Json {
 fn flink_container(ctx: &Json, component: &str, args: Json, ports: Vec<Json>) -> Json {
     let rpc_port = ports[0]["containerPort"].clone();
     let own = &ctx[component];
-    object! {
-        "name" => component.to_ascii_lowercase(),
-        "image" => ctx["job"]["image"].clone(),
-        "imagePullPolicy" => ctx["job"]["imagePullPolicy"].clone(),
-        "args" => args,
-        "env" => own["env"].clone(),
-        "ports" => ports,
-        "resources" => own["resources"].clone(),
-        "livenessProbe" => object! {
+    let mut c = Map::with_capacity(11);
+    c.insert("name".into(), component.to_ascii_lowercase().into());
+    c.insert("image".into(), ctx["job"]["image"].clone());
+    c.insert(
+        "imagePullPolicy".into(),
+        ctx["job"]["imagePullPolicy"].clone(),
+    );
+    c.insert("args".into(), args);
+    c.insert("env".into(), own["env"].clone());
+    if truthy(&own["envFrom"]) {
+        c.insert("envFrom".into(), own["envFrom"].clone());
+    }
+    c.insert("ports".into(), ports.into());
+    c.insert("resources".into(), own["resources"].clone());
+    c.insert(
+        "livenessProbe".into(),
+        object! {
             "tcpSocket" => object! {"port" => rpc_port},
             "initialDelaySeconds" => 30,
             "periodSeconds" => 60,
         },
-        "securityContext" => ctx["pod"]["containerSecurityContext"].clone(),
-        "volumeMounts" => vec![object! {
-            "name" => "flink-conf",
-            "mountPath" => "/opt/flink/conf",
-            "readOnly" => true,
-        }],
-    }
+    );
+    c.insert(
+        "securityContext".into(),
+        ctx["pod"]["containerSecurityContext"].clone(),
+    );
+    c.insert("volumeMounts".into(), own["volumeMounts"].clone());
+    Json::Object(c)
 }
 
-fn pod_template(ctx: &Json, labels: &Json, container: Json) -> Json {
+fn pod_template(ctx: &Json, component: &str, container: Json) -> Json {
     let pod = &ctx["pod"];
+    let own = &ctx[component];
+    let mut spec = own["scheduling"].as_object().cloned().unwrap_or_default();
+    spec.insert("securityContext".into(), pod["securityContext"].clone());
+    spec.insert(
+        "initContainers".into(),
+        vec![pod["configInit"].clone()].into(),
+    );
+    spec.insert("containers".into(), vec![container].into());
+    spec.insert("volumes".into(), own["volumes"].clone());
     object! {
         "metadata" => object! {
-            "labels" => labels.clone(),
-            "annotations" => ctx["podAnnotations"].clone(),
+            "labels" => own["podLabels"].clone(),
+            "annotations" => own["podAnnotations"].clone(),
         },
-        "spec" => {
-            let mut spec = Map::with_capacity(5);
-            if truthy(&pod["serviceAccountName"]) {
-                spec.insert("serviceAccountName".into(), pod["serviceAccountName"].clone());
-            }
-            spec.insert("securityContext".into(), pod["securityContext"].clone());
-            spec.insert("initContainers".into(), vec![pod["configInit"].clone()].into());
-            spec.insert("containers".into(), vec![container].into());
-            spec.insert("volumes".into(), pod["volumes"].clone());
-            spec
-        },
+        "spec" => spec,
     }
 }
 
@@ -186,7 +194,7 @@ fn jobmanager_deployment(ctx: &Json) -> Json {
             "replicas" => 1,
             "strategy" => object! {"type" => "Recreate"},
             "selector" => object! {"matchLabels" => ctx["selector"]["jobManager"].clone()},
-            "template" => pod_template(ctx, labels, container),
+            "template" => pod_template(ctx, "jobManager", container),
         },
     }
 }
@@ -211,7 +219,10 @@ fn taskmanager_deployment(ctx: &Json) -> Json {
         "selector".into(),
         object! {"matchLabels" => ctx["selector"]["taskManager"].clone()},
     );
-    spec.insert("template".into(), pod_template(ctx, labels, container));
+    spec.insert(
+        "template".into(),
+        pod_template(ctx, "taskManager", container),
+    );
     object! {
         "apiVersion" => "apps/v1",
         "kind" => "Deployment",
@@ -321,11 +332,16 @@ fn role_binding(ctx: &Json) -> Json {
             "kind" => "Role",
             "name" => name.clone(),
         },
-        "subjects" => vec![object! {
-            "kind" => "ServiceAccount",
-            "name" => name.clone(),
-            "namespace" => ctx["names"]["namespace"].clone(),
-        }],
+        "subjects" => ctx["ha"]["subjects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|account| object! {
+                "kind" => "ServiceAccount",
+                "name" => account.clone(),
+                "namespace" => ctx["names"]["namespace"].clone(),
+            })
+            .collect::<Vec<_>>(),
     }
 }
 

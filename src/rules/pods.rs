@@ -1,0 +1,238 @@
+//! Rules on the pods' own settings (`pod`, `jobManager.pod`, `taskManager.pod`): values in
+//! Kubernetes' shape are of the Kubernetes types, every volume is mounted and every mount
+//! has its volume, and nothing replaces what flinkform itself sets in a pod.
+//!
+//! The rules read each component's pod, which already holds `spec.pod` merged under the
+//! component's own settings, with every value's position; a problem of a shared setting is
+//! reported once, at its line.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1 as core;
+use serde::de::DeserializeOwned;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::Span;
+use crate::verify::{TypeProblem, type_problem};
+use crate::yaml::{Node, Value};
+
+use super::Located;
+use super::labels::{label_key_problem, label_value_problem};
+
+/// Volumes flinkform adds to both pods.
+const OWN_VOLUMES: &[&str] = &["flink-config", "flink-conf"];
+/// Where the Flink container finds its configuration.
+const CONF_DIR: &str = "/opt/flink/conf";
+/// Environment variables flinkform sets in the Flink container.
+const OWN_ENV: &[&str] = &[
+    "JOB_MANAGER_RPC_ADDRESS",
+    "POD_IP",
+    "ENABLE_BUILT_IN_PLUGINS",
+];
+/// Pod-template annotations flinkform sets.
+const OWN_ANNOTATIONS: &[&str] = &[
+    "flinkform.dev/config-hash",
+    "prometheus.io/path",
+    "prometheus.io/port",
+    "prometheus.io/scrape",
+];
+/// Labels flinkform sets on every pod; its selectors use some of them.
+const OWN_LABELS: &[&str] = &[
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/managed-by",
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/version",
+];
+
+pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
+    // The same shared value appears in both components' pods: report it once.
+    let mut seen = BTreeSet::new();
+    let mut push = |d: Diagnostic| {
+        if seen.insert((d.span.map(|s| (s.file, s.line, s.col)), d.message.clone())) {
+            diags.push(d);
+        }
+    };
+    for component in ["jobManager", "taskManager"] {
+        let (pod, _, depth) = r.tree.walk(&["spec", component, "pod"]);
+        if depth < 3 {
+            continue;
+        }
+        check_types(pod, &mut push);
+        let who = if component == "jobManager" {
+            "JobManager"
+        } else {
+            "TaskManager"
+        };
+        check_volumes(pod, who, r.origin, &mut push);
+        check_owned(pod, &mut push);
+    }
+}
+
+/// Each Kubernetes-shaped value against its Kubernetes type, item by item, so a problem is
+/// reported at the item (or the unknown field) it is in.
+fn check_types(pod: &Node, push: &mut impl FnMut(Diagnostic)) {
+    fn each<T: DeserializeOwned>(
+        pod: &Node,
+        field: &str,
+        kind: &str,
+        push: &mut impl FnMut(Diagnostic),
+    ) {
+        let Some(node) = pod.get(field) else { return };
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        for item in items {
+            match type_problem::<T>(&item.to_json()) {
+                None => {}
+                Some(TypeProblem::Invalid(e)) => push(
+                    Diagnostic::error(
+                        "invalid-kubernetes-value",
+                        item.span,
+                        format!("not a valid Kubernetes {kind}: {e}"),
+                    )
+                    .help(format!(
+                        "`{field}` takes a Kubernetes {kind}, as in a pod spec"
+                    )),
+                ),
+                Some(TypeProblem::Unknown(paths)) => {
+                    for path in paths {
+                        let segments: Vec<&str> = path.split('.').collect();
+                        let (_, key, _) = item.walk(&segments);
+                        let name = segments.last().copied().unwrap_or_default();
+                        push(
+                            Diagnostic::error("unknown-kubernetes-field", key.unwrap_or(item.span), format!("a Kubernetes {kind} has no field `{name}`"))
+                                .help(format!("check the spelling against the {kind} reference (`kubectl explain pod.spec`)")),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    each::<core::EnvVar>(pod, "env", "EnvVar", push);
+    each::<core::EnvFromSource>(pod, "envFrom", "EnvFromSource", push);
+    each::<core::LocalObjectReference>(pod, "imagePullSecrets", "LocalObjectReference", push);
+    each::<core::Toleration>(pod, "tolerations", "Toleration", push);
+    each::<core::Affinity>(pod, "affinity", "Affinity", push);
+    each::<core::TopologySpreadConstraint>(
+        pod,
+        "topologySpreadConstraints",
+        "TopologySpreadConstraint",
+        push,
+    );
+    each::<core::Volume>(pod, "volumes", "Volume", push);
+    each::<core::VolumeMount>(pod, "volumeMounts", "VolumeMount", push);
+}
+
+fn items<'a>(pod: &'a Node, field: &str) -> impl Iterator<Item = &'a Node> {
+    pod.get(field).into_iter().flat_map(|n| match &n.value {
+        Value::Seq(items) => items.iter(),
+        _ => [].iter(),
+    })
+}
+
+/// Every volume is mounted into the Flink container, every mount names a volume, and none
+/// takes flinkform's names or its configuration folder.
+fn check_volumes(pod: &Node, who: &str, origin: Span, push: &mut impl FnMut(Diagnostic)) {
+    let mounted: BTreeSet<&str> = items(pod, "volumeMounts")
+        .filter_map(|m| m.str_at("name"))
+        .collect();
+    let defined: BTreeSet<&str> = items(pod, "volumes")
+        .filter_map(|v| v.str_at("name"))
+        .collect();
+    for volume in items(pod, "volumes") {
+        let Some(name) = volume.str_at("name") else {
+            continue;
+        };
+        let at = volume.get("name").map_or(origin, |n| n.span);
+        if OWN_VOLUMES.contains(&name) {
+            push(
+                Diagnostic::error(
+                    "owned-volume",
+                    at,
+                    format!("flinkform names its own volume `{name}`"),
+                )
+                .help("give the volume another name"),
+            );
+        } else if !mounted.contains(name) {
+            push(
+                Diagnostic::error("unmounted-volume", at, format!("volume `{name}` is mounted nowhere in the {who} pod"))
+                    .help(format!("add `volumeMounts: [{{name: {name}, mountPath: ...}}]` beside it, or define the volume only in the pod (`jobManager.pod` or `taskManager.pod`) that mounts it")),
+            );
+        }
+    }
+    for mount in items(pod, "volumeMounts") {
+        let name = mount.str_at("name").unwrap_or_default();
+        let path = mount.str_at("mountPath").unwrap_or_default();
+        if !defined.contains(name) && !OWN_VOLUMES.contains(&name) {
+            push(
+                Diagnostic::error(
+                    "undefined-volume",
+                    mount.get("name").map_or(mount.span, |n| n.span),
+                    format!("no volume `{name}` in the {who} pod to mount"),
+                )
+                .help("define it under `volumes` of the same pod, or of `pod` for both"),
+            );
+        }
+        let normalized = path.trim_end_matches('/');
+        if normalized == CONF_DIR
+            || normalized.starts_with(&format!("{CONF_DIR}/"))
+            || CONF_DIR.starts_with(&format!("{normalized}/"))
+        {
+            push(
+                Diagnostic::error("mount-over-conf", mount.get("mountPath").map_or(mount.span, |n| n.span), format!("a mount at `{path}` would hide or replace the Flink configuration in {CONF_DIR}"))
+                    .help("mount elsewhere (e.g. /opt/flink/rocksdb); set Flink options in `flinkConfiguration`"),
+            );
+        }
+    }
+}
+
+/// Nothing of the user's replaces an environment variable, annotation or label flinkform
+/// sets, and labels are valid Kubernetes labels.
+fn check_owned(pod: &Node, push: &mut impl FnMut(Diagnostic)) {
+    for var in items(pod, "env") {
+        if let Some(name) = var.str_at("name").filter(|n| OWN_ENV.contains(n)) {
+            push(
+                Diagnostic::error("owned-env", var.get("name").map_or(var.span, |n| n.span), format!("flinkform sets `{name}` in the Flink container itself"))
+                    .help("remove it: flinkform points it at the JobManager, the pod IP or the image's plugins"),
+            );
+        }
+    }
+    for (field, owned) in [("annotations", OWN_ANNOTATIONS), ("labels", OWN_LABELS)] {
+        let Some(Node {
+            value: Value::Map(entries),
+            ..
+        }) = pod.get(field)
+        else {
+            continue;
+        };
+        for e in entries {
+            if owned.contains(&e.key.as_str()) {
+                push(
+                    Diagnostic::error(
+                        "owned-pod-metadata",
+                        e.key_span,
+                        format!(
+                            "flinkform sets the pod {} `{}` itself",
+                            &field[..field.len() - 1],
+                            e.key
+                        ),
+                    )
+                    .help("remove it; flinkform's value cannot be replaced"),
+                );
+            } else if field == "labels" {
+                let value = e.value.as_str().unwrap_or_default();
+                if let Some(problem) =
+                    label_key_problem(&e.key).or_else(|| label_value_problem(value))
+                {
+                    push(
+                        Diagnostic::error("invalid-label", e.key_span, format!("`{}: {value}` is not a valid Kubernetes label: {problem}", e.key))
+                            .help("label keys are [prefix/]name, values at most 63 characters of letters, digits, '-', '_' and '.'"),
+                    );
+                }
+            }
+        }
+    }
+}
