@@ -24,6 +24,8 @@ use crate::resolve::ResolvedJob;
 pub struct FlinkConfig {
     pub file_name: &'static str,
     pub content: String,
+    /// `log4j-console.properties`, when the job sets `logging`.
+    pub logging: Option<String>,
     /// SHA-256 of the content, for the pod-template annotation that rolls pods on a change.
     pub hash: String,
 }
@@ -198,8 +200,57 @@ fn merge_script_for(file_name: &str) -> String {
          \x20    !(match($0, /^[^ #][^:]*:/) && (substr($0, 1, RLENGTH) in own))' \\\n\
          \x20 /flink-config/{file_name} /flink-conf/{file_name} > /flink-conf/.merged\n\
          cat /flink-config/{file_name} >> /flink-conf/.merged\n\
-         mv /flink-conf/.merged /flink-conf/{file_name}\n"
+         mv /flink-conf/.merged /flink-conf/{file_name}\n\
+         if [ -f /flink-config/{LOG_CONFIG} ]; then cp -L /flink-config/{LOG_CONFIG} /flink-conf/; fi\n"
     )
+}
+
+/// The logging configuration the Flink scripts use in the foreground (as in a container).
+pub const LOG_CONFIG: &str = "log4j-console.properties";
+
+/// `log4j-console.properties` for a job's `logging`: Flink's console setup (the console for
+/// `kubectl logs`, the rolling file the web UI shows) with the root level and named loggers.
+#[must_use]
+pub fn log_config(logging: &crate::model::LoggingSpec) -> String {
+    let mut out = String::from(
+        "# Written by flinkform from the job's `logging`.\n\
+         monitorInterval = 30\n",
+    );
+    out.push_str(&format!(
+        "rootLogger.level = {}\n",
+        logging.level.as_deref().unwrap_or("INFO")
+    ));
+    out.push_str(
+        "rootLogger.appenderRef.console.ref = ConsoleAppender\n\
+         rootLogger.appenderRef.rolling.ref = RollingFileAppender\n",
+    );
+    for (i, (name, level)) in logging.loggers.iter().enumerate() {
+        out.push_str(&format!(
+            "logger.user{i}.name = {name}\nlogger.user{i}.level = {level}\n"
+        ));
+    }
+    out.push_str(
+        "# Netty's channel pipeline logs a harmless warning at every connection reset.\n\
+         logger.netty.name = org.jboss.netty.channel.DefaultChannelPipeline\n\
+         logger.netty.level = OFF\n\
+         appender.console.name = ConsoleAppender\n\
+         appender.console.type = CONSOLE\n\
+         appender.console.layout.type = PatternLayout\n\
+         appender.console.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n\n\
+         appender.rolling.name = RollingFileAppender\n\
+         appender.rolling.type = RollingFile\n\
+         appender.rolling.append = true\n\
+         appender.rolling.fileName = ${sys:log.file}\n\
+         appender.rolling.filePattern = ${sys:log.file}.%i\n\
+         appender.rolling.layout.type = PatternLayout\n\
+         appender.rolling.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n\n\
+         appender.rolling.policies.type = Policies\n\
+         appender.rolling.policies.size.type = SizeBasedTriggeringPolicy\n\
+         appender.rolling.policies.size.size = 100MB\n\
+         appender.rolling.strategy.type = DefaultRolloverStrategy\n\
+         appender.rolling.strategy.max = 10\n",
+    );
+    out
 }
 
 #[must_use]
@@ -296,10 +347,18 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
         }
         ("flink-conf.yaml", text)
     };
-    let hash = hex(&Sha256::digest(content.as_bytes()));
+    let logging = spec.logging.as_ref().map(log_config);
+    let mut digest = Sha256::new();
+    digest.update(content.as_bytes());
+    if let Some(log) = &logging {
+        digest.update(b"\0");
+        digest.update(log.as_bytes());
+    }
+    let hash = hex(&digest.finalize());
     FlinkConfig {
         file_name,
         content,
+        logging,
         hash,
     }
 }

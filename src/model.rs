@@ -47,6 +47,34 @@ pub struct JobSpec {
     /// The settings both pods share (each component's `pod` holds the merged result).
     #[serde(default)]
     pub pod: PodSettings,
+    pub ingress: Option<IngressSpec>,
+    pub logging: Option<LoggingSpec>,
+}
+
+/// An Ingress to the JobManager's web UI.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressSpec {
+    pub host: Option<String>,
+    pub class_name: Option<String>,
+    pub path: Option<String>,
+    pub tls: Option<IngressTls>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressTls {
+    pub secret_name: String,
+}
+
+/// The log levels of both pods.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct LoggingSpec {
+    pub level: Option<String>,
+    #[serde(default)]
+    pub loggers: BTreeMap<String, String>,
 }
 
 /// Where the job's state lives.

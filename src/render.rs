@@ -45,6 +45,10 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/horizontalpodautoscaler.yaml.j2"),
     ),
     (
+        "ingress.yaml.j2",
+        include_str!("../templates/ingress.yaml.j2"),
+    ),
+    (
         "jobmanager-deployment.yaml.j2",
         include_str!("../templates/jobmanager-deployment.yaml.j2"),
     ),
@@ -506,8 +510,11 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
         "config" => object! {
             "fileName" => config.file_name,
             "content" => config.content,
+            "logFileName" => flink_config::LOG_CONFIG,
+            "logging" => config.logging,
             "hash" => config.hash,
         },
+        "ingress" => spec.ingress.as_ref().map(|i| ingress(i, n)),
         "metrics" => object! {"port" => spec.metrics.port, "podMonitor" => spec.metrics.pod_monitor},
         "pod" => object! {
             "securityContext" => security_context,
@@ -557,6 +564,37 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             .as_ref()
             .filter(|a| a.enabled)
             .map(|a| autoscaling(job, a, prometheus_url)),
+    }
+}
+
+/// The Ingress to the JobManager Service's web UI port.
+fn ingress(i: &crate::model::IngressSpec, n: &crate::resolve::Names) -> Json {
+    let mut rule = serde_json::Map::new();
+    if let Some(host) = &i.host {
+        rule.insert("host".into(), host.as_str().into());
+    }
+    rule.insert(
+        "http".into(),
+        json!({"paths": [{
+            "path": i.path.as_deref().unwrap_or("/"),
+            "pathType": "Prefix",
+            "backend": {"service": {"name": n.job_manager_service, "port": {"name": "webui"}}},
+        }]}),
+    );
+    let mut spec = serde_json::Map::new();
+    if let Some(class) = &i.class_name {
+        spec.insert("ingressClassName".into(), class.as_str().into());
+    }
+    if let Some(tls) = &i.tls {
+        spec.insert(
+            "tls".into(),
+            json!([{"hosts": i.host.iter().collect::<Vec<_>>(), "secretName": tls.secret_name}]),
+        );
+    }
+    spec.insert("rules".into(), json!([rule]));
+    object! {
+        "annotations" => json!(i.annotations),
+        "spec" => Json::Object(spec),
     }
 }
 

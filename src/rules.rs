@@ -9,12 +9,14 @@
 //! - [`resources`]: CPU and memory a Flink process can run with;
 //! - [`image`]: image tags and values Flux would rewrite;
 //! - [`pods`]: the pods' own settings, in Kubernetes' shape;
+//! - [`ingress`]: the Ingress to the web UI;
 //! - [`scaling`]: autoscaling bounds, rules and what each engine can do with them;
 //! - [`state`]: where the job's state lives and whether a JobManager restart keeps it;
 //! - [`labels`]: Kubernetes label syntax, shared by the rules that check selectors.
 
 mod configuration;
 mod image;
+mod ingress;
 mod job;
 pub mod labels;
 mod pods;
@@ -72,6 +74,7 @@ pub fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics) {
     resources::check(r, diags);
     image::check(r, diags);
     pods::check(r, diags);
+    ingress::check(r, diags);
     scaling::check(r, settings, diags);
     state::check(r, diags);
 }

@@ -389,6 +389,34 @@ pub fn verify(
                     fail(diags, o, "its selector matches no pod of this job".into());
                 }
             }
+            "Ingress" => {
+                for path in v["spec"]["rules"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|r| r["http"]["paths"].as_array().into_iter().flatten())
+                {
+                    let service = &path["backend"]["service"];
+                    let name = service["name"].as_str().unwrap_or_default();
+                    let port = &service["port"]["name"];
+                    let served = find("Service", ns, name).is_some_and(|s| {
+                        s.value["spec"]["ports"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|p| &p["name"] == port)
+                    });
+                    if !served {
+                        fail(
+                            diags,
+                            o,
+                            format!(
+                                "its backend `{name}:{port}` is no port of a Service of this job"
+                            ),
+                        );
+                    }
+                }
+            }
             "RoleBinding" => {
                 let role = v["roleRef"]["name"].as_str().unwrap_or_default();
                 if find("Role", ns, role).is_none() {

@@ -19,6 +19,7 @@ pub fn build(name: &str, ctx: &Json) -> Option<Option<Json>> {
             engine_is(ctx, "hpa").then(|| horizontal_pod_autoscaler(ctx))
         }
         "jobmanager-deployment.yaml.j2" => Some(jobmanager_deployment(ctx)),
+        "ingress.yaml.j2" => truthy(&ctx["ingress"]).then(|| ingress(ctx)),
         "jobmanager-service.yaml.j2" => Some(jobmanager_service(ctx)),
         "namespace.yaml.j2" => Some(namespace(ctx)),
         "podmonitor.yaml.j2" => truthy(&ctx["metrics"]["podMonitor"]).then(|| podmonitor(ctx)),
@@ -64,16 +65,55 @@ fn metadata(ctx: &Json, name: &Json, labels: &Json) -> Json {
 
 fn configmap(ctx: &Json) -> Json {
     let config = &ctx["config"];
-    let mut data = Map::with_capacity(1);
+    let mut data = Map::with_capacity(2);
     data.insert(
         config["fileName"].as_str().unwrap_or_default().to_owned(),
         config["content"].clone(),
     );
+    let mut meta = metadata(ctx, &ctx["names"]["configMap"], &ctx["labels"]["config"]);
+    if truthy(&config["logging"]) {
+        data.insert(
+            config["logFileName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            config["logging"].clone(),
+        );
+        // log4j's ${sys:log.file} is no variable of Flux's post-build substitution.
+        let annotations = meta
+            .as_object_mut()
+            .expect("metadata is a map")
+            .entry("annotations")
+            .or_insert_with(|| Json::Object(Map::new()));
+        if let Json::Object(a) = annotations {
+            a.insert(
+                "kustomize.toolkit.fluxcd.io/substitute".into(),
+                "disabled".into(),
+            );
+        }
+    }
     object! {
         "apiVersion" => "v1",
         "kind" => "ConfigMap",
-        "metadata" => metadata(ctx, &ctx["names"]["configMap"], &ctx["labels"]["config"]),
+        "metadata" => meta,
         "data" => data,
+    }
+}
+
+fn ingress(ctx: &Json) -> Json {
+    let own = &ctx["ingress"];
+    let mut m = Map::with_capacity(4);
+    m.insert("name".into(), ctx["names"]["jobManagerService"].clone());
+    m.insert("namespace".into(), ctx["names"]["namespace"].clone());
+    m.insert("labels".into(), ctx["labels"]["jobManager"].clone());
+    if truthy(&own["annotations"]) {
+        m.insert("annotations".into(), own["annotations"].clone());
+    }
+    object! {
+        "apiVersion" => "networking.k8s.io/v1",
+        "kind" => "Ingress",
+        "metadata" => Json::Object(m),
+        "spec" => own["spec"].clone(),
     }
 }
 

@@ -420,6 +420,30 @@ def component(objects, kind, name):
     return found[0]
 
 
+def check_logging(objects, tms, tm_deploy):
+    """With `logging`, Flink logs at the levels it gives: at INFO only the loggers it raises
+    to INFO (or lower), and those do log."""
+    props = next((o["data"]["log4j-console.properties"] for o in objects if o["kind"] == "ConfigMap"
+                  and "log4j-console.properties" in o.get("data", {})), None)
+    if props is None:
+        return
+    settings = dict(re.findall(r"(?m)^([\w.]+) = (.*)$", props))
+    if settings.get("rootLogger.level") not in ("WARN", "ERROR", "OFF"):
+        return
+    chatty = [settings[k.replace(".level", ".name")] for k, v in settings.items()
+              if k.startswith("logger.") and k.endswith(".level") and v in ("INFO", "DEBUG", "TRACE")]
+    container = tm_deploy["spec"]["template"]["spec"]["containers"][0]["name"]
+    for tm in tms:
+        text = open(tm.logs[container], errors="replace").read()
+        info = re.findall(r"(?m)^\S+ \S+ INFO\s+(\S+)", text)
+        stray = sorted({l for l in info if not any(l.startswith(c) for c in chatty)})
+        if stray:
+            raise Failure(f"the root level is {settings['rootLogger.level']}, but {tm.name} logs INFO from {stray[:5]}")
+        if chatty and not info:
+            raise Failure(f"{tm.name} logs nothing at INFO from {chatty}, which `logging` raises to INFO")
+    log(f"logging: root {settings['rootLogger.level']}, INFO only from {chatty}")
+
+
 def expected_job_names(objects):
     """The job_name values that the HPA selectors, adapter rules and KEDA queries select."""
     names = set()
@@ -552,6 +576,7 @@ def run(args):
                 raise Failure(f"TaskManager {tm.name} did not reach the JobManager through the Service"
                               f" {jm_service_name} (no {wanted} in its log)")
         log(f"{len(registered)} TaskManager(s) registered through {jm_service_name}")
+        check_logging(objects, tms, tm_deploy)
         java17 = config.get("env.java.opts.all", "") + " " + config.get("env.java.default-opts.all", "")
         if "--add-opens=java.base/java.util=ALL-UNNAMED" not in java17:
             raise Failure("the image's Java 17 flags (env.java.opts.all) did not reach Flink")
