@@ -277,14 +277,20 @@ class Pod:
             self.cluster.processes.append(proc)
         return proc
 
-    def start(self):
-        log(f"starting pod {self.name} ({self.ip})")
+    def prepare(self):
+        """The pod's volumes, network and hosts file, and its init containers run to the end:
+        what is there when its containers start."""
         os.makedirs(self.dir)
         volumes = self.volumes()
         self.network()
         hosts = self.hosts_file()
         for init in self.spec.get("initContainers", []):
             self.run_container(init, volumes, hosts, wait=True)
+        return volumes, hosts
+
+    def start(self):
+        log(f"starting pod {self.name} ({self.ip})")
+        volumes, hosts = self.prepare()
         for container in self.spec["containers"]:
             self.run_container(container, volumes, hosts, wait=False)
 
@@ -480,12 +486,7 @@ def check_ha(args, objects):
     cluster = Cluster(args.work, objects, image)
     pod = Pod(cluster, jm_deploy, 0)
     cluster.pods.append(pod)
-    os.makedirs(pod.dir)
-    volumes = pod.volumes()
-    pod.network()
-    hosts = pod.hosts_file()
-    for init in pod.spec.get("initContainers", []):
-        pod.run_container(init, volumes, hosts, wait=True)
+    volumes, hosts = pod.prepare()
     flink = pod.spec["containers"][0]
     # What every Flink script does first: bin/config.sh loads the configuration with Flink's
     # own loader into YAML_CONF, flat `key: value` lines.
