@@ -223,3 +223,42 @@ fn flink_reads_the_high_availability_configuration() {
         });
     }
 }
+
+/// Flink's Kubernetes high availability elects its leader with a ConfigMap lock and keeps its
+/// state handles in ConfigMaps (in 1.20 and in 2.x): the Role flinkform emits grants exactly
+/// the ConfigMap verbs, so a Flink that moved to another resource (Leases, say) fails here.
+#[test]
+fn the_role_covers_what_flinks_leader_election_uses() {
+    let role = std::fs::read_to_string(
+        common::root().join("fixtures/valid/14-state-ha/expected/prod/ledger/role.yaml"),
+    )
+    .expect("the HA fixture's Role");
+    for verb in [
+        "get", "list", "watch", "create", "update", "patch", "delete",
+    ] {
+        assert!(
+            role.contains(&format!("- {verb}\n")),
+            "the Role lacks `{verb}`:\n{role}"
+        );
+    }
+    assert!(role.contains("- configmaps\n"), "{role}");
+    for version in ["1.20.1", "2.1.1"] {
+        let flink = tool(&["flink-dist", version]);
+        let jar = flink.join(format!("lib/flink-dist-{version}.jar"));
+        let output = Command::new("unzip")
+            .arg("-p")
+            .arg(&jar)
+            .arg("org/apache/flink/kubernetes/kubeclient/resources/KubernetesLeaderElector.class")
+            .output()
+            .expect("unzip runs");
+        let class = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            class.contains("resourcelock/ConfigMapLock"),
+            "Flink {version} no longer elects its leader with a ConfigMap lock"
+        );
+        assert!(
+            !class.contains("resourcelock/LeaseLock"),
+            "Flink {version} elects its leader with a Lease, which the Role does not grant"
+        );
+    }
+}
