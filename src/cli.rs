@@ -34,8 +34,19 @@ pub struct Cli {
     /// Treat warnings as errors.
     #[arg(long, global = true)]
     pub strict: bool,
+    /// How diagnostics are printed: `text` for people, `json` (one object per line) for
+    /// tools, `github` for GitHub Actions annotations.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -55,6 +66,7 @@ pub enum Command {
     },
     /// Compare what render would write with the output directory.
     Check {
+        /// Output directory to compare (default: the project's `output`, or deploy/).
         #[arg(long)]
         out: Option<PathBuf>,
         /// List changed files only, without diffs.
@@ -63,6 +75,7 @@ pub enum Command {
     },
     /// Print the resolved manifests of one environment.
     Build {
+        /// The environment to print.
         #[arg(long)]
         env: String,
         /// Only these jobs (repeatable).
@@ -76,13 +89,29 @@ pub enum Command {
     },
     /// Print the JSON Schema of a file kind.
     Schema {
+        /// The file kind: a job file or flinkform.yaml.
         #[arg(value_enum, default_value_t = SchemaKind::Job)]
         kind: SchemaKind,
     },
     /// Create a project with one example job.
     Init {
+        /// The folder to create the project in.
         #[arg(default_value = ".")]
         dir: PathBuf,
+    },
+    /// Explain a diagnostic code: what it catches, why it matters, how to fix it.
+    #[command(after_help = "Example: flinkform explain not-enough-slots")]
+    Explain {
+        /// The code, as printed in brackets: `error[not-enough-slots]`.
+        code: String,
+    },
+    /// Print shell completions generated from this command line.
+    #[command(
+        after_help = "Example: flinkform completions bash > /etc/bash_completion.d/flinkform"
+    )]
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -148,10 +177,43 @@ pub fn run(cli: &Cli) -> u8 {
                 2
             }
         },
+        Command::Explain { code } => match crate::explain::find(bare_code(code)) {
+            Some(c) => {
+                print!("{}", crate::explain::text(c));
+                0
+            }
+            None => {
+                eprintln!(
+                    "error: no diagnostic code `{code}`; codes are printed in brackets, as in `error[not-enough-slots]`"
+                );
+                2
+            }
+        },
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "flinkform", &mut script);
+            match std::io::stdout().write_all(&script) {
+                Ok(()) => 0,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+                Err(e) => {
+                    eprintln!("error: cannot write the completions: {e}");
+                    2
+                }
+            }
+        }
         Command::Validate { files } => ctx.validate(files),
         Command::Build { env, jobs } => ctx.build(env, jobs),
         Command::Render { out } => ctx.render(out.as_deref()),
         Command::Check { out, stat } => ctx.check(out.as_deref(), *stat),
+    }
+}
+
+/// A code as given, or as printed: `not-enough-slots` or `error[not-enough-slots]`.
+fn bare_code(code: &str) -> &str {
+    match code.split_once('[') {
+        Some((_, rest)) => rest.trim_end_matches(']'),
+        None => code,
     }
 }
 
@@ -178,10 +240,13 @@ impl Context<'_> {
             }
         };
         if !compilation.diags.is_empty() {
-            eprintln!(
-                "{}",
-                compilation.diags.render(&compilation.sources, self.color)
-            );
+            let diags = &compilation.diags;
+            let sources = &compilation.sources;
+            match self.cli.format {
+                Format::Text => eprintln!("{}", diags.render(sources, self.color)),
+                Format::Json => eprint!("{}", diags.render_json(sources)),
+                Format::Github => eprint!("{}", diags.render_github(sources)),
+            }
         }
         let errors = compilation.diags.count(Severity::Error);
         let warnings = compilation.diags.count(Severity::Warning);

@@ -265,6 +265,66 @@ impl Diagnostics {
         merged
     }
 
+    /// Every diagnostic as one JSON object per line: file, line, column, code, severity,
+    /// message, help, and the jobs and environments it concerns.
+    #[must_use]
+    pub fn render_json(&self, sources: &Sources) -> String {
+        let mut out = String::new();
+        for d in self.sorted(sources) {
+            let object = serde_json::json!({
+                "file": d.span.map(|s| sources.path(s.file).display().to_string()),
+                "line": d.span.map(|s| s.line),
+                "column": d.span.map(|s| s.col),
+                "code": d.code,
+                "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": d.message,
+                "help": d.help,
+                "jobs": d.jobs,
+                "environments": d.envs,
+            });
+            out.push_str(&object.to_string());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Every diagnostic as a GitHub Actions workflow command (`::error file=...::message`),
+    /// which the Actions log shows as an annotation on the file and line.
+    #[must_use]
+    pub fn render_github(&self, sources: &Sources) -> String {
+        // The escapes of GitHub's workflow commands, for the message and for properties.
+        let data = |s: &str| {
+            s.replace('%', "%25")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A")
+        };
+        let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+        let mut out = String::new();
+        for d in self.sorted(sources) {
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let mut props = Vec::new();
+            if let Some(s) = d.span {
+                props.push(format!(
+                    "file={}",
+                    property(&sources.path(s.file).display().to_string())
+                ));
+                props.push(format!("line={}", s.line));
+                props.push(format!("col={}", s.col));
+            }
+            props.push(format!("title={}", property(d.code)));
+            let mut message = format!("{}{}", d.message, d.context());
+            if let Some(help) = &d.help {
+                message.push_str("\nhelp: ");
+                message.push_str(help);
+            }
+            let _ = writeln!(out, "::{level} {}::{}", props.join(","), data(&message));
+        }
+        out
+    }
+
     /// Every diagnostic rendered, in order.
     #[must_use]
     pub fn render(&self, sources: &Sources, color: bool) -> String {

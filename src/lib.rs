@@ -9,6 +9,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
+pub mod explain;
 pub mod flink_config;
 pub mod layout;
 pub mod load;

@@ -204,3 +204,113 @@ fn errors_in_one_job_do_not_hide_errors_in_another() {
     assert!(!err.contains("unknown-job"), "{err}");
     assert!(err.contains("failed: 2 errors"), "{err}");
 }
+
+/// `--format json` prints one object per diagnostic with its position; `--format github`
+/// prints GitHub Actions annotations, escaped as workflow commands need.
+#[test]
+fn diagnostics_come_as_json_and_as_github_annotations() {
+    let project = "fixtures/invalid/73-pod-owned-settings";
+    let json = run(&["--format", "json", "--project", project, "validate"]);
+    assert_eq!(json.status.code(), Some(1));
+    let err = stderr(&json);
+    let objects: Vec<serde_json::Value> = err
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+        .collect();
+    assert_eq!(objects.len(), 4, "{err}");
+    let first = &objects[0];
+    assert_eq!(
+        first["file"],
+        "fixtures/invalid/73-pod-owned-settings/jobs/orders-enrichment.yaml"
+    );
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(23), Some(16))
+    );
+    assert_eq!(first["code"], "owned-env");
+    assert_eq!(first["severity"], "error");
+    assert!(first["help"].as_str().is_some_and(|h| !h.is_empty()));
+    assert!(err.ends_with("nothing written, in ") || err.contains("failed: 4 errors"));
+
+    let github = run(&["--format", "github", "--project", project, "validate"]);
+    let err = stderr(&github);
+    let annotations: Vec<&str> = err.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(annotations.len(), 4, "{err}");
+    assert!(
+        annotations[0].starts_with(
+            "::error file=fixtures/invalid/73-pod-owned-settings/jobs/orders-enrichment.yaml,line=23,col=16,title=owned-env::"
+        ),
+        "{err}"
+    );
+    // A line break in a message would end the command: it is escaped.
+    assert!(annotations[0].contains("%0Ahelp: "), "{err}");
+}
+
+/// Every code the compiler can emit is explained by `flinkform explain`: the codes written
+/// in the sources and every code a golden diagnostic shows.
+#[test]
+fn every_diagnostic_code_is_explained() {
+    let mut codes = std::collections::BTreeSet::new();
+    for entry in walkdir::WalkDir::new(common::root().join("src")) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        for (i, _) in text.match_indices("Diagnostic::") {
+            let rest = &text[i..];
+            let Some(open) = rest.find('(') else { continue };
+            let head = rest[..open].trim_start_matches("Diagnostic::");
+            if head != "error" && head != "warning" {
+                continue;
+            }
+            let args = rest[open + 1..].trim_start();
+            if let Some(literal) = args.strip_prefix('"') {
+                codes.insert(literal[..literal.find('"').unwrap()].to_owned());
+            }
+        }
+    }
+    for case in std::fs::read_dir(common::root().join("fixtures/invalid"))
+        .unwrap()
+        .chain(std::fs::read_dir(common::root().join("fixtures/valid")).unwrap())
+    {
+        let stderr = case.unwrap().path().join("expected.stderr");
+        let Ok(text) = std::fs::read_to_string(stderr) else {
+            continue;
+        };
+        for label in ["error[", "warning["] {
+            for part in text.split(label).skip(1) {
+                if let Some(end) = part.find(']') {
+                    codes.insert(part[..end].to_owned());
+                }
+            }
+        }
+    }
+    // Codes built from a variable (validate.rs picks one per schema keyword).
+    codes.extend(
+        [
+            "unknown-field",
+            "wrong-type",
+            "missing-field",
+            "invalid-value",
+            "out-of-range",
+        ]
+        .map(String::from),
+    );
+    assert!(codes.len() > 60, "the scan found only {codes:?}");
+    let missing: Vec<&String> = codes
+        .iter()
+        .filter(|c| flinkform::explain::find(c).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without an explanation: {missing:?}"
+    );
+    let output = run(&["explain", "error[not-enough-slots]"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("never leaves CREATED"));
+    assert_eq!(run(&["explain", "no-such-code"]).status.code(), Some(2));
+    let completions = run(&["completions", "bash"]);
+    assert!(stdout(&completions).contains("_flinkform()"));
+}
