@@ -232,6 +232,10 @@ codes! {
         "An environment named like a folder of the output (base, platform).";
         "Its overlay would collide with that folder.";
         "Choose another name."
+    "reserved-job-name" error:
+        "A job named `namespaces`.";
+        "`<env>/namespaces/` holds an environment's Namespaces; the job's overlay would be written over them.";
+        "Give the job another name."
     "restart-strategy-limit" warning:
         "Autoscaling with a restart strategy that gives up (fixed-delay, failure-rate, none).";
         "Every TaskManager a scale-down removes fails the job's tasks once; after a few scale events the job would fail for good.";

@@ -168,13 +168,23 @@ pub fn environment_files(
     namespaces: &[RenderedObject],
     jobs: &[&str],
 ) -> Vec<(String, String)> {
-    let mut files = Vec::with_capacity(namespaces.len() + 1);
-    let mut resources = Vec::with_capacity(namespaces.len() + jobs.len());
+    let mut files = Vec::with_capacity(namespaces.len() + 2);
+    // The Namespaces are a kustomization of their own, so that one GitOps application can
+    // apply them before (or beside) the jobs' applications.
+    let mut namespace_files = Vec::with_capacity(namespaces.len());
     for ns in namespaces {
-        let file = format!("namespaces/{}.yaml", ns.name());
-        files.push((format!("{env}/{file}"), to_yaml(&ns.value)));
-        resources.push(Json::from(file));
+        let file = format!("{}.yaml", ns.name());
+        files.push((format!("{env}/namespaces/{file}"), to_yaml(&ns.value)));
+        namespace_files.push(Json::from(file));
     }
+    let mut fields = serde_json::Map::new();
+    fields.insert("resources".into(), Json::Array(namespace_files));
+    files.push((
+        format!("{env}/namespaces/kustomization.yaml"),
+        kustomization(fields),
+    ));
+    let mut resources = Vec::with_capacity(jobs.len() + 1);
+    resources.push(Json::from("namespaces"));
     resources.extend(jobs.iter().map(|job| Json::from(*job)));
     let mut fields = serde_json::Map::new();
     fields.insert("resources".into(), Json::Array(resources));

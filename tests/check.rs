@@ -123,7 +123,7 @@ fn a_clean_tree_is_up_to_date() {
     assert_exit(&output, 0);
     assert_eq!(stdout(&output), "", "no drift, no diff");
     assert!(
-        stderr(&output).starts_with("up to date: 12 files in deploy, in "),
+        stderr(&output).starts_with("up to date: 13 files in deploy, in "),
         "{}",
         stderr(&output)
     );
@@ -322,7 +322,7 @@ fn render_fixes_the_drift_check_found_and_a_second_render_rewrites_nothing() {
     let output = render(dir);
     assert_exit(&output, 0);
     assert!(
-        stderr(&output).contains("(3 written, 0 deleted, 9 unchanged)"),
+        stderr(&output).contains("(3 written, 0 deleted, 10 unchanged)"),
         "{}",
         stderr(&output)
     );
@@ -338,7 +338,7 @@ fn render_fixes_the_drift_check_found_and_a_second_render_rewrites_nothing() {
     let output = render(dir);
     assert_exit(&output, 0);
     assert!(
-        stderr(&output).contains("(0 written, 0 deleted, 12 unchanged)"),
+        stderr(&output).contains("(0 written, 0 deleted, 13 unchanged)"),
         "{}",
         stderr(&output)
     );

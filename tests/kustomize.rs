@@ -129,7 +129,7 @@ fn job_overlays_build_alone_without_namespaces_or_duplicates() {
             let mut seen = BTreeSet::new();
             for entry in std::fs::read_dir(tree.join(&env)).unwrap() {
                 let dir = entry.unwrap().path();
-                if !dir.join("kustomization.yaml").exists() {
+                if !dir.join("kustomization.yaml").exists() || dir.ends_with("namespaces") {
                     continue;
                 }
                 let objects = match kustomize(&dir) {
@@ -152,15 +152,21 @@ fn job_overlays_build_alone_without_namespaces_or_duplicates() {
                     }
                 }
             }
-            // The namespaces come from the environment's own folder, once each.
-            for ns in std::fs::read_dir(tree.join(&env).join("namespaces")).unwrap() {
-                let text = std::fs::read_to_string(ns.unwrap().path()).unwrap();
-                for o in documents(&text) {
-                    if !seen.insert(object_key(&o)) {
-                        failures.push(format!(
-                            "{env}: namespace {:?} defined twice",
-                            object_key(&o)
-                        ));
+            // The namespaces come from the environment's own folder, which builds on its own
+            // (one more GitOps application), once each and nothing else.
+            match kustomize(&tree.join(&env).join("namespaces")) {
+                Err(e) => failures.push(e),
+                Ok(text) => {
+                    for o in documents(&text) {
+                        if o["kind"] != "Namespace" {
+                            failures.push(format!("{env}/namespaces holds a {}", o["kind"]));
+                        }
+                        if !seen.insert(object_key(&o)) {
+                            failures.push(format!(
+                                "{env}: namespace {:?} defined twice",
+                                object_key(&o)
+                            ));
+                        }
                     }
                 }
             }

@@ -9,6 +9,13 @@ const USRLIB: &str = "/opt/flink/usrlib/";
 
 pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
     let spec = &r.job.spec;
+    // `<env>/<job>/` is the job's overlay; `<env>/namespaces/` holds the Namespaces.
+    if r.name() == "namespaces" {
+        diags.push(
+            Diagnostic::error("reserved-job-name", r.span(&["metadata", "name"]), "a job named `namespaces` would share its overlay folder with the environment's Namespaces")
+                .help("give the job another name"),
+        );
+    }
     let jar = &spec.job.jar_uri;
     match jar.strip_prefix("local://") {
         None => diags.push(
