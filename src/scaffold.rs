@@ -1,10 +1,12 @@
-//! `flinkform init`: a new project with one example job.
+//! `flinkform init`: a new project with one example job, and what its repository needs
+//! around it: the JSON Schemas for editors (offline), the pre-commit hooks, and the ignore
+//! entry for render's in-progress marker.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const PROJECT: &str = r#"# yaml-language-server: $schema=https://flinkform.dev/schemas/project.schema.json
-# `flinkform schema project > schemas/project.schema.json` gives editors the schema offline.
+const PROJECT: &str = r#"# yaml-language-server: $schema=schemas/project.schema.json
+# (`flinkform schema project > schemas/project.schema.json` renews the schema.)
 apiVersion: flinkform.dev/v1alpha1
 kind: Project
 spec:
@@ -26,7 +28,7 @@ spec:
     - name: prod
 "#;
 
-const JOB: &str = r#"# yaml-language-server: $schema=https://flinkform.dev/schemas/flinkjob.schema.json
+const JOB: &str = r#"# yaml-language-server: $schema=../schemas/flinkjob.schema.json
 apiVersion: flinkform.dev/v1alpha1
 kind: FlinkJob
 metadata:
@@ -56,11 +58,35 @@ spec:
     cpu: {averageUtilization: 65}
 "#;
 
+const PRE_COMMIT: &str = r#"# pre-commit (https://pre-commit.com): `pre-commit install` runs these before every commit.
+repos:
+  - repo: https://github.com/flinkform/flinkform
+    # Pin a tag or a commit of flinkform (`pre-commit autoupdate --freeze` writes one).
+    rev: main
+    hooks:
+      - id: flinkform-validate
+      - id: flinkform-check
+"#;
+
+/// A render that is killed leaves this marker in the output folder until the next render.
+const GITIGNORE: &str = "deploy/.flinkform-writing
+";
+
 /// Writes the scaffold into `dir`; refuses to overwrite anything.
 pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let files = [
         (dir.join("flinkform.yaml"), PROJECT),
         (dir.join("jobs").join("example-job.yaml"), JOB),
+        (
+            dir.join("schemas").join("project.schema.json"),
+            crate::validate::schema_text(crate::validate::Kind::Project),
+        ),
+        (
+            dir.join("schemas").join("flinkjob.schema.json"),
+            crate::validate::schema_text(crate::validate::Kind::Job),
+        ),
+        (dir.join(".pre-commit-config.yaml"), PRE_COMMIT),
+        (dir.join(".gitignore"), GITIGNORE),
     ];
     for (path, _) in &files {
         if path.exists() {

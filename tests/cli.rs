@@ -11,7 +11,25 @@ fn init_scaffolds_a_project_that_renders_and_never_overwrites() {
     let dir_arg = dir.to_str().unwrap();
     let output = run(&["init", dir_arg]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(dir.join("flinkform.yaml").is_file() && dir.join("jobs/example-job.yaml").is_file());
+    for file in [
+        "flinkform.yaml",
+        "jobs/example-job.yaml",
+        "schemas/flinkjob.schema.json",
+        "schemas/project.schema.json",
+        ".pre-commit-config.yaml",
+        ".gitignore",
+    ] {
+        assert!(dir.join(file).is_file(), "init wrote no {file}");
+    }
+    // The modelines point at the schemas it wrote, so editors complete offline.
+    let job = std::fs::read_to_string(dir.join("jobs/example-job.yaml")).unwrap();
+    let modeline = job.lines().next().unwrap();
+    let schema = modeline.rsplit("$schema=").next().unwrap();
+    assert!(dir.join("jobs").join(schema).is_file(), "{modeline}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("schemas/flinkjob.schema.json")).unwrap(),
+        std::fs::read_to_string(root().join("schemas/flinkjob.schema.json")).unwrap()
+    );
 
     let output = run(&["--project", dir_arg, "--strict", "validate"]);
     assert_eq!(
