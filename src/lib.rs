@@ -81,7 +81,14 @@ pub fn compile(root: &Path, only: &[PathBuf], goal: Goal) -> Result<Compilation,
         Goal::Validate | Goal::Tree => None,
     };
     let resolved = resolve::resolve(&loaded, only_env, &mut diags);
-    let output = resolved.and_then(|r| render_all(root, &r, goal, &mut diags));
+    // Where `templates:` is set, for a folder that cannot be read.
+    let templates_at = loaded
+        .project
+        .as_ref()
+        .map(|d| d.node.walk(&["spec", "templates"]))
+        .filter(|(_, _, depth)| *depth == 2)
+        .map(|(node, _, _)| node.span);
+    let output = resolved.and_then(|r| render_all(root, &r, goal, templates_at, &mut diags));
     let output = output.filter(|_| !diags.has_errors());
     Ok(Compilation {
         sources,
@@ -101,12 +108,18 @@ fn render_all(
     root: &Path,
     resolved: &resolve::Resolved,
     goal: Goal,
+    templates_at: Option<source::Span>,
     diags: &mut Diagnostics,
 ) -> Option<Compiled> {
     let templates = resolved.settings.templates.as_ref().map(|t| root.join(t));
     let prometheus = resolved.settings.prometheus.as_ref().map(|p| p.url.clone());
     let project_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let renderer = render::Renderer::new(&project_root, templates.as_deref(), prometheus, diags)?;
+    let renderer = render::Renderer::new(
+        &project_root,
+        templates.as_deref().map(|dir| (dir, templates_at)),
+        prometheus,
+        diags,
+    )?;
     let envs: Vec<&resolve::Environment> = resolved
         .environments
         .iter()

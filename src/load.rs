@@ -287,13 +287,19 @@ fn read_documents(path: &Path, shown: &str, canonical_root: &Path, file: FileId)
         Err(e) => return fail("unreadable-file", e.to_string()),
     };
     if !real.starts_with(canonical_root) {
-        return fail(
-            "symlink-escape",
+        let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        let message = if is_link {
             format!(
                 "leads outside the project (to {}); flinkform reads nothing outside it",
                 real.display()
-            ),
-        );
+            )
+        } else {
+            format!(
+                "is outside the project {}; flinkform reads only the project's own files (give --project)",
+                canonical_root.display()
+            )
+        };
+        return fail("symlink-escape", message);
     }
     match std::fs::metadata(&real) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {

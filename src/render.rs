@@ -127,9 +127,10 @@ pub struct Renderer {
 
 impl Renderer {
     /// Compiles the built-in templates and, if given, a project's template folder.
+    /// `user_dir` is the project's template folder, with where flinkform.yaml names it.
     pub fn new(
         project_root: &Path,
-        user_dir: Option<&Path>,
+        user_dir: Option<(&Path, Option<crate::source::Span>)>,
         prometheus_url: Option<String>,
         diags: &mut Diagnostics,
     ) -> Option<Renderer> {
@@ -142,15 +143,18 @@ impl Renderer {
             .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
             .collect();
         let mut from_project = std::collections::BTreeSet::new();
-        if let Some(dir) = user_dir {
+        if let Some((dir, named_at)) = user_dir {
             let entries = match std::fs::read_dir(dir) {
                 Ok(e) => e,
                 Err(e) => {
-                    diags.push(Diagnostic::error(
-                        "templates",
-                        None,
-                        format!("cannot read templates folder {}: {e}", dir.display()),
-                    ));
+                    diags.push(
+                        Diagnostic::error(
+                            "templates",
+                            named_at,
+                            format!("cannot read the templates folder {}: {e}", dir.display()),
+                        )
+                        .help("create the folder with the templates that replace or add to the built-in ones, or remove `templates:`"),
+                    );
                     return None;
                 }
             };

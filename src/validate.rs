@@ -215,14 +215,33 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Nod
                 )
             {
                 d = d.help("quote the value (\"1.20\", \"true\") so YAML keeps it as text");
+            } else if matches!(node.value, crate::yaml::Value::Str(_)) {
+                d = d.help(format!(
+                    "write {} without quotes or words",
+                    type_words(&expected)
+                ));
+            } else {
+                d = d.help(format!("write {} here", type_words(&expected)));
             }
             d
         }
-        ValidationErrorKind::Enum { options } => Diagnostic::error(
-            "invalid-value",
-            value_span,
-            format!("{field} must be one of {}", list_values(options)),
-        ),
+        ValidationErrorKind::Enum { options } => {
+            let d = Diagnostic::error(
+                "invalid-value",
+                value_span,
+                format!("{field} must be one of {}", list_values(options)),
+            );
+            let known: Vec<String> = options
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|o| o.as_str().map(str::to_owned))
+                .collect();
+            match node.as_str().and_then(|v| closest(v, &known)) {
+                Some(best) => d.help(format!("did you mean `{best}`?")),
+                None => d.help("use one of the values listed"),
+            }
+        }
         ValidationErrorKind::Constant { expected_value } => {
             let d = Diagnostic::error(
                 "invalid-value",
