@@ -59,12 +59,14 @@ pub enum Color {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Write the kustomize base and overlays; rewrites only what changed.
+    #[command(after_help = "Example: flinkform --project examples/realfuture render")]
     Render {
         /// Output directory (default: the project's `output`, or deploy/).
         #[arg(long)]
         out: Option<PathBuf>,
     },
     /// Compare what render would write with the output directory.
+    #[command(after_help = "Example: flinkform --color always check   (exit 1 on drift)")]
     Check {
         /// Output directory to compare (default: the project's `output`, or deploy/).
         #[arg(long)]
@@ -74,6 +76,7 @@ pub enum Command {
         stat: bool,
     },
     /// Print the resolved manifests of one environment.
+    #[command(after_help = "Example: flinkform build --env prod | kubectl apply -f -")]
     Build {
         /// The environment to print.
         #[arg(long)]
@@ -83,17 +86,22 @@ pub enum Command {
         jobs: Vec<String>,
     },
     /// Check inputs without writing anything.
+    #[command(after_help = "Example: flinkform --format github validate jobs/orders.yaml")]
     Validate {
         /// Job files to check (default: every job of the project).
         files: Vec<PathBuf>,
     },
     /// Print the JSON Schema of a file kind.
+    #[command(after_help = "Example: flinkform schema job > schemas/flinkjob.schema.json")]
     Schema {
         /// The file kind: a job file or flinkform.yaml.
         #[arg(value_enum, default_value_t = SchemaKind::Job)]
         kind: SchemaKind,
     },
     /// Create a project with one example job.
+    #[command(
+        after_help = "Example: flinkform init flink-jobs && flinkform --project flink-jobs render"
+    )]
     Init {
         /// The folder to create the project in.
         #[arg(default_value = ".")]

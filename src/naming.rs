@@ -68,6 +68,17 @@ impl NameKind {
     }
 }
 
+/// The first variable a pattern reads (`{{ var ... }}`) that is not one of `known`.
+fn unknown_variable<'a>(source: &'a str, known: &[&str]) -> Option<&'a str> {
+    source.split("{{").skip(1).find_map(|block| {
+        let ident: &str = block
+            .trim_start()
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()?;
+        (!ident.is_empty() && !known.contains(&ident)).then_some(ident)
+    })
+}
+
 /// A variable of a naming pattern.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Var {
@@ -221,10 +232,27 @@ impl Naming {
                             pattern_span
                         },
                         if e.kind() == minijinja::ErrorKind::UndefinedError {
-                            format!(
-                                "naming pattern `{}` uses a variable that is not defined for it",
-                                kind.key()
-                            )
+                            let known: &[&str] = if kind == NameKind::Namespace {
+                                &["name", "space", "spaceId", "env"]
+                            } else {
+                                &["name", "space", "spaceId"]
+                            };
+                            match unknown_variable(template.source(), known) {
+                                Some(var) => format!(
+                                    "naming pattern `{}` uses `{var}`, which is not defined for it{}",
+                                    kind.key(),
+                                    crate::validate::closest(
+                                        var,
+                                        &known.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>()
+                                    )
+                                    .map(|best| format!(" (did you mean `{best}`?)"))
+                                    .unwrap_or_default()
+                                ),
+                                None => format!(
+                                    "naming pattern `{}` uses a variable that is not defined for it",
+                                    kind.key()
+                                ),
+                            }
                         } else {
                             format!(
                                 "naming pattern `{}` failed for job `{}`: {}",
