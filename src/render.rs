@@ -238,11 +238,38 @@ impl Renderer {
         {
             Ok(text) => text,
             Err(e) => {
-                diags.push(Diagnostic::error(
-                    "template",
-                    None,
-                    format!("template `{template}` failed{}: {e}", describe()),
-                ));
+                // Name what is undefined and where: the expression's text in the template.
+                let source = self
+                    .env
+                    .get_template(template)
+                    .map(|t| t.source().to_owned())
+                    .ok();
+                let expression = e
+                    .line()
+                    .zip(source.as_deref())
+                    .and_then(|(l, source)| source.lines().nth(l.saturating_sub(1)))
+                    .and_then(|text| undefined_path(text, &ctx.json))
+                    .map(str::to_owned);
+                let line = e.line().map_or_else(String::new, |l| format!(", line {l}"));
+                let mut d = match (e.kind(), expression.as_deref()) {
+                    (minijinja::ErrorKind::UndefinedError, Some(expr)) => Diagnostic::error(
+                        "template",
+                        None,
+                        format!(
+                            "template `{template}`{line}: `{expr}` is undefined{}",
+                            describe()
+                        ),
+                    ),
+                    _ => Diagnostic::error(
+                        "template",
+                        None,
+                        format!("template `{template}` failed{}: {e}", describe()),
+                    ),
+                };
+                if e.kind() == minijinja::ErrorKind::UndefinedError {
+                    d = d.help("the variables a template can use are listed in the README, \"Overriding templates\"");
+                }
+                diags.push(d);
                 return None;
             }
         };
@@ -348,6 +375,24 @@ impl Context {
         self.value
             .get_or_init(|| minijinja::Value::from(minijinja::value::Serde(&self.json)))
     }
+}
+
+/// The first `{{ a.b.c ... }}` path on a template line that the context does not hold.
+fn undefined_path<'a>(line: &'a str, ctx: &Json) -> Option<&'a str> {
+    line.split("{{").skip(1).find_map(|block| {
+        let path = block
+            .trim_start()
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .next()?;
+        let mut value = ctx;
+        for part in path.split('.') {
+            match value.get(part) {
+                Some(v) => value = v,
+                None => return Some(path),
+            }
+        }
+        None
+    })
 }
 
 /// Labels of one component: the recommended labels over the user's.
