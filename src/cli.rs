@@ -113,6 +113,9 @@ pub enum Command {
         /// The code, as printed in brackets: `error[not-enough-slots]`.
         code: String,
     },
+    /// Print the manual page (roff), generated from this command line.
+    #[command(after_help = "Example: flinkform man > /usr/local/share/man/man1/flinkform.1")]
+    Man,
     /// Print shell completions generated from this command line.
     #[command(
         after_help = "Example: flinkform completions bash > /etc/bash_completion.d/flinkform"
@@ -197,6 +200,23 @@ pub fn run(cli: &Cli) -> u8 {
                 2
             }
         },
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(command).render(&mut page) {
+                Ok(()) => match std::io::stdout().write_all(&page) {
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                        eprintln!("error: cannot write the manual page: {e}");
+                        2
+                    }
+                    _ => 0,
+                },
+                Err(e) => {
+                    eprintln!("error: cannot render the manual page: {e}");
+                    2
+                }
+            }
+        }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut script = Vec::new();

@@ -331,4 +331,10 @@ fn every_diagnostic_code_is_explained() {
     assert_eq!(run(&["explain", "no-such-code"]).status.code(), Some(2));
     let completions = run(&["completions", "bash"]);
     assert!(stdout(&completions).contains("_flinkform()"));
+    let man = run(&["man"]);
+    assert!(
+        stdout(&man).starts_with(".ie \\n(.g .ds Aq") || stdout(&man).contains(".TH flinkform"),
+        "{}",
+        stdout(&man)
+    );
 }
