@@ -171,8 +171,10 @@ pub fn run(cli: &Cli) -> u8 {
             );
             0
         }
-        Command::Init { dir } => match scaffold::init(dir) {
-            Ok(files) => {
+        Command::Init { dir } => match init_dir(dir, &cli.project)
+            .and_then(|dir| scaffold::init(dir).map(|files| (dir, files)))
+        {
+            Ok((dir, files)) => {
                 for f in &files {
                     eprintln!("created {}", f.display());
                 }
@@ -234,6 +236,21 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Build { env, jobs } => ctx.build(env, jobs),
         Command::Render { out } => ctx.render(out.as_deref()),
         Command::Check { out, stat } => ctx.check(out.as_deref(), *stat),
+    }
+}
+
+/// Where `init` writes: its DIR, or `--project` when only that is given; both, if they differ,
+/// is a mistake worth stopping for.
+fn init_dir<'a>(dir: &'a Path, project: &'a Path) -> Result<&'a Path, String> {
+    let default = Path::new(".");
+    match (dir == default, project == default) {
+        (true, false) => Ok(project),
+        (false, false) if dir != project => Err(format!(
+            "init was given two folders, {} and --project {}; give one",
+            dir.display(),
+            project.display()
+        )),
+        _ => Ok(dir),
     }
 }
 

@@ -49,6 +49,15 @@ fn init_scaffolds_a_project_that_renders_and_never_overwrites() {
             .is_file()
     );
 
+    // `--project DIR init` means the same folder; two different folders are refused.
+    let other = tmp.path().join("via-project");
+    let output = run(&["--project", other.to_str().unwrap(), "init"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(other.join("flinkform.yaml").is_file());
+    let output = run(&["--project", other.to_str().unwrap(), "init", dir_arg]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("give one"), "{}", stderr(&output));
+
     let output = run(&["init", dir_arg]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
