@@ -329,9 +329,22 @@ fn environment_defs<'a>(
                         entry.key
                     ),
                 );
-                if let Some(best) = validate::closest(&entry.key, &known) {
-                    d = d.help(format!("did you mean `{best}`?"));
-                }
+                d = match validate::closest(&entry.key, &known) {
+                    Some(best) => d.help(format!("did you mean `{best}`?")),
+                    None => {
+                        let mut names = known.clone();
+                        names.sort();
+                        names.truncate(8);
+                        d.help(format!(
+                            "overrides name a job by its `metadata.name`; the project has {}",
+                            names
+                                .iter()
+                                .map(|n| format!("`{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    }
+                };
                 diags.push(d);
             }
             overrides_for.insert(entry.key.as_str(), &entry.value);
