@@ -88,7 +88,8 @@ pub fn compile(root: &Path, only: &[PathBuf], goal: Goal) -> Result<Compilation,
         .map(|d| d.node.walk(&["spec", "templates"]))
         .filter(|(_, _, depth)| *depth == 2)
         .map(|(node, _, _)| node.span);
-    let output = resolved.and_then(|r| render_all(root, &r, goal, templates_at, &mut diags));
+    let output =
+        resolved.and_then(|r| render_all(root, &r, goal, templates_at, &mut sources, &mut diags));
     let output = output.filter(|_| !diags.has_errors());
     Ok(Compilation {
         sources,
@@ -109,6 +110,7 @@ fn render_all(
     resolved: &resolve::Resolved,
     goal: Goal,
     templates_at: Option<source::Span>,
+    sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Option<Compiled> {
     let templates = resolved.settings.templates.as_ref().map(|t| root.join(t));
@@ -118,6 +120,7 @@ fn render_all(
         &project_root,
         templates.as_deref().map(|dir| (dir, templates_at)),
         prometheus,
+        sources,
         diags,
     )?;
     let envs: Vec<&resolve::Environment> = resolved

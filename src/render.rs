@@ -120,8 +120,9 @@ impl RenderedObject {
 pub struct Renderer {
     env: Environment<'static>,
     job_templates: Vec<String>,
-    /// Templates the project's `templates:` folder supplies; the others are built natively.
-    from_project: std::collections::BTreeSet<String>,
+    /// Templates the project's `templates:` folder supplies, with their file among the
+    /// sources (for positions in diagnostics); the others are built natively.
+    from_project: BTreeMap<String, FileId>,
     prometheus_url: Option<String>,
 }
 
@@ -132,6 +133,7 @@ impl Renderer {
         project_root: &Path,
         user_dir: Option<(&Path, Option<crate::source::Span>)>,
         prometheus_url: Option<String>,
+        files: &mut crate::source::Sources,
         diags: &mut Diagnostics,
     ) -> Option<Renderer> {
         let mut env = Environment::new();
@@ -142,7 +144,7 @@ impl Renderer {
             .iter()
             .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
             .collect();
-        let mut from_project = std::collections::BTreeSet::new();
+        let mut from_project = BTreeMap::new();
         if let Some((dir, named_at)) = user_dir {
             let entries = match std::fs::read_dir(dir) {
                 Ok(e) => e,
@@ -175,7 +177,8 @@ impl Renderer {
                     }
                     match std::fs::read_to_string(entry.path()) {
                         Ok(text) => {
-                            from_project.insert(name.clone());
+                            from_project
+                                .insert(name.clone(), files.add(entry.path(), text.clone()));
                             sources.insert(name, text);
                         }
                         Err(e) => diags.push(Diagnostic::error(
@@ -225,7 +228,7 @@ impl Renderer {
             template: template.to_owned(),
             value,
         };
-        if !self.from_project.contains(template)
+        if !self.from_project.contains_key(template)
             && let Some(built) = builtin::build(template, &ctx.json)
         {
             return built.map(object);
@@ -250,8 +253,38 @@ impl Renderer {
                     .and_then(|(l, source)| source.lines().nth(l.saturating_sub(1)))
                     .and_then(|text| undefined_path(text, &ctx.json))
                     .map(str::to_owned);
+                // The expression's position in the project's template file, when it is one.
+                let at = self
+                    .from_project
+                    .get(template)
+                    .zip(e.line())
+                    .zip(expression.as_deref().zip(source.as_deref()))
+                    .map(|((&file, line), (expr, source))| {
+                        let text = source
+                            .lines()
+                            .nth(line.saturating_sub(1))
+                            .unwrap_or_default();
+                        let col = text.find(expr).map_or(1, |c| c + 1);
+                        let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                        crate::source::Span {
+                            file,
+                            line: number(line),
+                            col: number(col),
+                            len: number(expr.len()),
+                        }
+                    });
                 let line = e.line().map_or_else(String::new, |l| format!(", line {l}"));
                 let mut d = match (e.kind(), expression.as_deref()) {
+                    (minijinja::ErrorKind::UndefinedError, Some(expr)) if at.is_some() => {
+                        Diagnostic::error(
+                            "template",
+                            at,
+                            format!(
+                                "`{expr}` is undefined in template `{template}`{}",
+                                describe()
+                            ),
+                        )
+                    }
                     (minijinja::ErrorKind::UndefinedError, Some(expr)) => Diagnostic::error(
                         "template",
                         None,
