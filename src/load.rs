@@ -33,6 +33,9 @@ pub struct LoadedProject {
     pub jobs: Vec<Document>,
     /// The jobs folder (relative to root) as configured.
     pub jobs_dir: PathBuf,
+    /// Whether a job file could not be read or parsed: its jobs are unknown, so a name that
+    /// no job has may still be one of them.
+    pub unparsed_jobs: bool,
 }
 
 /// An error that is not about the content of an input (exit code 2).
@@ -120,6 +123,7 @@ pub fn load(
             project,
             jobs: Vec::new(),
             jobs_dir,
+            unparsed_jobs: false,
         });
     }
 
@@ -171,8 +175,10 @@ pub fn load(
         .map(|((path, shown), file)| read_documents(path, shown, &canonical_root, *file))
         .collect();
     let mut jobs = Vec::new();
+    let mut unparsed_jobs = false;
     for (read, file) in reads.into_iter().zip(files) {
         let Some((file, docs)) = read.keep(file, sources, diags) else {
+            unparsed_jobs = true;
             continue;
         };
         if docs.is_empty() {
@@ -188,6 +194,7 @@ pub fn load(
         project,
         jobs,
         jobs_dir,
+        unparsed_jobs,
     })
 }
 

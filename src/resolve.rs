@@ -192,7 +192,8 @@ pub fn resolve(
         seen.entry(name).or_insert(Span::BUILTIN);
     }
 
-    let environments = environment_defs(project_spec, &seen, diags, &mut valid);
+    let environments =
+        environment_defs(project_spec, &seen, loaded.unparsed_jobs, diags, &mut valid);
     let builtin = builtin_defaults();
     let defaults = project_spec.and_then(|s| s.get("defaults"));
     let scope = Scope {
@@ -268,6 +269,7 @@ pub fn resolve(
 fn environment_defs<'a>(
     project_spec: Option<&'a Node>,
     jobs: &HashMap<&str, Span>,
+    unparsed_jobs: bool,
     diags: &mut Diagnostics,
     valid: &mut bool,
 ) -> Vec<EnvironmentDef<'a>> {
@@ -318,7 +320,10 @@ fn environment_defs<'a>(
         }
         let mut overrides_for = HashMap::new();
         for entry in item.get("jobs").map(Node::entries).unwrap_or_default() {
-            if !jobs.contains_key(entry.key.as_str()) {
+            // A job file that did not parse may define it: its own error says enough.
+            if !jobs.contains_key(entry.key.as_str()) && unparsed_jobs {
+                *valid = false;
+            } else if !jobs.contains_key(entry.key.as_str()) {
                 *valid = false;
                 let known: Vec<String> = jobs.keys().map(|k| (*k).to_owned()).collect();
                 let mut d = Diagnostic::error(

@@ -347,3 +347,22 @@ fn every_diagnostic_code_is_explained() {
         stdout(&man)
     );
 }
+
+/// A job file that does not parse is reported once: an environment's override of its job is
+/// not also "unknown".
+#[test]
+fn an_unparsable_job_file_draws_no_follow_on_errors() {
+    let job = common::example_job().replace("parallelism: 10", "parallelism: [10");
+    let tmp = common::temp_project(
+        Some(
+            "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  environments:\n    - name: prod\n      jobs: {orders-enrichment: {autoscaling: {maxReplicas: 3}}}\n",
+        ),
+        &[("a.yaml", &job)],
+    );
+    let output = run(&["--project", tmp.path().to_str().unwrap(), "validate"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("error[yaml-syntax]"), "{err}");
+    assert!(!err.contains("unknown-job"), "{err}");
+    assert!(err.contains("failed: 1 error"), "{err}");
+}
