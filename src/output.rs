@@ -352,9 +352,12 @@ fn obstacle(
 /// killed): the next render then looks for the temporary files it may have left.
 pub const WRITING_MARKER: &str = ".flinkform-writing";
 
-/// The name of the temporary file `write_atomically` renames over `file_name`.
+/// A fresh name for the temporary file `write_atomically` renames over `file_name`: unique to
+/// this process and write, so no name planted in the folder is ever opened.
 fn temporary_name(file_name: &str) -> String {
-    format!(".{file_name}.flinkform-tmp")
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!(".{file_name}.{}-{n}.flinkform-tmp", std::process::id())
 }
 
 /// Removes temporary files a killed render left beside the files of the tree (their names
@@ -396,7 +399,11 @@ fn write_atomically(path: &Path, bytes: &[u8], sync: bool) -> Result<(), OutputE
         .unwrap_or_default();
     let tmp: PathBuf = dir.join(temporary_name(&name));
     let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
+        // A new file or nothing: never an existing one, never through a link.
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         file.write_all(bytes)?;
         if sync {
             file.sync_all()?;

@@ -698,3 +698,31 @@ fn the_committed_goldens_pass_check() {
         failures.join("\n")
     );
 }
+
+/// Names planted in the output folder, where an older render put its temporary files, are
+/// never opened: render writes through fresh names it creates itself, so a symlink there
+/// leads nowhere.
+#[test]
+fn planted_temporary_names_never_lead_outside_the_output() {
+    let tmp = project();
+    let dir = tmp.path();
+    assert_exit(&render(dir), 0);
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.txt");
+    fs::write(&victim, "keep me\n").unwrap();
+    let absent = outside.path().join("created.txt");
+    let base = dir.join("deploy/base/orders-enrichment");
+    std::os::unix::fs::symlink(&victim, base.join(".configmap.yaml.flinkform-tmp")).unwrap();
+    std::os::unix::fs::symlink(&absent, base.join(".horizontalpodautoscaler.yaml.flinkform-tmp"))
+        .unwrap();
+    edit(&dir.join("jobs/orders-enrichment.yaml"), "minReplicas: 1", "minReplicas: 2");
+    edit(&dir.join("jobs/orders-enrichment.yaml"), "parallelism: 10", "parallelism: 8");
+    assert_exit(&render(dir), 0);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "keep me\n");
+    assert!(!absent.exists(), "render created a file outside the output folder");
+    assert!(
+        fs::read_to_string(base.join("horizontalpodautoscaler.yaml"))
+            .unwrap()
+            .contains("minReplicas: 2")
+    );
+}
