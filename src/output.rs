@@ -206,6 +206,11 @@ pub struct WriteReport {
 /// render of 10,000 files take seconds); only then is the index written and synced, so even
 /// after a power cut the index never names a file whose content did not reach the disk.
 pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> {
+    fs::create_dir_all(out)
+        .map_err(|e| OutputError(format!("cannot create {}: {e}", out.display())))?;
+    // Two renders into one folder take turns: the second compares against what the first
+    // wrote, and no file is ever written by both at once.
+    let _turn = lock_folder(out)?;
     let cmp = compare(out, tree);
     if !cmp.errors.is_empty() {
         return Err(OutputError(cmp.errors.join("\nerror: ")));
@@ -346,6 +351,23 @@ fn obstacle(
         }
     }
     None
+}
+
+/// Waits for, then holds, an exclusive lock on the output folder (released when the returned
+/// handle is dropped, or when the process ends however it ends).
+fn lock_folder(out: &Path) -> Result<fs::File, OutputError> {
+    let folder = fs::File::open(out)
+        .map_err(|e| OutputError(format!("cannot open {}: {e}", out.display())))?;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd as _;
+        // SAFETY: flock on a descriptor this function owns; no memory is shared.
+        if unsafe { libc::flock(folder.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(OutputError(format!("cannot lock {}: {e}", out.display())));
+        }
+    }
+    Ok(folder)
 }
 
 /// The file that is in the output folder while a render writes it (and after a render was

@@ -713,16 +713,91 @@ fn planted_temporary_names_never_lead_outside_the_output() {
     let absent = outside.path().join("created.txt");
     let base = dir.join("deploy/base/orders-enrichment");
     std::os::unix::fs::symlink(&victim, base.join(".configmap.yaml.flinkform-tmp")).unwrap();
-    std::os::unix::fs::symlink(&absent, base.join(".horizontalpodautoscaler.yaml.flinkform-tmp"))
-        .unwrap();
-    edit(&dir.join("jobs/orders-enrichment.yaml"), "minReplicas: 1", "minReplicas: 2");
-    edit(&dir.join("jobs/orders-enrichment.yaml"), "parallelism: 10", "parallelism: 8");
+    std::os::unix::fs::symlink(
+        &absent,
+        base.join(".horizontalpodautoscaler.yaml.flinkform-tmp"),
+    )
+    .unwrap();
+    edit(
+        &dir.join("jobs/orders-enrichment.yaml"),
+        "minReplicas: 1",
+        "minReplicas: 2",
+    );
+    edit(
+        &dir.join("jobs/orders-enrichment.yaml"),
+        "parallelism: 10",
+        "parallelism: 8",
+    );
     assert_exit(&render(dir), 0);
     assert_eq!(fs::read_to_string(&victim).unwrap(), "keep me\n");
-    assert!(!absent.exists(), "render created a file outside the output folder");
+    assert!(
+        !absent.exists(),
+        "render created a file outside the output folder"
+    );
     assert!(
         fs::read_to_string(base.join("horizontalpodautoscaler.yaml"))
             .unwrap()
             .contains("minReplicas: 2")
     );
+}
+
+/// Two renders of different inputs into one folder at once take turns: both succeed, and the
+/// folder then holds exactly what one of them renders, never a mix or a torn file.
+#[test]
+fn concurrent_renders_into_one_folder_take_turns() {
+    let a = project();
+    let b = project();
+    // Enough jobs that two renders overlap.
+    let job = fs::read_to_string(a.path().join("jobs/orders-enrichment.yaml")).unwrap();
+    for i in 0..100 {
+        let named = job.replace("name: orders-enrichment", &format!("name: orders-{i}"));
+        fs::write(a.path().join(format!("jobs/orders-{i}.yaml")), &named).unwrap();
+        let other = named
+            .replace("parallelism: 10", "parallelism: 7")
+            .replace("team: payments", "team: risk");
+        fs::write(b.path().join(format!("jobs/orders-{i}.yaml")), other).unwrap();
+    }
+    for dir in [a.path(), b.path()] {
+        // The example's naming gives every job of a space the same metrics Service name.
+        edit(
+            &dir.join("flinkform.yaml"),
+            "taskManagerService: \"taskmanager-{{ spaceId }}\"",
+            "taskManagerService: \"{{ name }}-metrics\"",
+        );
+    }
+    let shared = tempfile::tempdir().unwrap();
+    let out = shared.path().join("deploy");
+    let out_arg = out.to_str().unwrap().to_owned();
+    for round in 0..3 {
+        let spawn = |dir: &Path| {
+            flinkform(dir)
+                .args(["render", "--out", &out_arg])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (first, second) = (spawn(a.path()), spawn(b.path()));
+        for child in [first, second] {
+            let output = child.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let up_to_date = |dir: &Path| {
+            flinkform(dir)
+                .args(["check", "--out", &out_arg])
+                .output()
+                .unwrap()
+                .status
+                .code()
+                == Some(0)
+        };
+        assert!(
+            up_to_date(a.path()) || up_to_date(b.path()),
+            "round {round}: the folder is neither render's output"
+        );
+    }
 }
