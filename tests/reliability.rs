@@ -208,3 +208,54 @@ fn an_unreadable_job_file_is_an_io_error() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Every number is bounded by what its consumer holds (Flink's Java ints, Kubernetes'
+/// int32): at, just past and far past each bound, a run ends with exit 0 or 1, never a panic.
+#[test]
+fn numbers_at_and_past_their_bounds_never_panic() {
+    let job = common::example_job();
+    let fields = [
+        ("parallelism: 10", "parallelism"),
+        ("maxParallelism: 720", "maxParallelism"),
+        ("taskSlots: 2", "taskSlots"),
+        ("maxReplicas: 5", "maxReplicas"),
+        ("minReplicas: 1", "minReplicas"),
+        ("spaceId: 100000", "spaceId"),
+        ("port: 9249", "port"),
+        ("averageUtilization: 65", "averageUtilization"),
+    ];
+    for (original, field) in fields {
+        assert!(job.contains(original), "the example sets {original}");
+        for value in [
+            "0",
+            "-1",
+            "32768",
+            "32769",
+            "65536",
+            "2147483647",
+            "2147483648",
+            "4294967296",
+            "9223372036854775807",
+            "18446744073709551616",
+            "1e400",
+        ] {
+            let tmp = common::temp_project(
+                None,
+                &[(
+                    "job.yaml",
+                    &job.replace(original, &format!("{field}: {value}")),
+                )],
+            );
+            let output = Command::new(common::bin())
+                .args(["--project", tmp.path().to_str().unwrap(), "validate"])
+                .output()
+                .unwrap();
+            assert!(
+                matches!(output.status.code(), Some(0 | 1)),
+                "{field}: {value} ended with {:?}:\n{}",
+                output.status.code(),
+                common::all_output(&output)
+            );
+        }
+    }
+}
