@@ -220,11 +220,24 @@ fn discover(root: &Path, jobs_dir: &Path) -> Result<Vec<(PathBuf, String)>, IoFa
         return Ok(Vec::new());
     }
     let mut found = Vec::new();
+    // Hidden entries are not jobs: editors keep their lock and swap files there (`.#x.yaml`,
+    // often a dangling symlink), tools their folders (`.git`).
     for entry in walkdir::WalkDir::new(&dir)
         .follow_links(true)
         .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
     {
-        let entry = entry.map_err(|e| IoFailure(format!("cannot walk {}: {e}", dir.display())))?;
+        let hidden = |p: &Path| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        };
+        let entry = match entry {
+            Ok(entry) => entry,
+            // A dangling hidden link (an editor's lock file) is no job either.
+            Err(e) if e.path().is_some_and(hidden) => continue,
+            Err(e) => return Err(IoFailure(format!("cannot walk {}: {e}", dir.display()))),
+        };
         let is_yaml = entry
             .path()
             .extension()

@@ -175,6 +175,33 @@ impl Renderer {
                         ));
                         continue;
                     }
+                    // Only a regular file of a bounded size: a FIFO would block every run.
+                    match std::fs::metadata(entry.path()) {
+                        Ok(m) if !m.is_file() => {
+                            diags.push(Diagnostic::error(
+                                "templates",
+                                None,
+                                format!(
+                                    "template {} is not a regular file",
+                                    entry.path().display()
+                                ),
+                            ));
+                            continue;
+                        }
+                        Ok(m) if m.len() > crate::load::MAX_FILE_BYTES => {
+                            diags.push(Diagnostic::error(
+                                "file-too-large",
+                                None,
+                                format!(
+                                    "template {} is larger than {} bytes",
+                                    entry.path().display(),
+                                    crate::load::MAX_FILE_BYTES
+                                ),
+                            ));
+                            continue;
+                        }
+                        _ => {}
+                    }
                     match std::fs::read_to_string(entry.path()) {
                         Ok(text) => {
                             from_project

@@ -259,3 +259,45 @@ fn numbers_at_and_past_their_bounds_never_panic() {
         }
     }
 }
+
+/// A FIFO among the templates is an error at once, not a run that waits forever; an editor's
+/// dangling lock file among the jobs (`.#job.yaml`) is not a job and breaks nothing.
+#[test]
+fn special_files_in_the_project_neither_hang_nor_break_a_run() {
+    let job = common::example_job();
+    let tmp = common::temp_project(
+        Some("apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  templates: templates\n"),
+        &[("job.yaml", &job)],
+    );
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    let fifo = dir.join("templates/extra.yaml.j2");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success(),
+        "mkfifo works"
+    );
+    std::os::unix::fs::symlink("user@host.4242:1700000000", dir.join("jobs/.#job.yaml")).unwrap();
+    let mut child = Command::new(common::bin())
+        .args(["--project", dir.to_str().unwrap(), "validate"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("validate waited on the FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let text = common::all_output(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("is not a regular file"), "{text}");
+    assert!(!text.contains("cannot walk"), "{text}");
+}
