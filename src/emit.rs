@@ -152,14 +152,26 @@ fn write_string(out: &mut String, s: &str, level: usize) {
     }
 }
 
-/// Multi-line text that a literal block keeps exactly and linters accept.
+/// Multi-line text that a literal block keeps exactly, that linters accept, and that every
+/// reader splits into the same lines: no character some reader takes for a line break
+/// (U+2028, U+2029, U+0085, a carriage return) or rejects (controls, a BOM, non-characters),
+/// and no line that starts with a tab (an indentation error to some readers).
 fn literal_block_ok(s: &str) -> bool {
     s.contains('\n')
         && !s.starts_with('\n')
-        && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
-        && !s.contains('\u{feff}')
+        && s.chars().all(|c| {
+            (c == '\n' || c == '\t' || !c.is_control())
+                && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+                && !is_noncharacter(c)
+        })
         && s.split('\n')
-            .all(|l| !l.ends_with(' ') && !l.ends_with('\t'))
+            .all(|l| !l.ends_with(' ') && !l.ends_with('\t') && !l.starts_with('\t'))
+}
+
+/// Unicode's non-characters (U+FDD0..U+FDEF and the last two code points of every plane).
+fn is_noncharacter(c: char) -> bool {
+    let n = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE
 }
 
 /// Whether a string can be written bare, read back as the same string by YAML 1.1 and 1.2.
@@ -229,10 +241,16 @@ fn write_double_quoted(out: &mut String, s: &str) {
                 || c == '\u{feff}'
                 || c == '\u{2028}'
                 || c == '\u{2029}'
-                || c == '\u{85}' =>
+                || c == '\u{85}'
+                || is_noncharacter(c) =>
             {
                 use std::fmt::Write as _;
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                let n = u32::from(c);
+                if n > 0xFFFF {
+                    let _ = write!(out, "\\U{n:08x}");
+                } else {
+                    let _ = write!(out, "\\u{n:04x}");
+                }
             }
             c => out.push(c),
         }

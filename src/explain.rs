@@ -80,6 +80,10 @@ codes! {
         "`ingress.tls` without `ingress.host`.";
         "The certificate is served for a host name.";
         "Set `ingress.host`."
+    "invalid-character" error:
+        "A value with a character that not every YAML reader keeps: a control character other than tab and line breaks, or a Unicode non-character.";
+        "Go's YAML (kustomize, Argo CD, kubectl) refuses such characters, so the manifests would not apply, or apply with another value.";
+        "Remove the character."
     "invalid-kubernetes-value" error:
         "A value in Kubernetes' own shape (env, tolerations, affinity, volumes, ...) that is not of its Kubernetes type: a wrong type or a missing field.";
         "The API server would reject the Deployment.";

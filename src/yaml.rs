@@ -46,6 +46,21 @@ pub struct Entry {
     pub value: Node,
 }
 
+/// A character every YAML reader and writer downstream keeps: YAML's printable set (tab,
+/// line feed, carriage return, and no other control character (U+0085 included: kustomize
+/// writes it back as a line break), surrogate or
+/// U+FFFE/U+FFFF), without Unicode's non-characters.
+#[must_use]
+pub fn is_portable(c: char) -> bool {
+    let n = u32::from(c);
+    let printable = matches!(n, 0x09 | 0x0A | 0x0D)
+        || (0x20..=0x7E).contains(&n)
+        || (0xA0..=0xD7FF).contains(&n)
+        || (0xE000..=0xFFFD).contains(&n)
+        || (0x1_0000..=0x10_FFFF).contains(&n);
+    printable && !(0xFDD0..=0xFDEF).contains(&n) && n & 0xFFFE != 0xFFFE
+}
+
 /// The lists that Kubernetes keys by a field, and that therefore merge by it at every layer,
 /// as a strategic merge would: `env`, `volumes` and `imagePullSecrets` by `name`,
 /// `volumeMounts` by `mountPath`. Every other list is replaced whole.
@@ -431,6 +446,16 @@ impl<'a> Builder<'a> {
                     None if style == ScalarStyle::Plain => resolve_plain(&text),
                     None => Value::Str(text.into_owned()),
                 };
+                if let Value::Str(s) = &value
+                    && let Some(c) = s.chars().find(|c| !is_portable(*c))
+                {
+                    return Err(Diagnostic::error(
+                        "invalid-character",
+                        span,
+                        format!("U+{:04X} in a value: not every YAML reader keeps it (Go's YAML, which kustomize and Argo CD use, refuses or rewrites it)", u32::from(c)),
+                    )
+                    .help("remove the character; write text, tabs and line breaks only"));
+                }
                 (Node { value, span }, anchor)
             }
             Event::SequenceStart(anchor, _) => {

@@ -92,3 +92,166 @@ fn yaml_1_1_readers_read_the_same_strings() {
     assert!(text.contains("checked"), "{text}");
     assert!(Path::new(&script).exists());
 }
+
+/// Generated strings of every character some YAML reader takes for a line break, rejects, or
+/// reads as structure, as values and as keys: PyYAML (YAML 1.1, the reader most eager to see
+/// structure) reads back exactly what flinkform wrote, in plain, quoted and literal styles.
+#[test]
+fn generated_strings_read_back_the_same_in_pyyaml() {
+    const ALPHABET: &[char] = &[
+        'a',
+        'Z',
+        '0',
+        '1',
+        ' ',
+        '\n',
+        '\t',
+        '\r',
+        '\u{2028}',
+        '\u{2029}',
+        '\u{feff}',
+        '\u{a0}',
+        '\u{10ffd}',
+        ':',
+        '#',
+        '-',
+        '"',
+        '\'',
+        '|',
+        '>',
+        '{',
+        '}',
+        '[',
+        ']',
+        ',',
+        '*',
+        '&',
+        '!',
+        '%',
+        '@',
+        '`',
+        '?',
+        '~',
+        'é',
+        '✓',
+        '.',
+        '=',
+        '<',
+        'y',
+        'n',
+    ];
+    let mut seed: u64 = 0x5eed_f11e_f0e4_u64;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize
+    };
+    let mut strings = Vec::new();
+    for _ in 0..600 {
+        let len = next() % 14;
+        strings.push(
+            (0..len)
+                .map(|_| ALPHABET[next() % ALPHABET.len()])
+                .collect::<String>(),
+        );
+    }
+    // Some multi-line ones, the literal-block candidates.
+    for i in 0..200 {
+        let a = &strings[i];
+        let b = &strings[i + 200];
+        strings.push(format!("line {a}\n{b}\nend"));
+    }
+    let keyed: serde_json::Map<String, serde_json::Value> = strings
+        .iter()
+        .map(|s| (format!("k{s}"), serde_json::Value::from(s.as_str())))
+        .collect();
+    let doc = serde_json::json!({"values": strings, "keyed": keyed});
+    let yaml = flinkform::emit::to_yaml(&doc);
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("out.yaml");
+    std::fs::write(&file, &yaml).unwrap();
+    let python = common::root().join("target/test-tools/venv/bin/python");
+    let python = if python.exists() {
+        python
+    } else {
+        "python3".into()
+    };
+    let output = Command::new(python)
+        .args([
+            "-c",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))",
+        ])
+        .arg(&file)
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "PyYAML cannot read it:\n{}",
+        common::all_output(&output)
+    );
+    let back: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    if back != doc {
+        for (i, s) in strings.iter().enumerate() {
+            let got = &back["values"][i];
+            assert_eq!(got, s.as_str(), "value {i} {s:?} reads back as {got:?}");
+        }
+        panic!("keys differ");
+    }
+
+    // Go's YAML (kustomize) reads the same strings: as ConfigMap data through kubectl
+    // kustomize, whose own output PyYAML then reads.
+    let data: serde_json::Map<String, serde_json::Value> = strings
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("k{i}"), serde_json::Value::from(s.as_str())))
+        .collect();
+    let config_map = serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "strings"}, "data": data,
+    });
+    std::fs::write(
+        tmp.path().join("cm.yaml"),
+        flinkform::emit::to_yaml(&config_map),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("kustomization.yaml"),
+        "resources:\n  - cm.yaml\n",
+    )
+    .unwrap();
+    let built = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(tmp.path())
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        built.status.success(),
+        "kustomize cannot read it:\n{}",
+        common::all_output(&built)
+    );
+    std::fs::write(tmp.path().join("built.yaml"), &built.stdout).unwrap();
+    let python = common::root().join("target/test-tools/venv/bin/python");
+    let python = if python.exists() {
+        python
+    } else {
+        "python3".into()
+    };
+    let output = Command::new(python)
+        .args([
+            "-c",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))",
+        ])
+        .arg(tmp.path().join("built.yaml"))
+        .output()
+        .expect("python runs");
+    assert!(output.status.success(), "{}", common::all_output(&output));
+    let back: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for (i, s) in strings.iter().enumerate() {
+        let got = &back["data"][format!("k{i}")];
+        assert_eq!(
+            got,
+            s.as_str(),
+            "through kustomize, value {i} {s:?} reads back as {got:?}"
+        );
+    }
+}
