@@ -335,9 +335,16 @@ impl Context<'_> {
             .canonicalize()
             .unwrap_or_else(|_| self.cli.project.clone());
         let resolved = absolute(&dir);
-        if resolved == project || compilation.sources_inside(&resolved) {
+        // Below the jobs folder the output would be read as jobs by the next run.
+        let jobs = compilation
+            .output
+            .as_ref()
+            .and_then(|o| o.settings.jobs.as_deref())
+            .unwrap_or("jobs");
+        let under_jobs = resolved.starts_with(absolute(&self.cli.project.join(jobs)));
+        if resolved == project || under_jobs || compilation.sources_inside(&resolved) {
             eprintln!(
-                "error: the output folder {} is the project folder or holds its input files; choose another --out",
+                "error: the output folder {} is the project folder, lies in its jobs folder or holds its input files; choose another --out",
                 dir.display()
             );
             return Err(2);
@@ -569,6 +576,27 @@ fn shown_path(path: &Path) -> String {
 }
 
 fn absolute(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    // `..` is resolved against the real folder it follows, so `project/nope/..` is the
+    // project, whether `nope` exists or not.
+    let mut resolved = if path.is_absolute() {
+        PathBuf::new()
+    } else {
+        std::env::current_dir().unwrap_or_default()
+    };
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                resolved = resolved.canonicalize().unwrap_or(resolved);
+                resolved.pop();
+            }
+            other => resolved.push(other),
+        }
+    }
+    let path = resolved.as_path();
     if let Ok(p) = path.canonicalize() {
         return p;
     }

@@ -801,3 +801,28 @@ fn concurrent_renders_into_one_folder_take_turns() {
         );
     }
 }
+
+/// The output can never be the project or lie among its inputs, however the path is spelled:
+/// `project/nope/..` is the project, and a folder below `jobs/` would be read as jobs.
+#[test]
+fn the_output_is_never_the_project_however_spelled() {
+    let tmp = project();
+    let dir = tmp.path();
+    for out in ["nope/..", "./deploy/../.", "jobs/out", "jobs"] {
+        let output = flinkform(dir)
+            .args(["render", "--out", out])
+            .output()
+            .unwrap();
+        assert_exit(&output, 2);
+        assert!(
+            stderr(&output).contains("choose another --out"),
+            "{out}: {}",
+            stderr(&output)
+        );
+    }
+    assert!(
+        !dir.join("base").exists()
+            && !dir.join("jobs/out").exists()
+            && !dir.join("jobs/base").exists()
+    );
+}
