@@ -264,14 +264,15 @@ pub fn verify(
             .job
             .as_deref()
             .map_or_else(String::new, |j| format!(" of job `{j}`"));
+        // A name that is not one may hold anything, line breaks included: quote it escaped.
+        let name = o.name().escape_debug().to_string();
         diags.push(
             Diagnostic::error(
                 "invalid-output",
                 None,
                 format!(
-                    "{} `{}`{job} (template `{}`): {msg}",
+                    "{} `{name}`{job} (template `{}`): {msg}",
                     o.kind(),
-                    o.name(),
                     o.template
                 ),
             )
@@ -285,6 +286,28 @@ pub fn verify(
             .any(|c| c.template == o.template && same_for_the_typed_check(&c.value, &o.value));
         if !known && let Err(e) = check_type(o) {
             fail(diags, o, e);
+        }
+        // Names become file names in the output tree and lines of its index: only names
+        // Kubernetes accepts (DNS subdomains; namespaces DNS labels) get that far.
+        let subdomain = |n: &str| {
+            n.len() <= 253
+                && n.split('.')
+                    .all(|l| crate::naming::name_problem(l, false).is_none())
+        };
+        if !subdomain(o.name()) {
+            fail(
+                diags,
+                o,
+                format!("its name {:?} is not a Kubernetes object name", o.name()),
+            );
+        }
+        let ns = o.namespace();
+        if !ns.is_empty() && crate::naming::name_problem(ns, false).is_some() {
+            fail(
+                diags,
+                o,
+                format!("its namespace {ns:?} is not a Kubernetes namespace name"),
+            );
         }
     }
     let find = |kind: &str, ns: &str, name: &str| {
