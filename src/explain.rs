@@ -208,6 +208,10 @@ codes! {
         "An environment variable flinkform sets in the Flink container (JOB_MANAGER_RPC_ADDRESS, POD_IP, ENABLE_BUILT_IN_PLUGINS).";
         "It points the pods at the JobManager, the pod IP or the image's plugins.";
         "Remove it."
+    "owned-label" error:
+        "A job label (`metadata.labels`) that flinkform sets on every object (app.kubernetes.io/*).";
+        "The recommended labels and the selectors depend on them; a second value would be dropped or would break a selector.";
+        "Remove it, or use another key."
     "owned-pod-metadata" error:
         "A pod label or annotation that flinkform sets (app.kubernetes.io/*, flinkform.dev/config-hash, prometheus.io/*).";
         "Selectors, the configuration rollout and the metrics scrape depend on them.";

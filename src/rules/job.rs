@@ -2,7 +2,20 @@
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
+use crate::yaml::{Node, Value};
+
 use super::Located;
+use super::labels::{label_key_problem, label_value_problem};
+
+/// The labels flinkform sets on every object of a job.
+pub(super) const OWN_LABELS: &[&str] = &[
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/managed-by",
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/version",
+];
 
 /// Where the official image's standalone entrypoint looks for the job's classes.
 const USRLIB: &str = "/opt/flink/usrlib/";
@@ -30,6 +43,41 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
                 .help("copy the jar into /opt/flink/usrlib/ in the image (`COPY job.jar /opt/flink/usrlib/`) and point `jarURI` there"),
         ),
         Some(_) => {}
+    }
+
+    // The job's labels go on every object: valid labels, and none that flinkform sets.
+    if let (
+        Node {
+            value: Value::Map(labels),
+            ..
+        },
+        _,
+        2,
+    ) = r.tree.walk(&["metadata", "labels"])
+    {
+        for e in labels {
+            let value = e.value.as_str().unwrap_or_default();
+            if OWN_LABELS.contains(&e.key.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        "owned-label",
+                        e.key_span,
+                        format!(
+                            "flinkform sets the label `{}` on every object itself",
+                            e.key
+                        ),
+                    )
+                    .help("remove it; flinkform's value cannot be replaced"),
+                );
+            } else if let Some(problem) =
+                label_key_problem(&e.key).or_else(|| label_value_problem(value))
+            {
+                diags.push(
+                    Diagnostic::error("invalid-label", e.key_span, format!("`{}: {}` is not a valid Kubernetes label: {problem}", e.key.escape_debug(), value.escape_debug()))
+                        .help("label keys are [prefix/]name, values at most 63 characters of letters, digits, '-', '_' and '.'"),
+                );
+            }
+        }
     }
 
     let parallelism = spec.job.parallelism;

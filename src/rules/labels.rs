@@ -12,7 +12,10 @@ pub fn label_key_problem(key: &str) -> Option<String> {
                 .split('.')
                 .all(|l| crate::naming::name_problem(l, false).is_none()))
     {
-        return Some(format!("the prefix `{p}` is not a DNS subdomain"));
+        return Some(format!(
+            "the prefix `{}` is not a DNS subdomain",
+            p.escape_debug()
+        ));
     }
     label_value_problem(name).or_else(|| name.is_empty().then(|| "the name is empty".to_owned()))
 }
@@ -20,7 +23,10 @@ pub fn label_key_problem(key: &str) -> Option<String> {
 /// Why a label value is invalid.
 pub fn label_value_problem(value: &str) -> Option<String> {
     if value.len() > 63 {
-        return Some(format!("`{value}` is longer than 63 characters"));
+        return Some(format!(
+            "`{}` is longer than 63 characters",
+            value.escape_debug()
+        ));
     }
     let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     let ends_ok = value
@@ -31,6 +37,10 @@ pub fn label_value_problem(value: &str) -> Option<String> {
             .chars()
             .last()
             .is_none_or(|c| c.is_ascii_alphanumeric());
-    (!value.chars().all(ok_char) || !ends_ok)
-        .then(|| format!("`{value}` has characters a label cannot hold"))
+    (!value.chars().all(ok_char) || !ends_ok).then(|| {
+        format!(
+            "`{}` has characters a label cannot hold",
+            value.escape_debug()
+        )
+    })
 }

@@ -36,15 +36,8 @@ const OWN_ANNOTATIONS: &[&str] = &[
     "prometheus.io/port",
     "prometheus.io/scrape",
 ];
-/// Labels flinkform sets on every pod; its selectors use some of them.
-const OWN_LABELS: &[&str] = &[
-    "app.kubernetes.io/component",
-    "app.kubernetes.io/instance",
-    "app.kubernetes.io/managed-by",
-    "app.kubernetes.io/name",
-    "app.kubernetes.io/part-of",
-    "app.kubernetes.io/version",
-];
+/// Labels flinkform sets on every pod (its selectors use some of them).
+use super::job::OWN_LABELS;
 
 pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
     // The same shared value appears in both components' pods: report it once.
@@ -228,7 +221,7 @@ fn check_owned(pod: &Node, push: &mut impl FnMut(Diagnostic)) {
                     label_key_problem(&e.key).or_else(|| label_value_problem(value))
                 {
                     push(
-                        Diagnostic::error("invalid-label", e.key_span, format!("`{}: {value}` is not a valid Kubernetes label: {problem}", e.key))
+                        Diagnostic::error("invalid-label", e.key_span, format!("`{}: {}` is not a valid Kubernetes label: {problem}", e.key.escape_debug(), value.escape_debug()))
                             .help("label keys are [prefix/]name, values at most 63 characters of letters, digits, '-', '_' and '.'"),
                     );
                 }
