@@ -133,7 +133,23 @@ pub fn compare(out: &Path, tree: &OutputTree) -> Comparison {
         Ok(text) => Found::Text(text),
         Err(_) => Found::Binary(len),
     };
+    // A folder of the tree that is a symlink in the output holds none of render's files, only
+    // a view of somewhere else: every file below it differs.
+    let folders: BTreeSet<&str> = tree
+        .keys()
+        .flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..i]))
+        .collect();
+    let linked: Vec<&str> = folders
+        .into_iter()
+        .filter(|f| fs::symlink_metadata(out.join(f)).is_ok_and(|m| m.file_type().is_symlink()))
+        .collect();
     let state = |path: &str, content: &str| {
+        if linked
+            .iter()
+            .any(|f| path.starts_with(f) && path.as_bytes().get(f.len()) == Some(&b'/'))
+        {
+            return State::Changed(Found::NotAFile("behind a symlinked folder"));
+        }
         let full = out.join(path);
         let unreadable =
             |e: std::io::Error| State::Unreadable(format!("cannot read {}: {e}", full.display()));
@@ -226,6 +242,9 @@ pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> 
         problems.extend(obstacle(out, path, false, &mut checked));
     }
     if !problems.is_empty() {
+        // One symlinked folder is one problem, however many files lie behind it.
+        let mut seen = HashSet::new();
+        problems.retain(|p| seen.insert(p.clone()));
         return Err(OutputError(problems.join("\nerror: ")));
     }
     fs::create_dir_all(out)

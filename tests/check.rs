@@ -826,3 +826,32 @@ fn the_output_is_never_the_project_however_spelled() {
             && !dir.join("jobs/base").exists()
     );
 }
+
+/// A folder of the tree that is a symlink (`deploy/prod -> elsewhere`) is drift, however
+/// up to date the files it leads to are; render refuses to write through it, once.
+#[test]
+fn a_symlinked_output_folder_is_drift_not_up_to_date() {
+    let tmp = project();
+    let dir = tmp.path();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let moved = elsewhere.path().join("prod");
+    fs::rename(dir.join("deploy/prod"), &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, dir.join("deploy/prod")).unwrap();
+    let output = check(dir, &[]);
+    assert_exit(&output, 1);
+    assert!(
+        stdout(&output).contains("changed: prod/kustomization.yaml is behind a symlinked folder"),
+        "{}",
+        stdout(&output)
+    );
+    let output = render(dir);
+    assert_exit(&output, 2);
+    assert_eq!(
+        stderr(&output)
+            .matches("refusing to write through the symlink")
+            .count(),
+        1,
+        "{}",
+        stderr(&output)
+    );
+}
