@@ -567,6 +567,9 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
         "prometheus.io/scrape": "true",
     });
     let accounts = service_accounts(job);
+    // Each component's labels, for its objects and (with the user's pod labels) its pods.
+    let jm_labels = labels(job, "jobmanager");
+    let tm_labels = labels(job, "taskmanager");
 
     let security_context = json!({
         "runAsUser": 9999,
@@ -605,8 +608,8 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             "serviceAccount" => n.service_account.as_str(),
         },
         "labels" => object! {
-            "jobManager" => labels(job, "jobmanager"),
-            "taskManager" => labels(job, "taskmanager"),
+            "jobManager" => jm_labels.clone(),
+            "taskManager" => tm_labels.clone(),
             "config" => labels(job, "config"),
             "metrics" => labels(job, "metrics"),
             "rbac" => if ha { labels(job, "rbac") } else { Json::Null },
@@ -637,7 +640,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             },
             &spec.job_manager.pod,
             PodBase {
-                labels: labels(job, "jobmanager"),
+                labels: jm_labels,
                 annotations: &pod_annotations,
                 env: jm_env,
                 volumes: &volumes,
@@ -651,7 +654,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             },
             &spec.task_manager.pod,
             PodBase {
-                labels: labels(job, "taskmanager"),
+                labels: tm_labels,
                 annotations: &pod_annotations,
                 env: tm_env,
                 volumes: &volumes,
