@@ -171,26 +171,7 @@ fn generated_strings_read_back_the_same_in_pyyaml() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("out.yaml");
     std::fs::write(&file, &yaml).unwrap();
-    let python = common::root().join("target/test-tools/venv/bin/python");
-    let python = if python.exists() {
-        python
-    } else {
-        "python3".into()
-    };
-    let output = Command::new(python)
-        .args([
-            "-c",
-            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))",
-        ])
-        .arg(&file)
-        .output()
-        .expect("python runs");
-    assert!(
-        output.status.success(),
-        "PyYAML cannot read it:\n{}",
-        common::all_output(&output)
-    );
-    let back: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let back = read_with_pyyaml(&file);
     if back != doc {
         for (i, s) in strings.iter().enumerate() {
             let got = &back["values"][i];
@@ -230,6 +211,19 @@ fn generated_strings_read_back_the_same_in_pyyaml() {
         common::all_output(&built)
     );
     std::fs::write(tmp.path().join("built.yaml"), &built.stdout).unwrap();
+    let back = read_with_pyyaml(&tmp.path().join("built.yaml"));
+    for (i, s) in strings.iter().enumerate() {
+        let got = &back["data"][format!("k{i}")];
+        assert_eq!(
+            got,
+            s.as_str(),
+            "through kustomize, value {i} {s:?} reads back as {got:?}"
+        );
+    }
+}
+
+/// A YAML file as PyYAML (YAML 1.1) reads it, as JSON.
+fn read_with_pyyaml(file: &Path) -> serde_json::Value {
     let python = common::root().join("target/test-tools/venv/bin/python");
     let python = if python.exists() {
         python
@@ -241,17 +235,14 @@ fn generated_strings_read_back_the_same_in_pyyaml() {
             "-c",
             "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))",
         ])
-        .arg(tmp.path().join("built.yaml"))
+        .arg(file)
         .output()
         .expect("python runs");
-    assert!(output.status.success(), "{}", common::all_output(&output));
-    let back: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    for (i, s) in strings.iter().enumerate() {
-        let got = &back["data"][format!("k{i}")];
-        assert_eq!(
-            got,
-            s.as_str(),
-            "through kustomize, value {i} {s:?} reads back as {got:?}"
-        );
-    }
+    assert!(
+        output.status.success(),
+        "PyYAML cannot read {}:\n{}",
+        file.display(),
+        common::all_output(&output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
 }
