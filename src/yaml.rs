@@ -217,8 +217,20 @@ impl Node {
     pub fn merge(&mut self, over: &Node) {
         match (&mut self.value, &over.value) {
             (Value::Map(base), Value::Map(top)) => {
+                // Large maps look their keys up in an index: merging must stay linear.
+                let mut index: Option<std::collections::HashMap<String, usize>> =
+                    (base.len() + top.len() > 32).then(|| {
+                        base.iter()
+                            .enumerate()
+                            .map(|(i, b)| (b.key.clone(), i))
+                            .collect()
+                    });
                 for e in top {
-                    match base.iter_mut().find(|b| b.key == e.key) {
+                    let found = match &index {
+                        Some(index) => index.get(&e.key).copied(),
+                        None => base.iter().position(|b| b.key == e.key),
+                    };
+                    match found.map(|i| &mut base[i]) {
                         Some(b) => {
                             match (list_merge_key(&e.key), &mut b.value.value, &e.value.value) {
                                 (Some(field), Value::Seq(items), Value::Seq(over_items)) => {
@@ -229,7 +241,12 @@ impl Node {
                             }
                             b.key_span = e.key_span;
                         }
-                        None => base.push(e.clone()),
+                        None => {
+                            if let Some(index) = &mut index {
+                                index.insert(e.key.clone(), base.len());
+                            }
+                            base.push(e.clone());
+                        }
                     }
                 }
                 self.span = over.span;
@@ -477,6 +494,10 @@ impl<'a> Builder<'a> {
             }
             Event::MappingStart(anchor, _) => {
                 let mut entries: Vec<Entry> = Vec::new();
+                // Where each key is, so a duplicate is found in constant time: a map of
+                // hundreds of thousands of keys must not take quadratic time.
+                let mut positions: std::collections::HashMap<String, usize> =
+                    std::collections::HashMap::new();
                 loop {
                     let (event, key_span) = self.next()?;
                     if matches!(event, Event::MappingEnd) {
@@ -499,15 +520,16 @@ impl<'a> Builder<'a> {
                     };
                     let (event, value_span) = self.next()?;
                     let value = self.node(event, value_span, depth + 1)?;
-                    if let Some(first) = entries.iter().find(|e| e.key == key) {
+                    if let Some(&first) = positions.get(&key) {
                         return Err(Diagnostic::error(
                             "duplicate-key",
                             key_span,
                             format!("duplicate key `{key}`"),
                         )
-                        .note(first.key_span, "first defined here")
+                        .note(entries[first].key_span, "first defined here")
                         .help("YAML readers disagree on which value wins; keep one"));
                     }
+                    positions.insert(key.clone(), entries.len());
                     entries.push(Entry {
                         key,
                         key_span,

@@ -301,3 +301,43 @@ fn special_files_in_the_project_neither_hang_nor_break_a_run() {
     assert!(text.contains("is not a regular file"), "{text}");
     assert!(!text.contains("cannot walk"), "{text}");
 }
+
+/// Time grows linearly with a file's keys: four times the keys (10,000 and 40,000 in one
+/// map) take well under sixteen times as long, which a quadratic duplicate-key check or merge
+/// would take. Each size is timed twice and the faster run kept.
+#[test]
+fn many_keys_take_linear_time() {
+    let job = common::example_job();
+    let time = |keys: usize| {
+        let extra: String = (0..keys)
+            .map(|i| format!("    user.key{i}: v{i}\n"))
+            .collect();
+        let text = job.replace(
+            "  flinkConfiguration:\n",
+            &format!("  flinkConfiguration:\n{extra}"),
+        );
+        let tmp = common::temp_project(None, &[("job.yaml", &text)]);
+        (0..2)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let output = Command::new(common::bin())
+                    .args(["--project", tmp.path().to_str().unwrap(), "validate"])
+                    .output()
+                    .unwrap();
+                assert!(
+                    matches!(output.status.code(), Some(0 | 1)),
+                    "{}",
+                    common::all_output(&output)
+                );
+                start.elapsed()
+            })
+            .min()
+            .unwrap()
+    };
+    let small = time(10_000);
+    let large = time(40_000);
+    assert!(
+        large < small * 10,
+        "10,000 keys took {small:?}, 40,000 took {large:?}: more than linear"
+    );
+}
