@@ -520,7 +520,20 @@ impl<'a> Builder<'a> {
                     };
                     let (event, value_span) = self.next()?;
                     let value = self.node(event, value_span, depth + 1)?;
-                    if let Some(&first) = positions.get(&key) {
+                    // Small maps (nearly all) search their few keys; large ones an index.
+                    if entries.len() == 16 {
+                        positions = entries
+                            .iter()
+                            .enumerate()
+                            .map(|(i, e)| (e.key.clone(), i))
+                            .collect();
+                    }
+                    let first = if entries.len() >= 16 {
+                        positions.get(&key).copied()
+                    } else {
+                        entries.iter().position(|e| e.key == key)
+                    };
+                    if let Some(first) = first {
                         return Err(Diagnostic::error(
                             "duplicate-key",
                             key_span,
@@ -529,7 +542,9 @@ impl<'a> Builder<'a> {
                         .note(entries[first].key_span, "first defined here")
                         .help("YAML readers disagree on which value wins; keep one"));
                     }
-                    positions.insert(key.clone(), entries.len());
+                    if entries.len() >= 16 {
+                        positions.insert(key.clone(), entries.len());
+                    }
                     entries.push(Entry {
                         key,
                         key_span,
