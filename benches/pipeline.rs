@@ -188,7 +188,11 @@ fn pipeline(c: &mut Criterion) {
         compilation.diags.render(&compilation.sources, false)
     );
     let compiled = compilation.output.expect("project compiles");
-    let prod = compiled.environment.expect("prod exists");
+    let prod = compiled
+        .environments
+        .into_iter()
+        .next()
+        .expect("prod exists");
     // The objects of each job, read back from the YAML build would print.
     let prod_jobs: Vec<Vec<flinkform::render::RenderedObject>> = prod
         .jobs

@@ -375,7 +375,7 @@ impl Context<'_> {
             Err(code) => return code,
         };
         let compiled = c.output.as_ref().expect("checked by compile");
-        let Some(environment) = compiled.environment.as_ref() else {
+        let Some(environment) = compiled.environments.first() else {
             eprintln!(
                 "error: no environment `{env}`; the project has: {}",
                 compiled.environment_names.join(", ")

@@ -36,23 +36,45 @@ pub struct JobObjects {
     pub objects: Vec<RenderedObject>,
 }
 
-/// One object as `build` prints it: what it sorts by, and its YAML document.
+/// One object as `build` prints it (what it sorts by, and its YAML document) or as `diff`
+/// compares it (its tree).
 #[derive(Debug)]
 pub struct Document {
     pub kind: String,
     pub namespace: String,
     pub name: String,
+    /// Empty where the tree is kept.
     pub yaml: String,
+    pub value: Option<Json>,
 }
 
 impl Document {
+    /// The object as YAML text.
     #[must_use]
     pub fn of(object: &RenderedObject) -> Document {
+        Document {
+            yaml: to_yaml(&object.value),
+            ..Document::identity(object)
+        }
+    }
+
+    /// The object as its tree.
+    #[must_use]
+    pub fn tree(object: RenderedObject) -> Document {
+        let identity = Document::identity(&object);
+        Document {
+            value: Some(object.value),
+            ..identity
+        }
+    }
+
+    fn identity(object: &RenderedObject) -> Document {
         Document {
             kind: object.kind().to_owned(),
             namespace: object.namespace().to_owned(),
             name: object.name().to_owned(),
-            yaml: to_yaml(&object.value),
+            yaml: String::new(),
+            value: None,
         }
     }
 }

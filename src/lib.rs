@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod explain;
+pub mod files;
 pub mod flink_config;
 pub mod layout;
 pub mod load;
@@ -44,6 +45,8 @@ pub enum Goal<'a> {
     /// The objects of one environment (`build --env`): every environment is resolved and
     /// checked, only this one is rendered.
     Environment(&'a str),
+    /// The objects of every environment (`diff`).
+    Environments,
 }
 
 /// The result of compiling a project.
@@ -61,24 +64,41 @@ pub struct Compiled {
     pub job_count: usize,
     /// [`Goal::Tree`]: the output tree; empty otherwise.
     pub tree: layout::OutputTree,
-    /// [`Goal::Environment`]: that environment's objects, if it exists.
-    pub environment: Option<EnvironmentObjects>,
+    /// [`Goal::Environment`]: that environment's objects, if it exists;
+    /// [`Goal::Environments`]: every environment's, in the project's order.
+    pub environments: Vec<EnvironmentObjects>,
 }
 
 /// Runs load, validate, resolve, render and verify on a project, and emit for [`Goal::Tree`].
 /// `only` adds job files to check in the project's context (`validate FILE...`).
+///
+/// # Errors
+/// The project folder cannot be read.
 pub fn compile(root: &Path, only: &[PathBuf], goal: Goal) -> Result<Compilation, load::IoFailure> {
+    compile_from(&files::Files::Disk, root, only, goal)
+}
+
+/// [`compile`] on the files of the disk or of a git revision.
+///
+/// # Errors
+/// The project folder cannot be read.
+pub fn compile_from(
+    input: &files::Files,
+    root: &Path,
+    only: &[PathBuf],
+    goal: Goal,
+) -> Result<Compilation, load::IoFailure> {
     let mut sources = Sources::default();
     let mut diags = Diagnostics::default();
     // The schema validators compile while the files are read.
     let (loaded, ()) = rayon::join(
-        || load::load(root, only, &mut sources, &mut diags),
+        || load::load_from(input, root, only, &mut sources, &mut diags),
         validate::prepare,
     );
     let loaded = loaded?;
     let only_env = match goal {
         Goal::Environment(env) => Some(env),
-        Goal::Validate | Goal::Tree => None,
+        Goal::Validate | Goal::Tree | Goal::Environments => None,
     };
     let resolved = resolve::resolve(&loaded, only_env, &mut diags);
     // Where `templates:` is set, for a folder that cannot be read.
@@ -88,8 +108,17 @@ pub fn compile(root: &Path, only: &[PathBuf], goal: Goal) -> Result<Compilation,
         .map(|d| d.node.walk(&["spec", "templates"]))
         .filter(|(_, _, depth)| *depth == 2)
         .map(|(node, _, _)| node.span);
-    let output =
-        resolved.and_then(|r| render_all(root, &r, goal, templates_at, &mut sources, &mut diags));
+    let output = resolved.and_then(|r| {
+        render_all(
+            input,
+            root,
+            &r,
+            goal,
+            templates_at,
+            &mut sources,
+            &mut diags,
+        )
+    });
     let output = output.filter(|_| !diags.has_errors());
     Ok(Compilation {
         sources,
@@ -98,14 +127,15 @@ pub fn compile(root: &Path, only: &[PathBuf], goal: Goal) -> Result<Compilation,
     })
 }
 
-/// What one job yields: its files (for the tree) or its objects in the wanted environment.
+/// What one job yields: its files (for the tree) or its objects in each wanted environment.
 struct JobOutput {
     files: Vec<(String, String)>,
-    documents: Option<JobDocuments>,
+    documents: Vec<JobDocuments>,
     diags: Diagnostics,
 }
 
 fn render_all(
+    input: &files::Files,
     root: &Path,
     resolved: &resolve::Resolved,
     goal: Goal,
@@ -117,6 +147,8 @@ fn render_all(
     let prometheus = resolved.settings.prometheus.as_ref().map(|p| p.url.clone());
     let project_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let renderer = render::Renderer::new(
+        input,
+        root,
         &project_root,
         templates.as_deref().map(|dir| (dir, templates_at)),
         prometheus,
@@ -128,7 +160,7 @@ fn render_all(
         .iter()
         .filter(|e| match goal {
             Goal::Environment(name) => e.name == name,
-            Goal::Validate | Goal::Tree => true,
+            Goal::Validate | Goal::Tree | Goal::Environments => true,
         })
         .collect();
     // A rendering and whether it passed every check (only such objects spare later ones the
@@ -163,7 +195,7 @@ fn render_all(
                 first.is_some_and(|j| j.job == b.job && j.names == b.names)
             };
             let own_base = match (goal, base) {
-                (Goal::Environment(_), _) => None,
+                (Goal::Environment(_) | Goal::Environments, _) => None,
                 (_, Some(job)) if !same(job) => Some(render(job, None, &[], &mut found)),
                 _ => None,
             };
@@ -185,11 +217,20 @@ fn render_all(
                 rendered.push(objects);
             }
             let own_base = own_base.map(|(b, _)| b);
-            if let Goal::Environment(_) = goal {
-                let documents = rendered.first().map(|r| JobDocuments {
-                    name: r.name.clone(),
-                    documents: r.objects.iter().map(layout::Document::of).collect(),
-                });
+            if let Goal::Environment(_) | Goal::Environments = goal {
+                // `build` prints text; `diff` compares trees.
+                let document = if goal == Goal::Environments {
+                    layout::Document::tree
+                } else {
+                    |o: render::RenderedObject| layout::Document::of(&o)
+                };
+                let documents = rendered
+                    .into_iter()
+                    .map(|r| JobDocuments {
+                        name: r.name,
+                        documents: r.objects.into_iter().map(document).collect(),
+                    })
+                    .collect();
                 return JobOutput {
                     files: Vec::new(),
                     documents,
@@ -215,7 +256,7 @@ fn render_all(
             };
             JobOutput {
                 files,
-                documents: None,
+                documents: Vec::new(),
                 diags: found,
             }
         })
@@ -228,22 +269,35 @@ fn render_all(
         namespaces.push(objects);
     }
     let mut tree = layout::OutputTree::new();
-    let mut jobs = Vec::new();
+    // Per environment, its jobs' documents (every environment holds every job).
+    let mut per_env: Vec<Vec<JobDocuments>> = envs.iter().map(|_| Vec::new()).collect();
     for output in outputs {
         diags.extend(output.diags);
         tree.extend(output.files);
-        jobs.extend(output.documents);
-    }
-    let environment = match goal {
-        Goal::Environment(_) => {
-            envs.first()
-                .zip(namespaces.into_iter().next())
-                .map(|(env, namespaces)| EnvironmentObjects {
-                    name: env.name.clone(),
-                    namespaces: namespaces.iter().map(layout::Document::of).collect(),
-                    jobs,
-                })
+        for (jobs, documents) in per_env.iter_mut().zip(output.documents) {
+            jobs.push(documents);
         }
+    }
+    let environments = match goal {
+        Goal::Environment(_) | Goal::Environments => envs
+            .iter()
+            .zip(namespaces)
+            .zip(per_env)
+            .map(|((env, namespaces), jobs)| EnvironmentObjects {
+                name: env.name.clone(),
+                namespaces: namespaces
+                    .into_iter()
+                    .map(|o| {
+                        if goal == Goal::Environments {
+                            layout::Document::tree(o)
+                        } else {
+                            layout::Document::of(&o)
+                        }
+                    })
+                    .collect(),
+                jobs,
+            })
+            .collect(),
         Goal::Tree => {
             for (env, namespaces) in envs.iter().zip(&namespaces) {
                 let job_names: Vec<&str> =
@@ -251,16 +305,16 @@ fn render_all(
                 tree.extend(layout::environment_files(&env.name, namespaces, &job_names));
             }
             layout::finish(&mut tree, &platform_files(resolved));
-            None
+            Vec::new()
         }
-        Goal::Validate => None,
+        Goal::Validate => Vec::new(),
     };
     Some(Compiled {
         settings: resolved.settings.clone(),
         environment_names: resolved.environment_names.clone(),
         job_count: resolved.bases.len(),
         tree,
-        environment,
+        environments,
     })
 }
 

@@ -5,17 +5,17 @@
 //! here interprets the documents beyond their `kind`; that is the validator's work. Files are
 //! bounded in size, must be UTF-8, and a symlink may not lead out of the project.
 
-use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::files::{Files, Kind, Unreadable};
 use crate::source::{FileId, Sources, Span};
 use crate::yaml::{self, Node};
 
 pub const PROJECT_FILE: &str = "flinkform.yaml";
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub use crate::files::MAX_FILE_BYTES;
 
 /// One YAML document of an input file.
 #[derive(Debug)]
@@ -42,34 +42,40 @@ pub struct LoadedProject {
 #[derive(Debug)]
 pub struct IoFailure(pub String);
 
-/// Loads a project. `only` restricts the job files to the given paths (the `validate FILE...`
-/// form); they need not lie in the jobs folder.
+/// Loads a project from the disk. `only` restricts the job files to the given paths (the
+/// `validate FILE...` form); they need not lie in the jobs folder.
+///
+/// # Errors
+/// The project folder cannot be read.
 pub fn load(
     root: &Path,
     only: &[PathBuf],
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Result<LoadedProject, IoFailure> {
-    let meta = std::fs::metadata(root).map_err(|e| {
-        IoFailure(format!(
-            "cannot read project directory {}: {e}",
-            root.display()
-        ))
-    })?;
-    if !meta.is_dir() {
-        return Err(IoFailure(format!(
-            "project {} is not a directory",
-            root.display()
-        )));
-    }
-    let canonical_root = root
-        .canonicalize()
-        .map_err(|e| IoFailure(format!("cannot resolve {}: {e}", root.display())))?;
+    load_from(&Files::Disk, root, only, sources, diags)
+}
+
+/// Loads a project from `files` (the disk or a revision).
+///
+/// # Errors
+/// The project folder cannot be read.
+pub fn load_from(
+    files: &Files,
+    root: &Path,
+    only: &[PathBuf],
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Result<LoadedProject, IoFailure> {
+    let canonical_root = files.project_root(root).map_err(IoFailure)?;
     let project_path = root.join(PROJECT_FILE);
-    let project = if project_path.exists() {
-        let shown = display(root, Path::new(PROJECT_FILE));
+    let project = if files.kind(root, &project_path) == Kind::Missing {
+        None
+    } else {
+        let shown = files.shown(display(root, Path::new(PROJECT_FILE)));
         let file = sources.add(PathBuf::from(&shown), String::new());
-        read_documents(&project_path, &shown, &canonical_root, file)
+        let bytes = files.read(root, &canonical_root, &project_path);
+        parse_file(bytes, &shown, file)
             .keep(file, sources, diags)
             .and_then(|(file, mut docs)| match docs.len() {
                 1 => Some(Document {
@@ -101,8 +107,6 @@ pub fn load(
                     None
                 }
             })
-    } else {
-        None
     };
 
     let jobs_dir = project
@@ -130,14 +134,22 @@ pub fn load(
     // Named files (`validate FILE...`) are checked in the context of the whole project: the
     // other jobs decide name collisions and which overrides name a job. A named file outside
     // the jobs folder joins them.
-    let mut paths = discover(root, &jobs_dir)?;
+    let mut paths: Vec<(PathBuf, String)> = files
+        .yaml_files(root, &jobs_dir)
+        .map_err(IoFailure)?
+        .into_iter()
+        .map(|(path, relative)| (path, files.shown(display(root, &relative))))
+        .collect();
     if paths.is_empty() {
         let place = jobs_dir.display();
         diags.push(
             Diagnostic::error(
                 "no-jobs",
                 None,
-                format!("no job files (*.yaml, *.yml) in {}", root.join(&jobs_dir).display()),
+                format!(
+                    "no job files (*.yaml, *.yml) in {}",
+                    files.shown(root.join(&jobs_dir).display().to_string())
+                ),
             )
             .help(format!(
                 "put FlinkJob files below `{place}`, set `spec.jobs` in flinkform.yaml, or start from `flinkform init`"
@@ -165,18 +177,21 @@ pub fn load(
     }
 
     // Files are read and parsed in parallel, and kept in their sorted order.
-    let files: Vec<FileId> = paths
+    let ids: Vec<FileId> = paths
         .iter()
         .map(|(_, shown)| sources.add(PathBuf::from(shown), String::new()))
         .collect();
-    let reads: Vec<FileRead> = paths
-        .par_iter()
-        .zip(&files)
-        .map(|((path, shown), file)| read_documents(path, shown, &canonical_root, *file))
+    let wanted: Vec<PathBuf> = paths.iter().map(|(p, _)| p.clone()).collect();
+    let bytes = files.read_all(root, &canonical_root, &wanted);
+    let reads: Vec<FileRead> = bytes
+        .into_par_iter()
+        .zip(&paths)
+        .zip(&ids)
+        .map(|((bytes, (_, shown)), file)| parse_file(bytes, shown, *file))
         .collect();
     let mut jobs = Vec::new();
     let mut unparsed_jobs = false;
-    for (read, file) in reads.into_iter().zip(files) {
+    for (read, file) in reads.into_iter().zip(ids) {
         let Some((file, docs)) = read.keep(file, sources, diags) else {
             unparsed_jobs = true;
             continue;
@@ -213,49 +228,6 @@ fn display(root: &Path, relative: &Path) -> String {
     shown.strip_prefix("./").map(str::to_owned).unwrap_or(shown)
 }
 
-/// Every job file below the jobs folder, sorted by path (byte order of `/`-joined names).
-fn discover(root: &Path, jobs_dir: &Path) -> Result<Vec<(PathBuf, String)>, IoFailure> {
-    let dir = root.join(jobs_dir);
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut found = Vec::new();
-    // Hidden entries are not jobs: editors keep their lock and swap files there (`.#x.yaml`,
-    // often a dangling symlink), tools their folders (`.git`).
-    for entry in walkdir::WalkDir::new(&dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-    {
-        let hidden = |p: &Path| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        };
-        let entry = match entry {
-            Ok(entry) => entry,
-            // A dangling hidden link (an editor's lock file) is no job either.
-            Err(e) if e.path().is_some_and(hidden) => continue,
-            Err(e) => return Err(IoFailure(format!("cannot walk {}: {e}", dir.display()))),
-        };
-        let is_yaml = entry
-            .path()
-            .extension()
-            .is_some_and(|x| x == "yaml" || x == "yml");
-        if entry.file_type().is_file() && is_yaml {
-            let relative = entry
-                .path()
-                .strip_prefix(root)
-                .unwrap_or(entry.path())
-                .to_path_buf();
-            let key = relative.to_string_lossy().replace('\\', "/");
-            found.push((entry.path().to_path_buf(), display(root, &relative), key));
-        }
-    }
-    found.sort_by(|a, b| a.2.cmp(&b.2));
-    Ok(found.into_iter().map(|(p, s, _)| (p, s)).collect())
-}
-
 /// What reading one file gave: its text for the diagnostics (once it was read), its
 /// documents (`None` when it cannot be used) and its problems.
 struct FileRead {
@@ -288,58 +260,24 @@ impl FileRead {
     }
 }
 
-/// Reads and parses one file, known to the sources as `file`.
-fn read_documents(path: &Path, shown: &str, canonical_root: &Path, file: FileId) -> FileRead {
+/// Parses one file's bytes (or records why it could not be read), known to the sources as
+/// `file` and shown as `shown`.
+fn parse_file(bytes: Result<Vec<u8>, Unreadable>, shown: &str, file: FileId) -> FileRead {
     let whole = Span {
         file,
         line: 1,
         col: 1,
         len: 1,
     };
-    let fail = |code, message: String| {
-        FileRead::failed(Diagnostic::error(code, None, format!("{shown}: {message}")))
-    };
-    let real = match path.canonicalize() {
-        Ok(real) => real,
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            return fail("file-not-found", "no such file".into());
-        }
-        Err(e) => return fail("unreadable-file", e.to_string()),
-    };
-    if !real.starts_with(canonical_root) {
-        let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-        let message = if is_link {
-            format!(
-                "leads outside the project (to {}); flinkform reads nothing outside it",
-                real.display()
-            )
-        } else {
-            format!(
-                "is outside the project {}; flinkform reads only the project's own files (give --project)",
-                canonical_root.display()
-            )
-        };
-        return fail("symlink-escape", message);
-    }
-    match std::fs::metadata(&real) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return fail(
-                "file-too-large",
-                format!(
-                    "is {} bytes; job and project files may hold at most {MAX_FILE_BYTES}",
-                    m.len()
-                ),
-            );
-        }
-        Ok(m) if !m.is_file() => {
-            return fail("unreadable-file", "is not a regular file".into());
-        }
-        Ok(_) => {}
-        Err(e) => return fail("unreadable-file", e.to_string()),
-    }
-    let bytes = match std::fs::read(&real) {
+    let bytes = match bytes {
         Ok(b) => b,
-        Err(e) => return fail("unreadable-file", e.to_string()),
+        Err(e) => {
+            return FileRead::failed(Diagnostic::error(
+                e.code,
+                None,
+                format!("{shown}: {}", e.message),
+            ));
+        }
     };
     let mut text = match String::from_utf8(bytes) {
         Ok(t) => t,

@@ -130,6 +130,8 @@ impl Renderer {
     /// Compiles the built-in templates and, if given, a project's template folder.
     /// `user_dir` is the project's template folder, with where flinkform.yaml names it.
     pub fn new(
+        input: &crate::files::Files,
+        root: &Path,
         project_root: &Path,
         user_dir: Option<(&Path, Option<crate::source::Span>)>,
         prometheus_url: Option<String>,
@@ -146,74 +148,47 @@ impl Renderer {
             .collect();
         let mut from_project = BTreeMap::new();
         if let Some((dir, named_at)) = user_dir {
-            let entries = match std::fs::read_dir(dir) {
+            let entries = match input.list(root, dir) {
                 Ok(e) => e,
                 Err(e) => {
                     diags.push(
                         Diagnostic::error(
                             "templates",
                             named_at,
-                            format!("cannot read the templates folder {}: {e}", dir.display()),
+                            format!(
+                                "cannot read the templates folder {}: {e}",
+                                input.shown(dir.display().to_string())
+                            ),
                         )
                         .help("create the folder with the templates that replace or add to the built-in ones, or remove `templates:`"),
                     );
                     return None;
                 }
             };
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.ends_with(".yaml.j2") {
-                    let inside = entry
-                        .path()
-                        .canonicalize()
-                        .is_ok_and(|p| p.starts_with(project_root));
-                    if !inside {
-                        diags.push(Diagnostic::error(
-                            "symlink-escape",
-                            None,
-                            format!("template {} leads outside the project; flinkform reads nothing outside it", entry.path().display()),
-                        ));
-                        continue;
+            let entries: Vec<(String, std::path::PathBuf)> = entries
+                .into_iter()
+                .filter(|(name, _)| name.ends_with(".yaml.j2"))
+                .collect();
+            let paths: Vec<std::path::PathBuf> = entries.iter().map(|(_, p)| p.clone()).collect();
+            let texts = input.read_all(root, project_root, &paths);
+            for ((name, path), text) in entries.into_iter().zip(texts) {
+                let shown = input.shown(path.display().to_string());
+                let text = text.and_then(|bytes| {
+                    String::from_utf8(bytes).map_err(|_| crate::files::Unreadable {
+                        code: "encoding",
+                        message: "is not valid UTF-8".to_owned(),
+                    })
+                });
+                match text {
+                    Ok(text) => {
+                        from_project.insert(name.clone(), files.add(shown.into(), text.clone()));
+                        sources.insert(name, text);
                     }
-                    // Only a regular file of a bounded size: a FIFO would block every run.
-                    match std::fs::metadata(entry.path()) {
-                        Ok(m) if !m.is_file() => {
-                            diags.push(Diagnostic::error(
-                                "templates",
-                                None,
-                                format!(
-                                    "template {} is not a regular file",
-                                    entry.path().display()
-                                ),
-                            ));
-                            continue;
-                        }
-                        Ok(m) if m.len() > crate::load::MAX_FILE_BYTES => {
-                            diags.push(Diagnostic::error(
-                                "file-too-large",
-                                None,
-                                format!(
-                                    "template {} is larger than {} bytes",
-                                    entry.path().display(),
-                                    crate::load::MAX_FILE_BYTES
-                                ),
-                            ));
-                            continue;
-                        }
-                        _ => {}
-                    }
-                    match std::fs::read_to_string(entry.path()) {
-                        Ok(text) => {
-                            from_project
-                                .insert(name.clone(), files.add(entry.path(), text.clone()));
-                            sources.insert(name, text);
-                        }
-                        Err(e) => diags.push(Diagnostic::error(
-                            "templates",
-                            None,
-                            format!("cannot read template {}: {e}", entry.path().display()),
-                        )),
-                    }
+                    Err(e) => diags.push(Diagnostic::error(
+                        e.code,
+                        None,
+                        format!("template {shown} {}", e.message),
+                    )),
                 }
             }
         }

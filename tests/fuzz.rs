@@ -314,7 +314,7 @@ fn random_valid_projects_compile_verify_and_build_under_kustomize() {
                 );
                 let mut from_kustomize = common::documents(&String::from_utf8_lossy(&built.stdout));
                 let one = flinkform::compile(dir, &[], flinkform::Goal::Environment(env)).unwrap();
-                let environment = one.output.unwrap().environment.unwrap();
+                let environment = one.output.unwrap().environments.into_iter().next().unwrap();
                 let mut from_build: Vec<serde_json::Value> = environment
                     .namespaces
                     .iter()
