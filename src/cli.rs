@@ -35,7 +35,8 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub strict: bool,
     /// How diagnostics are printed: `text` for people, `json` (one object per line) for
-    /// tools, `github` for GitHub Actions annotations.
+    /// tools, `github` for GitHub Actions annotations. For `diff`, also how its report is
+    /// printed: `text`, `markdown` (a pull-request comment) or `json`.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(subcommand)]
@@ -47,6 +48,7 @@ pub enum Format {
     Text,
     Json,
     Github,
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -97,6 +99,16 @@ pub enum Command {
         /// The file kind: a job file or flinkform.yaml.
         #[arg(value_enum, default_value_t = SchemaKind::Job)]
         kind: SchemaKind,
+    },
+    /// What a change does to each environment and job: objects and fields added, removed and
+    /// changed, and whether each job keeps running, restarts or loses its state.
+    #[command(
+        after_help = "Compares the working tree with a commit; nothing is checked out or written.\n\nExample: flinkform diff --against origin/main --format markdown > comment.md"
+    )]
+    Diff {
+        /// The git revision to compare the working tree with.
+        #[arg(long, default_value = "HEAD")]
+        against: String,
     },
     /// Create a project with one example job.
     #[command(
@@ -236,6 +248,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Build { env, jobs } => ctx.build(env, jobs),
         Command::Render { out } => ctx.render(out.as_deref()),
         Command::Check { out, stat } => ctx.check(out.as_deref(), *stat),
+        Command::Diff { against } => ctx.diff(against),
     }
 }
 
@@ -274,6 +287,107 @@ impl Context<'_> {
         format!("{ms} ms")
     }
 
+    fn print_diagnostics(&self, compilation: &Compilation) {
+        if compilation.diags.is_empty() {
+            return;
+        }
+        let diags = &compilation.diags;
+        let sources = &compilation.sources;
+        match self.cli.format {
+            Format::Text | Format::Markdown => {
+                eprintln!("{}", diags.render(sources, self.color));
+            }
+            Format::Json => eprint!("{}", diags.render_json(sources)),
+            Format::Github => eprint!("{}", diags.render_github(sources)),
+        }
+    }
+
+    /// `diff`: compiles the project at a revision and in the working tree, and reports what
+    /// the change does. Only errors are printed: warnings are `validate`'s business.
+    fn diff(&self, against: &str) -> u8 {
+        use crate::changes::{self, report};
+        use crate::files::{Files, Revision};
+        let revision = match Revision::open(&self.cli.project, against) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {}", e.0);
+                return 2;
+            }
+        };
+        let commit = revision.commit.clone();
+        let old_files = Files::Revision(revision);
+        let sides = [
+            (
+                format!("{against} ({})", &commit[..commit.len().min(12)]),
+                &old_files,
+            ),
+            ("the working tree".to_owned(), &Files::Disk),
+        ];
+        let mut compiled = Vec::new();
+        let mut failed = Vec::new();
+        let mut status = 0;
+        for (side, files) in sides {
+            match crate::compile_from(files, &self.cli.project, &[], Goal::Environments) {
+                Ok(mut c) => {
+                    c.diags.retain_errors();
+                    self.print_diagnostics(&c);
+                    let errors = c.diags.count(Severity::Error);
+                    if errors > 0 || c.output.is_none() {
+                        status = status.max(if c.diags.has_io_errors() { 2 } else { 1 });
+                        failed.push(format!("{} at {side}", count(errors, "error")));
+                    }
+                    compiled.push(c);
+                }
+                Err(e) => {
+                    eprintln!("error: {side}: {}", e.0);
+                    return 2;
+                }
+            }
+        }
+        if status > 0 {
+            eprintln!(
+                "failed: the project is invalid: {}; nothing compared, in {}",
+                failed.join(", "),
+                self.elapsed()
+            );
+            return status;
+        }
+        fn environments(c: &Compilation) -> &[crate::layout::EnvironmentObjects] {
+            c.output
+                .as_ref()
+                .map(|o| o.environments.as_slice())
+                .unwrap_or_default()
+        }
+        let found = changes::compare(environments(&compiled[0]), environments(&compiled[1]));
+        let shown = report::Sides {
+            old_revision: against,
+            old_commit: &commit,
+            new: "working tree",
+        };
+        let color = color_on(self.cli.color, std::io::stdout().is_terminal());
+        let text = match self.cli.format {
+            Format::Markdown => report::markdown(&found, &shown),
+            Format::Json => report::json(&found, &shown),
+            Format::Text | Format::Github => report::text(&found, &shown, color),
+        };
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush());
+        let summary: Vec<String> = found
+            .environments
+            .iter()
+            .map(|e| format!("{} {}", e.name, e.impact().as_str()))
+            .collect();
+        eprintln!(
+            "compared {against} ({}) with the working tree: {} (worst impact per environment), in {}",
+            &commit[..commit.len().min(12)],
+            summary.join(", "),
+            self.elapsed()
+        );
+        0
+    }
+
     /// Compiles for a goal and prints diagnostics; `Err(code)` when the command must stop
     /// there.
     fn compile(&self, only: &[PathBuf], goal: Goal) -> Result<Compilation, u8> {
@@ -284,15 +398,7 @@ impl Context<'_> {
                 return Err(2);
             }
         };
-        if !compilation.diags.is_empty() {
-            let diags = &compilation.diags;
-            let sources = &compilation.sources;
-            match self.cli.format {
-                Format::Text => eprintln!("{}", diags.render(sources, self.color)),
-                Format::Json => eprint!("{}", diags.render_json(sources)),
-                Format::Github => eprint!("{}", diags.render_github(sources)),
-            }
-        }
+        self.print_diagnostics(&compilation);
         let errors = compilation.diags.count(Severity::Error);
         let warnings = compilation.diags.count(Severity::Warning);
         if errors > 0 || compilation.output.is_none() || (self.cli.strict && warnings > 0) {

@@ -200,6 +200,11 @@ impl Diagnostics {
             .any(|d| matches!(d.code, "unreadable-file" | "file-not-found"))
     }
 
+    /// Drops everything but errors.
+    pub fn retain_errors(&mut self) {
+        self.items.retain(|d| d.severity == Severity::Error);
+    }
+
     #[must_use]
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)

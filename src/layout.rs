@@ -114,11 +114,12 @@ fn kind_rank(kind: &str) -> usize {
 
 /// Sorts objects in stream order: kind, then namespace, then name.
 pub fn sort_objects(objects: &mut [&RenderedObject]) {
-    objects.sort_by_cached_key(|o| order(o.kind(), o.namespace(), o.name()));
+    objects.sort_by_cached_key(|o| stream_order(o.kind(), o.namespace(), o.name()));
 }
 
 /// Where an object goes in a stream.
-fn order<'a>(
+#[must_use]
+pub fn stream_order<'a>(
     kind: &'a str,
     namespace: &'a str,
     name: &'a str,
@@ -128,7 +129,7 @@ fn order<'a>(
 
 /// Sorts documents in stream order: kind, then namespace, then name.
 pub fn sort_documents(documents: &mut [&Document]) {
-    documents.sort_by_cached_key(|d| order(&d.kind, &d.namespace, &d.name));
+    documents.sort_by_cached_key(|d| stream_order(&d.kind, &d.namespace, &d.name));
 }
 
 /// A stream for `build`: `---`-separated documents.

@@ -1,0 +1,379 @@
+//! What a change does to a running job: its impact, and why.
+//!
+//! The facts come from the objects alone, so a project's own templates are judged the same way:
+//! which Deployment is the JobManager's and which the TaskManagers' (their
+//! `app.kubernetes.io/component` label), whether the pod templates change (a changed template
+//! rolls every pod), and the Flink configuration in the ConfigMap (high availability, the
+//! maximum parallelism, the state backend and directories). Without high availability the job
+//! survives a TaskManager restart (the JobManager restores the latest checkpoint in place), but
+//! not a JobManager restart; with it, a JobManager restart resumes the job from its latest
+//! checkpoint, as long as the job id, the cluster id, the HA storage and the state stay where
+//! the new JobManager looks for them.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use super::{Change, ObjectChange};
+use crate::layout::Document;
+
+/// What a change does to a job, from harmless to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Impact {
+    /// Nothing of the job's objects changes.
+    None,
+    /// Objects change, but no pod restarts: the job keeps running.
+    NoRestart,
+    /// Pods roll and the job restarts from its latest checkpoint.
+    Restart,
+    /// The job restarts and cannot resume its state.
+    StateLoss,
+}
+
+impl Impact {
+    pub const ALL: [Impact; 4] = [
+        Impact::None,
+        Impact::NoRestart,
+        Impact::Restart,
+        Impact::StateLoss,
+    ];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Impact::None => "none",
+            Impact::NoRestart => "no-restart",
+            Impact::Restart => "restart",
+            Impact::StateLoss => "state-loss",
+        }
+    }
+}
+
+/// Keys of the Flink configuration that decide where a job's state is and whether a new
+/// JobManager finds it, with how a change is described.
+const STATE_KEYS: &[(&str, &str)] = &[
+    (
+        "state.backend.type",
+        "the state backend changed: a checkpoint of one backend cannot be restored into another",
+    ),
+    (
+        "state.backend",
+        "the state backend changed: a checkpoint of one backend cannot be restored into another",
+    ),
+    (
+        "execution.checkpointing.dir",
+        "the checkpoint directory moved: the job no longer finds its checkpoints",
+    ),
+    (
+        "state.checkpoints.dir",
+        "the checkpoint directory moved: the job no longer finds its checkpoints",
+    ),
+    (
+        "kubernetes.cluster-id",
+        "the HA cluster id changed: the new JobManager does not find the job's HA records",
+    ),
+    (
+        "high-availability.storageDir",
+        "the HA storage moved: the new JobManager does not find the job's HA records",
+    ),
+    (
+        "high-availability.storage-path",
+        "the HA storage moved: the new JobManager does not find the job's HA records",
+    ),
+    (
+        "kubernetes.namespace",
+        "the namespace changed: the job's HA records stay in the old one",
+    ),
+];
+
+/// What the objects of one job in one revision say.
+struct Facts<'a> {
+    config: BTreeMap<String, String>,
+    jobmanager: Option<&'a Json>,
+    taskmanager: Option<&'a Json>,
+}
+
+impl<'a> Facts<'a> {
+    fn of(documents: &'a [Document]) -> Facts<'a> {
+        let component = |d: &&'a Document, name: &str| {
+            d.kind == "Deployment"
+                && d.value
+                    .as_ref()
+                    .is_some_and(|v| v["metadata"]["labels"]["app.kubernetes.io/component"] == name)
+        };
+        let deployment = |name: &str| {
+            documents
+                .iter()
+                .find(|d| component(d, name))
+                .and_then(|d| d.value.as_ref())
+        };
+        let config = documents
+            .iter()
+            .filter(|d| d.kind == "ConfigMap")
+            .filter_map(|d| d.value.as_ref())
+            .find_map(|v| {
+                let data = &v["data"];
+                data["config.yaml"]
+                    .as_str()
+                    .or_else(|| data["flink-conf.yaml"].as_str())
+            })
+            .and_then(super::key_lines)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, unquote(&v)))
+            .collect();
+        Facts {
+            config,
+            jobmanager: deployment("jobmanager"),
+            taskmanager: deployment("taskmanager"),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.config.get(key).map(String::as_str)
+    }
+
+    /// Whether high availability services are configured.
+    fn high_availability(&self) -> bool {
+        self.get("high-availability.type")
+            .or_else(|| self.get("high-availability"))
+            .is_some_and(|v| !v.is_empty() && !v.eq_ignore_ascii_case("none"))
+    }
+
+    /// The JobManager's fixed job id (`--job-id`).
+    fn job_id(&self) -> Option<String> {
+        let containers = self.jobmanager?["spec"]["template"]["spec"]["containers"].as_array()?;
+        containers.iter().find_map(|c| {
+            let args = c["args"].as_array()?;
+            let at = args.iter().position(|a| a == "--job-id")?;
+            args.get(at + 1)?.as_str().map(str::to_owned)
+        })
+    }
+
+    /// The maximum parallelism, as set or as Flink derives it from the parallelism.
+    fn max_parallelism(&self) -> Option<(u64, bool)> {
+        if let Some(max) = self.get("pipeline.max-parallelism") {
+            return max.parse().ok().map(|m| (m, true));
+        }
+        // Reactive mode runs every operator at the maximum parallelism; its default does not
+        // follow the configured parallelism.
+        if self.get("scheduler-mode") == Some("reactive") {
+            return None;
+        }
+        let p: u64 = self.get("parallelism.default")?.parse().ok()?;
+        let derived = (p + p / 2).max(1).next_power_of_two().clamp(128, 32_768);
+        Some((derived, false))
+    }
+}
+
+fn unquote(value: &str) -> String {
+    let v = value.trim();
+    for q in ['"', '\''] {
+        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
+            return v[1..v.len() - 1].to_owned();
+        }
+    }
+    v.to_owned()
+}
+
+fn template(deployment: Option<&Json>) -> Option<&Json> {
+    deployment.map(|d| &d["spec"]["template"])
+}
+
+/// What changed in a pod template, in words: `image`, `Flink configuration`, ...
+fn template_changes(changes: &[ObjectChange], name: Option<&str>) -> Vec<&'static str> {
+    let mut what: Vec<&'static str> = Vec::new();
+    for object in changes.iter().filter(|o| Some(o.name.as_str()) == name) {
+        for field in object
+            .fields
+            .iter()
+            .filter(|f| f.path.starts_with("spec.template"))
+        {
+            let p = field.path.as_str();
+            let word = if p.ends_with(".image") {
+                "image"
+            } else if p.contains("config-hash") {
+                "Flink configuration"
+            } else if p.contains(".resources") {
+                "resources"
+            } else if p.contains(".env") {
+                "environment"
+            } else if p.contains(".args") || p.contains(".command") {
+                "arguments"
+            } else if p.contains(".volume") {
+                "volumes"
+            } else {
+                "pod template"
+            };
+            if !what.contains(&word) {
+                what.push(word);
+            }
+        }
+    }
+    if what.is_empty() {
+        what.push("pod template");
+    }
+    what
+}
+
+fn words(list: &[&str]) -> String {
+    match list {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn name_of(v: Option<&Json>) -> Option<&str> {
+    v.and_then(|d| d["metadata"]["name"].as_str())
+}
+
+/// The impact of a job's change and its reasons, worst first.
+#[must_use]
+pub fn assess(
+    change: Change,
+    old: Option<&[Document]>,
+    new: Option<&[Document]>,
+    objects: &[ObjectChange],
+) -> (Impact, Vec<String>) {
+    let (old, new) = match (change, old, new) {
+        (Change::Unchanged, _, _) => return (Impact::None, Vec::new()),
+        (Change::Added, _, _) | (_, None, _) => {
+            return (
+                Impact::NoRestart,
+                vec!["new job: it starts from its initial savepoint or with empty state".into()],
+            );
+        }
+        (Change::Removed, _, _) | (_, _, None) => {
+            return (
+                Impact::StateLoss,
+                vec![
+                    "job removed: it stops, and its state survives only in savepoints taken before"
+                        .into(),
+                ],
+            );
+        }
+        (Change::Changed, Some(old), Some(new)) => (Facts::of(old), Facts::of(new)),
+    };
+    let mut found: Vec<(Impact, String)> = Vec::new();
+
+    let jm_rolls = template(old.jobmanager) != template(new.jobmanager)
+        || name_of(old.jobmanager) != name_of(new.jobmanager);
+    let tm_rolls = template(old.taskmanager) != template(new.taskmanager)
+        || name_of(old.taskmanager) != name_of(new.taskmanager);
+    let ha = (old.high_availability(), new.high_availability());
+    if jm_rolls {
+        let what = words(&template_changes(
+            objects,
+            name_of(new.jobmanager).or(name_of(old.jobmanager)),
+        ));
+        match ha {
+            (true, true) => found.push((
+                Impact::Restart,
+                format!("{what} changed: the pods roll; high availability is on: the job resumes from its latest checkpoint"),
+            )),
+            (false, false) => found.push((
+                Impact::StateLoss,
+                format!("{what} changed: the JobManager restarts; high availability is off: the job starts again from its initial savepoint or with empty state"),
+            )),
+            (false, true) => found.push((
+                Impact::StateLoss,
+                format!("{what} changed and high availability is switched on: this restart still starts the job from its initial savepoint or with empty state; later ones resume"),
+            )),
+            (true, false) => found.push((
+                Impact::StateLoss,
+                format!("{what} changed and high availability is switched off: the new JobManager starts the job from its initial savepoint or with empty state"),
+            )),
+        }
+    } else if tm_rolls {
+        let what = words(&template_changes(
+            objects,
+            name_of(new.taskmanager).or(name_of(old.taskmanager)),
+        ));
+        found.push((
+            Impact::Restart,
+            format!("{what} of the TaskManagers changed: they roll; the JobManager keeps the job and restores its latest checkpoint"),
+        ));
+    }
+
+    // Changes that make the state unrestorable, whatever restarts it.
+    if let (Some(a), Some(b)) = (old.job_id(), new.job_id())
+        && a != b
+    {
+        found.push((
+            Impact::StateLoss,
+            "the job id changed: Flink recovers a job only under the id it ran with".into(),
+        ));
+    }
+    match (old.max_parallelism(), new.max_parallelism()) {
+        (Some((a, _)), Some((b, set))) if a != b => found.push((
+            Impact::StateLoss,
+            if set {
+                format!("maxParallelism {a} → {b}: keyed state cannot be restored into a different number of key groups")
+            } else {
+                format!("parallelism changed without maxParallelism: Flink derives it ({a} → {b}), and keyed state cannot be restored into a different number of key groups")
+            },
+        )),
+        _ => {}
+    }
+    let mut said: Vec<&str> = Vec::new();
+    for (key, why) in STATE_KEYS {
+        if old.get(key) != new.get(key)
+            && (old.get(key).is_some() && new.get(key).is_some())
+            && !said.contains(why)
+        {
+            said.push(why);
+            found.push((Impact::StateLoss, format!("{key}: {why}")));
+        }
+    }
+
+    // TaskManagers that go away take their tasks with them.
+    let replicas = |d: Option<&Json>| d.and_then(|d| d["spec"]["replicas"].as_u64());
+    if !tm_rolls
+        && let (Some(a), Some(b)) = (replicas(old.taskmanager), replicas(new.taskmanager))
+        && a != b
+    {
+        found.push(if b < a {
+            (
+                Impact::Restart,
+                format!("TaskManager replicas {a} → {b}: the tasks of the removed TaskManagers fail, and the job restores its latest checkpoint"),
+            )
+        } else {
+            (
+                Impact::NoRestart,
+                format!("TaskManager replicas {a} → {b}: new TaskManagers join; the job keeps running"),
+            )
+        });
+    }
+
+    if !jm_rolls && !tm_rolls {
+        for object in objects {
+            let what = match object.kind.as_str() {
+                "Deployment" => continue,
+                "ConfigMap" => "the Flink configuration changed without a pod-template change: it takes effect when the pods next restart".to_owned(),
+                "HorizontalPodAutoscaler" | "ScaledObject" => format!(
+                    "{} {} {}: the job keeps running until the autoscaler next scales it",
+                    object.kind,
+                    object.name,
+                    object.change.as_str()
+                ),
+                _ => format!(
+                    "{} {} {}: no pod restarts",
+                    object.kind,
+                    object.name,
+                    object.change.as_str()
+                ),
+            };
+            found.push((Impact::NoRestart, what));
+        }
+        if found.is_empty() && !objects.is_empty() {
+            found.push((
+                Impact::NoRestart,
+                "the Deployments change outside their pod templates: no pod restarts".into(),
+            ));
+        }
+    }
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    let impact = found.first().map_or(Impact::NoRestart, |f| f.0);
+    (impact, found.into_iter().map(|(_, why)| why).collect())
+}
