@@ -87,18 +87,6 @@ impl EnvironmentChange {
             .max()
             .unwrap_or(Impact::None)
     }
-
-    /// How many of its jobs have each impact, worst first, without `none`.
-    #[must_use]
-    pub fn counts(&self) -> Vec<(Impact, usize)> {
-        Impact::ALL
-            .iter()
-            .rev()
-            .filter(|i| **i != Impact::None)
-            .map(|i| (*i, self.jobs.iter().filter(|j| j.impact == *i).count()))
-            .filter(|(_, n)| *n > 0)
-            .collect()
-    }
 }
 
 /// Everything `diff` found.
@@ -392,6 +380,19 @@ fn list_key(items: &[Json]) -> Option<&'static str> {
         })
 }
 
+/// A value as its reader takes it: a quoted YAML scalar without its quotes.
+fn scalar(value: &str) -> String {
+    if value.starts_with('"')
+        && let Ok(s) = serde_json::from_str::<String>(value)
+    {
+        return s;
+    }
+    if value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'') {
+        return value[1..value.len() - 1].replace("''", "'");
+    }
+    value.to_owned()
+}
+
 /// A multi-line text of `key: value` or `key=value` lines (the Flink configuration, log4j
 /// properties) as its keys, with each value as written; `None` for any other text.
 #[must_use]
@@ -419,7 +420,7 @@ pub fn key_lines(text: &str) -> Option<BTreeMap<String, String>> {
             (None, None) => return None,
         };
         let key = line[..at].trim().to_owned();
-        let value = line[at + 1..].trim().to_owned();
+        let value = scalar(line[at + 1..].trim());
         if key.is_empty() || keys.insert(key, value).is_some() {
             return None;
         }

@@ -118,10 +118,7 @@ impl<'a> Facts<'a> {
                     .or_else(|| data["flink-conf.yaml"].as_str())
             })
             .and_then(super::key_lines)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k, unquote(&v)))
-            .collect();
+            .unwrap_or_default();
         Facts {
             config,
             jobmanager: deployment("jobmanager"),
@@ -164,16 +161,6 @@ impl<'a> Facts<'a> {
         let derived = (p + p / 2).max(1).next_power_of_two().clamp(128, 32_768);
         Some((derived, false))
     }
-}
-
-fn unquote(value: &str) -> String {
-    let v = value.trim();
-    for q in ['"', '\''] {
-        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
-            return v[1..v.len() - 1].to_owned();
-        }
-    }
-    v.to_owned()
 }
 
 fn template(deployment: Option<&Json>) -> Option<&Json> {
@@ -373,7 +360,7 @@ pub fn assess(
             ));
         }
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     let impact = found.first().map_or(Impact::NoRestart, |f| f.0);
     (impact, found.into_iter().map(|(_, why)| why).collect())
 }

@@ -93,43 +93,41 @@ fn impact_color(impact: Impact) -> &'static str {
     }
 }
 
-/// `1 job loses its state, 2 restart, 1 keeps running, 3 unchanged`.
+/// `1 job loses its state, 2 jobs restart, 1 added, 3 unchanged`.
 fn tally(env: &EnvironmentChange) -> String {
+    let of = |change: Change| env.jobs.iter().filter(|j| j.change == change).count();
     let mut parts = Vec::new();
-    for (impact, n) in env.counts() {
-        let jobs = if n == 1 {
-            "1 job".to_owned()
-        } else {
-            format!("{n} jobs")
+    for impact in [Impact::StateLoss, Impact::Restart, Impact::NoRestart] {
+        let n = env
+            .jobs
+            .iter()
+            .filter(|j| j.change == Change::Changed && j.impact == impact)
+            .count();
+        let (one, many) = match impact {
+            Impact::StateLoss => ("loses its state", "lose their state"),
+            Impact::Restart => ("restarts", "restart"),
+            _ => ("changes without a restart", "change without a restart"),
         };
-        parts.push(match impact {
-            Impact::StateLoss => format!(
-                "{jobs} {}",
-                if n == 1 {
-                    "loses its state"
-                } else {
-                    "lose their state"
-                }
-            ),
-            Impact::Restart => format!("{jobs} {}", if n == 1 { "restarts" } else { "restart" }),
-            Impact::NoRestart => format!(
-                "{jobs} {}",
-                if n == 1 {
-                    "changes without a restart"
-                } else {
-                    "change without a restart"
-                }
-            ),
-            Impact::None => continue,
-        });
+        match n {
+            0 => {}
+            1 => parts.push(format!("1 job {one}")),
+            n => parts.push(format!("{n} jobs {many}")),
+        }
     }
-    let unchanged = env
-        .jobs
-        .iter()
-        .filter(|j| j.change == Change::Unchanged)
-        .count();
-    if unchanged > 0 {
-        parts.push(format!("{unchanged} unchanged"));
+    for (change, label) in [
+        (Change::Added, "added"),
+        (Change::Removed, "removed (its state goes with it)"),
+        (Change::Unchanged, "unchanged"),
+    ] {
+        let n = of(change);
+        if n > 0 {
+            let label = if n > 1 && change == Change::Removed {
+                "removed (their state goes with them)"
+            } else {
+                label
+            };
+            parts.push(format!("{n} {label}"));
+        }
     }
     if parts.is_empty() {
         "no jobs".into()
