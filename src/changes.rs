@@ -188,14 +188,15 @@ pub fn compare_objects(old: &[Document], new: &[Document]) -> Vec<ObjectChange> 
         .into_iter()
         .filter_map(|k| {
             let (kind, namespace, name) = k.clone();
-            let before = old_by.get(k).and_then(|d| d.value.as_ref());
-            let after = new_by.get(k).and_then(|d| d.value.as_ref());
-            let (change, fields) = match (before, after) {
+            let (change, fields) = match (old_by.get(k), new_by.get(k)) {
                 (None, Some(_)) => (Change::Added, Vec::new()),
                 (Some(_), None) => (Change::Removed, Vec::new()),
                 (Some(a), Some(b)) => {
+                    if a.yaml == b.yaml {
+                        return None;
+                    }
                     let mut fields = Vec::new();
-                    compare_values(a, b, &mut Vec::new(), &mut fields);
+                    compare_values(&a.value(), &b.value(), &mut Vec::new(), &mut fields);
                     if fields.is_empty() {
                         return None;
                     }

@@ -219,17 +219,11 @@ fn render_all(
             }
             let own_base = own_base.map(|(b, _)| b);
             if let Goal::Environment(_) | Goal::Environments = goal {
-                // `build` prints text; `diff` compares trees.
-                let document = if goal == Goal::Environments {
-                    layout::Document::tree
-                } else {
-                    |o: render::RenderedObject| layout::Document::of(&o)
-                };
                 let documents = rendered
-                    .into_iter()
+                    .iter()
                     .map(|r| JobDocuments {
-                        name: r.name,
-                        documents: r.objects.into_iter().map(document).collect(),
+                        name: r.name.clone(),
+                        documents: r.objects.iter().map(layout::Document::of).collect(),
                     })
                     .collect();
                 return JobOutput {
@@ -286,16 +280,7 @@ fn render_all(
             .zip(per_env)
             .map(|((env, namespaces), jobs)| EnvironmentObjects {
                 name: env.name.clone(),
-                namespaces: namespaces
-                    .into_iter()
-                    .map(|o| {
-                        if goal == Goal::Environments {
-                            layout::Document::tree(o)
-                        } else {
-                            layout::Document::of(&o)
-                        }
-                    })
-                    .collect(),
+                namespaces: namespaces.iter().map(layout::Document::of).collect(),
                 jobs,
             })
             .collect(),

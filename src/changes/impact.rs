@@ -87,37 +87,37 @@ const STATE_KEYS: &[(&str, &str)] = &[
 ];
 
 /// What the objects of one job in one revision say.
-struct Facts<'a> {
+struct Facts {
     config: BTreeMap<String, String>,
-    jobmanager: Option<&'a Json>,
-    taskmanager: Option<&'a Json>,
+    jobmanager: Option<Json>,
+    taskmanager: Option<Json>,
 }
 
-impl<'a> Facts<'a> {
-    fn of(documents: &'a [Document]) -> Facts<'a> {
-        let component = |d: &&'a Document, name: &str| {
-            d.kind == "Deployment"
-                && d.value
-                    .as_ref()
-                    .is_some_and(|v| v["metadata"]["labels"]["app.kubernetes.io/component"] == name)
-        };
+impl Facts {
+    fn of(documents: &[Document]) -> Facts {
+        let deployments: Vec<Json> = documents
+            .iter()
+            .filter(|d| d.kind == "Deployment")
+            .map(Document::value)
+            .collect();
         let deployment = |name: &str| {
-            documents
+            deployments
                 .iter()
-                .find(|d| component(d, name))
-                .and_then(|d| d.value.as_ref())
+                .find(|v| v["metadata"]["labels"]["app.kubernetes.io/component"] == name)
+                .cloned()
         };
         let config = documents
             .iter()
             .filter(|d| d.kind == "ConfigMap")
-            .filter_map(|d| d.value.as_ref())
+            .map(Document::value)
             .find_map(|v| {
                 let data = &v["data"];
                 data["config.yaml"]
                     .as_str()
                     .or_else(|| data["flink-conf.yaml"].as_str())
+                    .map(str::to_owned)
             })
-            .and_then(super::key_lines)
+            .and_then(|text| super::key_lines(&text))
             .unwrap_or_default();
         Facts {
             config,
@@ -139,7 +139,8 @@ impl<'a> Facts<'a> {
 
     /// The JobManager's fixed job id (`--job-id`).
     fn job_id(&self) -> Option<String> {
-        let containers = self.jobmanager?["spec"]["template"]["spec"]["containers"].as_array()?;
+        let containers =
+            self.jobmanager.as_ref()?["spec"]["template"]["spec"]["containers"].as_array()?;
         containers.iter().find_map(|c| {
             let args = c["args"].as_array()?;
             let at = args.iter().position(|a| a == "--job-id")?;
@@ -244,15 +245,15 @@ pub fn assess(
     };
     let mut found: Vec<(Impact, String)> = Vec::new();
 
-    let jm_rolls = template(old.jobmanager) != template(new.jobmanager)
-        || name_of(old.jobmanager) != name_of(new.jobmanager);
-    let tm_rolls = template(old.taskmanager) != template(new.taskmanager)
-        || name_of(old.taskmanager) != name_of(new.taskmanager);
+    let jm_rolls = template(old.jobmanager.as_ref()) != template(new.jobmanager.as_ref())
+        || name_of(old.jobmanager.as_ref()) != name_of(new.jobmanager.as_ref());
+    let tm_rolls = template(old.taskmanager.as_ref()) != template(new.taskmanager.as_ref())
+        || name_of(old.taskmanager.as_ref()) != name_of(new.taskmanager.as_ref());
     let ha = (old.high_availability(), new.high_availability());
     if jm_rolls {
         let what = words(&template_changes(
             objects,
-            name_of(new.jobmanager).or(name_of(old.jobmanager)),
+            name_of(new.jobmanager.as_ref()).or(name_of(old.jobmanager.as_ref())),
         ));
         match ha {
             (true, true) => found.push((
@@ -275,7 +276,7 @@ pub fn assess(
     } else if tm_rolls {
         let what = words(&template_changes(
             objects,
-            name_of(new.taskmanager).or(name_of(old.taskmanager)),
+            name_of(new.taskmanager.as_ref()).or(name_of(old.taskmanager.as_ref())),
         ));
         found.push((
             Impact::Restart,
@@ -317,7 +318,10 @@ pub fn assess(
     // TaskManagers that go away take their tasks with them.
     let replicas = |d: Option<&Json>| d.and_then(|d| d["spec"]["replicas"].as_u64());
     if !tm_rolls
-        && let (Some(a), Some(b)) = (replicas(old.taskmanager), replicas(new.taskmanager))
+        && let (Some(a), Some(b)) = (
+            replicas(old.taskmanager.as_ref()),
+            replicas(new.taskmanager.as_ref()),
+        )
         && a != b
     {
         found.push(if b < a {
