@@ -192,6 +192,10 @@ codes! {
         "Autoscaling enabled without a rule.";
         "The autoscaler has nothing to scale on.";
         "Add `cpu`, `memory` or `flinkMetrics`, or set `enabled: false`."
+    "not-a-file" error:
+        "An input (a job file, flinkform.yaml, a template) that is a folder, a FIFO, a device or a socket, not a regular file.";
+        "Reading a FIFO or a device could wait forever or never end; flinkform reads only regular files.";
+        "Replace it with a regular file, or move it out of the project."
     "not-enough-slots" error:
         "Without autoscaling, a parallelism above replicas x taskSlots.";
         "Flink's default scheduler waits for every slot the parallelism needs: the job never leaves CREATED.";
@@ -268,6 +272,10 @@ codes! {
         "A template that does not render, or renders YAML that does not parse.";
         "Its object cannot be written.";
         "Fix the template named in the message."
+    "template-name" error:
+        "A template in the `templates:` folder whose file name holds characters other than letters, digits, `.`, `_` and `-`.";
+        "The name becomes the name of an output file, and render records the files it owns one per line: a name with a line break or a space could make it record, and later delete, a file it never wrote.";
+        "Rename the template, e.g. `poddisruptionbudget.yaml.j2`."
     "templates" error:
         "A `templates:` folder that cannot be read, or a template in it that cannot be read.";
         "The project's templates replace built-in ones; without them the output would be wrong.";

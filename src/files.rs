@@ -293,7 +293,7 @@ fn read_disk(path: &Path, real_root: &Path) -> Result<Vec<u8>, Unreadable> {
     }
     // Only a regular file of a bounded size: a FIFO would block every run.
     match std::fs::metadata(&real) {
-        Ok(m) if !m.is_file() => Err(Unreadable::new("unreadable-file", "is not a regular file")),
+        Ok(m) if !m.is_file() => Err(Unreadable::new("not-a-file", "is not a regular file")),
         Ok(m) if m.len() > MAX_FILE_BYTES => Err(too_large(m.len())),
         Ok(_) => {
             std::fs::read(&real).map_err(|e| Unreadable::new("unreadable-file", e.to_string()))
@@ -444,7 +444,7 @@ impl Revision {
         for _ in 0..16 {
             let Some(entry) = self.entries.get(&path) else {
                 return Err(if self.kind(&path) == Kind::Dir {
-                    Unreadable::new("unreadable-file", "is not a regular file")
+                    Unreadable::new("not-a-file", "is not a regular file")
                 } else {
                     Unreadable::new("file-not-found", "no such file")
                 });
@@ -470,7 +470,7 @@ impl Revision {
                     };
                 }
                 "100644" | "100755" => return Ok(entry.clone()),
-                _ => return Err(Unreadable::new("unreadable-file", "is not a regular file")),
+                _ => return Err(Unreadable::new("not-a-file", "is not a regular file")),
             }
         }
         Err(Unreadable::new(

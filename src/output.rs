@@ -98,20 +98,32 @@ fn owned_files(out: &Path) -> Result<BTreeSet<String>, String> {
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     }
     match fs::read(&path) {
-        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes)
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .filter(|l| is_safe_relative(l))
-            .map(str::to_owned)
-            .collect()),
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let mut lines: Vec<&str> = text.split('\n').filter(|l| !l.is_empty()).collect();
+            // A checkout that turned every line ending into CRLF still names the same files;
+            // a single line with a carriage return names none.
+            if lines.iter().all(|l| l.ends_with('\r')) {
+                lines = lines.iter().map(|l| l.trim_end_matches('\r')).collect();
+            }
+            Ok(lines
+                .into_iter()
+                .filter(|l| !l.starts_with('#') && is_safe_relative(l))
+                .map(str::to_owned)
+                .collect())
+        }
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
 }
 
-/// A relative path that stays inside the folder it is relative to.
-fn is_safe_relative(path: &str) -> bool {
+/// A relative path that stays inside the folder it is relative to, of the characters render
+/// writes in names (so an index line is always one whole path).
+#[must_use]
+pub fn is_safe_relative(path: &str) -> bool {
     !path.is_empty()
-        && !path.contains('\u{fffd}')
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
         && Path::new(path)
             .components()
             .all(|c| matches!(c, Component::Normal(_)))
@@ -193,8 +205,12 @@ pub fn compare(out: &Path, tree: &OutputTree) -> Comparison {
     }
     match owned_files(out) {
         Ok(owned) => {
+            // Render writes regular files only: an entry that names a folder, a symlink or
+            // anything else is no file of render's, and is left alone.
             for path in owned {
-                if !tree.contains_key(&path) && fs::symlink_metadata(out.join(&path)).is_ok() {
+                if !tree.contains_key(&path)
+                    && fs::symlink_metadata(out.join(&path)).is_ok_and(|m| m.is_file())
+                {
                     cmp.stale.push(path);
                 }
             }
@@ -222,6 +238,13 @@ pub struct WriteReport {
 /// render of 10,000 files take seconds); only then is the index written and synced, so even
 /// after a power cut the index never names a file whose content did not reach the disk.
 pub fn write(out: &Path, tree: &OutputTree) -> Result<WriteReport, OutputError> {
+    // The index lists one path per line; a name that could break a line (or leave the
+    // folder) never reaches it. The compiler makes none: this holds it to that.
+    if let Some(bad) = tree.keys().find(|p| !is_safe_relative(p)) {
+        return Err(OutputError(format!(
+            "refusing to write {bad:?}: output paths are made of letters, digits, `.`, `_`, `-` and `/`"
+        )));
+    }
     fs::create_dir_all(out)
         .map_err(|e| OutputError(format!("cannot create {}: {e}", out.display())))?;
     // Two renders into one folder take turns: the second compares against what the first

@@ -168,6 +168,28 @@ impl Renderer {
             let entries: Vec<(String, std::path::PathBuf)> = entries
                 .into_iter()
                 .filter(|(name, _)| name.ends_with(".yaml.j2"))
+                .filter(|(name, path)| {
+                    // The name becomes an output file's: only characters every file system,
+                    // kustomize and the index take as they are.
+                    let fine = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+                        && name
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+                    if !fine {
+                        diags.push(
+                            Diagnostic::error(
+                                "template-name",
+                                named_at,
+                                format!(
+                                    "template {:?} has a name render cannot use for its output file",
+                                    input.shown(path.display().to_string())
+                                ),
+                            )
+                            .help("name templates with letters, digits, `.`, `_` and `-`, starting with a letter or digit, ending in `.yaml.j2`"),
+                        );
+                    }
+                    fine
+                })
                 .collect();
             let paths: Vec<std::path::PathBuf> = entries.iter().map(|(_, p)| p.clone()).collect();
             let texts = input.read_all(root, project_root, &paths);

@@ -339,3 +339,150 @@ fn validate_ends_cleanly(project: &std::path::Path, what: &str) {
         common::all_output(&output)
     );
 }
+
+/// A template's file name becomes an output file's name and a line of the index: every
+/// character outside letters, digits, `.`, `_` and `-` (each ASCII control and punctuation
+/// character a file name can hold, spaces, and the Unicode line breaks) is an error at once,
+/// and nothing is written.
+#[test]
+fn template_names_that_could_break_the_index_are_rejected() {
+    let job = common::example_job();
+    let project =
+        "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  templates: templates\n";
+    let mut bad: Vec<char> = (1u8..=127)
+        .map(char::from)
+        .filter(|c| !c.is_ascii_alphanumeric() && !matches!(c, '.' | '_' | '-' | '/'))
+        .collect();
+    bad.extend(['\u{85}', '\u{a0}', '\u{2028}', '\u{2029}', '\u{feff}', 'é']);
+    for c in bad {
+        let tmp = common::temp_project(Some(project), &[("job.yaml", &job)]);
+        let dir = tmp.path();
+        std::fs::create_dir_all(dir.join("templates")).unwrap();
+        let name = format!("pdb{c}base.yaml.j2");
+        std::fs::write(
+            dir.join("templates").join(&name),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: {{ names.namespace }}}\n",
+        )
+        .unwrap();
+        let out_dir = dir.join("deploy");
+        let output = Command::new(common::bin())
+            .args(["--project", dir.to_str().unwrap(), "render"])
+            .output()
+            .unwrap();
+        let text = common::all_output(&output);
+        assert_eq!(output.status.code(), Some(1), "{c:?}: {text}");
+        assert!(text.contains("error[template-name]"), "{c:?}: {text}");
+        assert!(
+            !out_dir.exists(),
+            "{c:?}: render wrote {}",
+            out_dir.display()
+        );
+    }
+}
+
+/// Render deletes only regular files its index names: an entry naming a folder, a symlink or
+/// a FIFO (planted, or left from a hand edit) is neither deleted nor followed nor a reason to
+/// fail halfway; a line that is no clean path is ignored; and the index render writes names
+/// exactly its files.
+#[test]
+fn index_entries_that_name_no_file_of_renders_are_left_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("p");
+    copy_dir(&common::root().join("examples/realfuture"), &project);
+    let out = project.join("deploy");
+    let render = || {
+        Command::new(common::bin())
+            .args(["--project", project.to_str().unwrap(), "render"])
+            .output()
+            .unwrap()
+    };
+    let first = render();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        common::all_output(&first)
+    );
+    let index_path = out.join(".flinkform-index");
+    let written = std::fs::read_to_string(&index_path).unwrap();
+
+    let outside = tmp.path().join("outside.txt");
+    std::fs::write(&outside, "keep me").unwrap();
+    std::fs::create_dir_all(out.join("userdir")).unwrap();
+    std::fs::write(out.join("userdir/notes.txt"), "mine").unwrap();
+    std::os::unix::fs::symlink(&outside, out.join("link.yaml")).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(out.join("pipe.yaml"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::write(out.join("victim.yaml"), "a user file").unwrap();
+    let mut planted = written.clone();
+    for line in [
+        "userdir",
+        "base/orders-enrichment",
+        "prod",
+        "link.yaml",
+        "pipe.yaml",
+        "victim.yaml\u{2028}",
+        "victim.yaml\r",
+        " victim.yaml",
+        "../outside.txt",
+        "/etc/hostname",
+    ] {
+        planted.push_str(line);
+        planted.push('\n');
+    }
+    std::fs::write(&index_path, planted).unwrap();
+
+    let check = Command::new(common::bin())
+        .args(["--project", project.to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
+    let check_text = common::all_output(&check);
+    assert!(!check_text.contains("stale:"), "{check_text}");
+
+    let second = render();
+    let text = common::all_output(&second);
+    assert_eq!(second.status.code(), Some(0), "{text}");
+    assert!(text.contains("0 deleted"), "{text}");
+    assert!(
+        !out.join(".flinkform-writing").exists(),
+        "the marker stayed: {text}"
+    );
+    assert_eq!(std::fs::read_to_string(&index_path).unwrap(), written);
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(out.join("userdir/notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("victim.yaml")).unwrap(),
+        "a user file"
+    );
+    assert!(
+        std::fs::symlink_metadata(out.join("link.yaml"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(out.join("pipe.yaml").exists());
+    assert!(
+        out.join("base/orders-enrichment/kustomization.yaml")
+            .is_file()
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
