@@ -4,11 +4,12 @@
 //! and prints them together at the end, in the `path:line:col: error[code]: message` format
 //! of the command line, with the source line and a caret, so an editor or CI log links straight to it.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::source::{Sources, Span};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Error,
     Warning,
@@ -138,15 +139,6 @@ impl Diagnostic {
             (false, false) => format!(" ({jobs} in {envs})"),
         }
     }
-
-    /// Whether two diagnostics report the same problem (perhaps for other jobs or
-    /// environments).
-    fn same_problem(&self, other: &Diagnostic) -> bool {
-        self.span == other.span
-            && self.code == other.code
-            && self.message == other.message
-            && self.severity == other.severity
-    }
 }
 
 /// `path:line:col`.
@@ -214,13 +206,12 @@ impl Diagnostics {
     /// environments counts once.
     #[must_use]
     pub fn count(&self, severity: Severity) -> usize {
-        let mut seen: Vec<&Diagnostic> = Vec::new();
-        for d in self.items.iter().filter(|d| d.severity == severity) {
-            if !seen.iter().any(|s| s.same_problem(d)) {
-                seen.push(d);
-            }
-        }
-        seen.len()
+        let mut seen = std::collections::HashSet::new();
+        self.items
+            .iter()
+            .filter(|d| d.severity == severity)
+            .filter(|d| seen.insert((d.span, d.code, d.message.as_str())))
+            .count()
     }
 
     #[must_use]
@@ -244,27 +235,34 @@ impl Diagnostics {
                 .then(a.code.cmp(b.code))
                 .then(a.message.cmp(&b.message))
         });
+        // Linear in the number of diagnostics, however many share a line or a problem.
         let mut merged: Vec<Diagnostic> = Vec::with_capacity(items.len());
+        let mut index: HashMap<(Option<Span>, Severity, &str, &str), usize> = HashMap::new();
+        let mut named: Vec<(HashSet<String>, HashSet<String>)> = Vec::new();
         for d in items {
-            let same = merged
-                .iter_mut()
-                .rev()
-                .take_while(|m| m.span == d.span)
-                .find(|m| m.same_problem(d));
-            match same {
-                Some(m) => {
-                    for job in &d.jobs {
-                        if !m.jobs.contains(job) {
-                            m.jobs.push(job.clone());
-                        }
-                    }
-                    for env in &d.envs {
-                        if !m.envs.contains(env) {
-                            m.envs.push(env.clone());
-                        }
+            let key = (d.span, d.severity, d.code, d.message.as_str());
+            if let Some(&at) = index.get(&key) {
+                let (jobs, envs) = &mut named[at];
+                let m = &mut merged[at];
+                for job in &d.jobs {
+                    if jobs.insert(job.clone()) {
+                        m.jobs.push(job.clone());
                     }
                 }
-                None => merged.push(d.clone()),
+                for env in &d.envs {
+                    if envs.insert(env.clone()) {
+                        m.envs.push(env.clone());
+                    }
+                }
+            } else {
+                index.insert(key, merged.len());
+                let mut m = d.clone();
+                let mut jobs = HashSet::new();
+                m.jobs.retain(|j| jobs.insert(j.clone()));
+                let mut envs = HashSet::new();
+                m.envs.retain(|e| envs.insert(e.clone()));
+                named.push((jobs, envs));
+                merged.push(m);
             }
         }
         merged

@@ -42,6 +42,9 @@ impl Span {
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
+    /// Where each line starts, found the first time a line is wanted: a diagnostic's snippet
+    /// costs the same on line 40,000 as on line 1.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// All files read in one run.
@@ -53,7 +56,11 @@ pub struct Sources {
 impl Sources {
     pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion files"));
-        self.files.push(SourceFile { path, text });
+        self.files.push(SourceFile {
+            path,
+            text,
+            line_starts: std::sync::OnceLock::new(),
+        });
         id
     }
 
@@ -71,10 +78,17 @@ impl Sources {
     /// The text of line `line` (1-based) of a file, without its line break.
     #[must_use]
     pub fn line(&self, id: FileId, line: u32) -> Option<&str> {
-        let text = &self.get(id)?.text;
-        text.split('\n')
-            .nth(line.checked_sub(1)? as usize)
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        let file = self.get(id)?;
+        let text = &file.text;
+        let starts = file.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let start = *starts.get(line.checked_sub(1)? as usize)?;
+        let rest = &text[start..];
+        let l = rest.split('\n').next().unwrap_or_default();
+        Some(l.strip_suffix('\r').unwrap_or(l))
     }
 }
 
@@ -83,6 +97,7 @@ impl Sources {
     pub fn set_text(&mut self, id: FileId, text: String) {
         if let Some(f) = self.files.get_mut(id.0 as usize) {
             f.text = text;
+            f.line_starts = std::sync::OnceLock::new();
         }
     }
 }

@@ -325,6 +325,67 @@ fn many_keys_take_linear_time() {
     );
 }
 
+/// Time grows linearly with the number of errors: four times the errors in one file (a job
+/// argument list of mappings: one schema error per item, each printed with its source line)
+/// take well under sixteen times as long, in text and in JSON.
+#[test]
+fn many_errors_take_linear_time() {
+    let job = common::example_job();
+    let time = |errors: usize, format: &str| {
+        let items: String = (0..errors)
+            .map(|i| format!("      - {{k: {i}}}\n"))
+            .collect();
+        let text = job.replace(
+            "    entryClass: com.example.OrdersEnrichment\n",
+            &format!("    entryClass: com.example.OrdersEnrichment\n    args:\n{items}"),
+        );
+        let text = text
+            .lines()
+            .filter(|l| !l.starts_with("    args: ["))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let tmp = common::temp_project(None, &[("job.yaml", &text)]);
+        (0..2)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let output = Command::new(common::bin())
+                    .args([
+                        "--project",
+                        tmp.path().to_str().unwrap(),
+                        "--format",
+                        format,
+                        "validate",
+                    ])
+                    .output()
+                    .unwrap();
+                let elapsed = start.elapsed();
+                let text = common::stderr(&output);
+                assert_eq!(
+                    output.status.code(),
+                    Some(1),
+                    "{}",
+                    &text[..text.len().min(2000)]
+                );
+                assert!(
+                    text.contains(&format!("failed: {errors} errors")),
+                    "{}",
+                    &text[text.len().saturating_sub(2000)..]
+                );
+                elapsed
+            })
+            .min()
+            .unwrap()
+    };
+    for format in ["text", "json"] {
+        let small = time(5_000, format);
+        let large = time(20_000, format);
+        assert!(
+            large < small * 8,
+            "{format}: 5,000 errors took {small:?}, 20,000 took {large:?}: more than linear"
+        );
+    }
+}
+
 /// Runs `validate` on a project: it must end with exit 0 or 1 (valid or invalid input), never
 /// a panic or an I/O error.
 fn validate_ends_cleanly(project: &std::path::Path, what: &str) {
