@@ -276,6 +276,10 @@ codes! {
         "A template in the `templates:` folder whose file name holds characters other than letters, digits, `.`, `_` and `-`.";
         "The name becomes the name of an output file, and render records the files it owns one per line: a name with a line break or a space could make it record, and later delete, a file it never wrote.";
         "Rename the template, e.g. `poddisruptionbudget.yaml.j2`."
+    "template-namespace" error:
+        "A project template renders an object of a job in another namespace than the job's (or in none).";
+        "Each job's overlay sets the job's namespace on all its objects, as kustomize does: the object would land in one namespace from `kubectl kustomize` and in another from `flinkform build`, and the two must agree.";
+        "Write `namespace: {{ names.namespace }}` in the template's metadata."
     "templates" error:
         "A `templates:` folder that cannot be read, or a template in it that cannot be read.";
         "The project's templates replace built-in ones; without them the output would be wrong.";

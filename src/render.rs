@@ -142,6 +142,9 @@ impl Renderer {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::Json);
         env.set_fuel(Some(1_000_000));
+        // `debug()` prints the renderer's state, which is not the same from run to run: output
+        // must be reproducible byte for byte.
+        env.remove_global("debug");
         let mut sources: BTreeMap<String, String> = BUILTIN_TEMPLATES
             .iter()
             .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
@@ -288,7 +291,21 @@ impl Renderer {
                             .lines()
                             .nth(line.saturating_sub(1))
                             .unwrap_or_default();
-                        let col = text.find(expr).map_or(1, |c| c + 1);
+                        // The expression inside `{{ }}` or `{% %}`, not a key of the same name.
+                        let inside = |at: &usize| {
+                            let before = text[..*at].trim_end();
+                            before.ends_with("{{")
+                                || before.ends_with("{%")
+                                || before.ends_with(['(', ',', '|', '[', '+', '~'])
+                                || before.ends_with(" if")
+                                || before.ends_with(" in")
+                        };
+                        let col = text
+                            .match_indices(expr)
+                            .map(|(at, _)| at)
+                            .find(inside)
+                            .or_else(|| text.find(expr))
+                            .map_or(1, |c| text[..c].chars().count() + 1);
                         let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
                         crate::source::Span {
                             file,
@@ -370,10 +387,53 @@ impl Renderer {
     /// Every object of one job in one environment.
     pub fn render_job(&self, job: &ResolvedJob, diags: &mut Diagnostics) -> Vec<RenderedObject> {
         let ctx = Context::new(context(job, self.prometheus_url.as_deref()));
-        self.job_templates
+        let objects: Vec<RenderedObject> = self
+            .job_templates
             .iter()
             .filter_map(|t| self.render(t, &ctx, Some(job.name()), diags))
-            .collect()
+            .collect();
+        // The job's overlay sets its namespace on every object (kustomize's namespace
+        // transformer), so an object elsewhere would differ between `build` and the tree.
+        for o in objects.iter().filter(|o| o.namespace() != job.names.namespace) {
+            let at = self.from_project.get(&o.template).map(|&file| {
+                let source = self
+                    .env
+                    .get_template(&o.template)
+                    .map(|t| t.source().to_owned())
+                    .unwrap_or_default();
+                let line = source
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("namespace:"))
+                    .map_or(1, |i| i + 1);
+                crate::source::Span {
+                    file,
+                    line: u32::try_from(line).unwrap_or(1),
+                    col: 1,
+                    len: 1,
+                }
+            });
+            let found = if o.namespace().is_empty() {
+                "no namespace".to_owned()
+            } else {
+                format!("namespace `{}`", o.namespace().escape_debug())
+            };
+            diags.push(
+                Diagnostic::error(
+                    "template-namespace",
+                    at,
+                    format!(
+                        "template `{}` puts {} `{}` of job `{}` in {found}, but the job's objects live in `{}`",
+                        o.template,
+                        o.kind(),
+                        o.name().escape_debug(),
+                        job.name(),
+                        job.names.namespace
+                    ),
+                )
+                .help("set `namespace: {{ names.namespace }}` in the template's metadata: the job's overlay puts every object there"),
+            );
+        }
+        objects
     }
 
     /// The Namespace objects of an environment, one per namespace its jobs use.

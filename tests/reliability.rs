@@ -547,3 +547,35 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// What a project template renders must be what kustomize builds: an object in another
+/// namespace than its job's (or in none) is an error at the template's line, and `debug()`,
+/// whose output differs between runs, is not available.
+#[test]
+fn templates_cannot_break_the_build_kustomize_invariant() {
+    let job = common::example_job();
+    let project = "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  templates: templates\n";
+    let cases = [
+        ("namespace: other", "error[template-namespace]", "templates/extra.yaml.j2:4:1"),
+        ("labels: {a: b}", "error[template-namespace]", "in no namespace"),
+        ("namespace: {{ names.namespace }}\n  annotations: {x: {{ debug() | tojson }}}", "debug", "template `extra.yaml.j2`"),
+    ];
+    for (meta, code, place) in cases {
+        let tmp = common::temp_project(Some(project), &[("job.yaml", &job)]);
+        let dir = tmp.path();
+        std::fs::create_dir_all(dir.join("templates")).unwrap();
+        std::fs::write(
+            dir.join("templates/extra.yaml.j2"),
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  {meta}\n  name: extra-{{{{ names.jobManager }}}}\ndata: {{a: b}}\n"),
+        )
+        .unwrap();
+        let output = Command::new(common::bin())
+            .args(["--project", dir.to_str().unwrap(), "render"])
+            .output()
+            .unwrap();
+        let text = common::all_output(&output);
+        assert_eq!(output.status.code(), Some(1), "{meta}: {text}");
+        assert!(text.contains(code) && text.contains(place), "{meta}: {text}");
+        assert!(!dir.join("deploy").exists(), "{meta}: {text}");
+    }
+}
