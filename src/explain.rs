@@ -32,6 +32,10 @@ codes! {
         "An `averageValue` target on a Flink metric preset that is an average or a maximum over the job's tasks (busyTime, latency, watermarkLag, kafkaLag).";
         "The autoscaler divides an averageValue metric by the number of TaskManagers; only a sum (backlog) grows with the work they share, so the rule would scale on a number that means nothing.";
         "Use `target: {value: ...}`, the threshold for the job as a whole."
+    "config-key" error:
+        "A `flinkConfiguration` key with characters other than letters, digits, `.`, `-` and `_`.";
+        "No Flink option has such a key, and a space, `#`, `:` or line break in it would change how a reader of the configuration file splits the line: a key could hide another or smuggle in one flinkform sets.";
+        "Use the option's key as Flink documents it, e.g. `execution.checkpointing.interval`."
     "duplicate-environment" error:
         "Two environments with the same name in flinkform.yaml.";
         "An environment names an output folder and an overlay; two would overwrite each other.";
@@ -141,9 +145,9 @@ codes! {
         "KEDA's prometheus trigger needs the server to ask.";
         "Set `spec.prometheus.url` in flinkform.yaml."
     "legacy-config-value" error:
-        "A Flink configuration value that flink-conf.yaml (Flink before 1.19) cannot hold: a `#` or a line break.";
-        "Flink reads flink-conf.yaml line by line and cuts each line at `#`.";
-        "Remove the character, or use Flink 1.19 or later."
+        "A Flink configuration value that flink-conf.yaml (Flink before 1.19) cannot hold as written: a `#`, a line break, an empty value, or spaces at either end.";
+        "Flink reads flink-conf.yaml line by line (a carriage return ends a line too), cuts each line at `#`, trims key and value, and skips a key without a value: the job would run with another value than the one written.";
+        "Change the value, or use Flink 1.19 or later, which reads config.yaml as YAML."
     "max-parallelism-implicit" warning:
         "Autoscaling without `job.maxParallelism`.";
         "Reactive mode runs with every slot up to the maximum parallelism, which Flink derives when it is not set; a later change to it makes the job's state unrestorable.";

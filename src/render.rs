@@ -394,7 +394,10 @@ impl Renderer {
             .collect();
         // The job's overlay sets its namespace on every object (kustomize's namespace
         // transformer), so an object elsewhere would differ between `build` and the tree.
-        for o in objects.iter().filter(|o| o.namespace() != job.names.namespace) {
+        for o in objects
+            .iter()
+            .filter(|o| o.namespace() != job.names.namespace)
+        {
             let at = self.from_project.get(&o.template).map(|&file| {
                 let source = self
                     .env

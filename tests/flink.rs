@@ -262,3 +262,203 @@ fn the_role_covers_what_flinks_leader_election_uses() {
         );
     }
 }
+
+/// Every Flink configuration key and value a user writes reaches Flink exactly as written, or
+/// the input is rejected: generated keys and values (YAML and Flink indicators, `#`, `: `,
+/// quotes, tabs, every line break, leading and trailing spaces, empty strings, non-ASCII) go
+/// through `flinkform build`, and Flink's own loader reads the file flinkform wrote, for the
+/// legacy `flink-conf.yaml` (1.18, which Flink splits into lines itself) and for
+/// `config.yaml` (1.20, 2.x). Flink must read every user key with its value, and exactly the
+/// keys flinkform sets besides, with their values: nothing smuggled in, nothing lost.
+#[test]
+fn flink_reads_every_configuration_value_as_written() {
+    const CASES: usize = 80;
+    const KEYS: usize = 2;
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let work = tmp.path();
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn piece(&mut self, n: usize) -> String {
+            (0..n).map(|_| PIECES[self.below(PIECES.len())]).collect()
+        }
+    }
+    const PIECES: &[&str] = &[
+        "a", "b", "x", "7", ".", "-", "_", " ", "  ", "#", " #", ":", ": ", "\t", "\r", "\n",
+        "\r\n", "'", "\"", "\\", "{", "}", "[", "]", ",", "&", "*", "!", "|", ">", "%", "@", "`",
+        "?", "=", "~", "é", "日", "😀", "\u{a0}", "\u{2028}", "\u{2029}", "\u{85}", "\u{feff}",
+        "true", "null", "off", "0755", "1e3", "12:30", "${x}",
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let job = common::example_job();
+    for (version, file) in [
+        ("1.18.1", "flink-conf.yaml"),
+        ("1.20.1", "config.yaml"),
+        ("2.1.1", "config.yaml"),
+    ] {
+        let flink = tool(&["flink-dist", version]);
+        // One compilation serves every release: the loader's signature is the same in all.
+        let classes = work.join("probe");
+        if !classes.exists() {
+            let status = Command::new("javac")
+                .args(["-nowarn", "--release", "17", "-cp"])
+                .arg(format!("{}/lib/*", flink.display()))
+                .arg("-d")
+                .arg(&classes)
+                .arg(common::root().join("tests/flink/ConfigProbe.java"))
+                .status()
+                .expect("javac runs (Java 17 is installed)");
+            assert!(status.success(), "javac failed");
+        }
+        let base_job = job.replace(
+            "flinkVersion: \"1.20\"",
+            &format!("flinkVersion: \"{version}\""),
+        );
+        assert!(
+            job.contains("flinkVersion: \"1.20\""),
+            "the example names its Flink version"
+        );
+        // Case 0 has no user keys: what flinkform itself sets.
+        let mut cases: Vec<Vec<(String, String)>> = vec![Vec::new()];
+        for _ in 0..CASES {
+            cases.push(
+                (0..KEYS)
+                    .map(|k| {
+                        let key = if rng.below(4) == 0 {
+                            let n = 1 + rng.below(3);
+                            format!("user.{}", rng.piece(n))
+                        } else {
+                            format!("user.k{k}")
+                        };
+                        let n = rng.below(5);
+                        (key, rng.piece(n))
+                    })
+                    .collect(),
+            );
+        }
+        let mut dirs = Vec::new();
+        let mut accepted = Vec::new();
+        let mut rejected = 0;
+        for (i, keys) in cases.iter().enumerate() {
+            let mut map = serde_json::Map::new();
+            for (k, v) in keys {
+                map.insert(k.clone(), serde_json::Value::String(v.clone()));
+            }
+            map.insert("execution.checkpointing.interval".into(), "10s".into());
+            map.insert("state.backend.type".into(), "rocksdb".into());
+            // JSON is YAML: the job file holds every string exactly.
+            let text = base_job.replace(
+                "  flinkConfiguration:\n    execution.checkpointing.interval: 10s\n    state.backend.type: rocksdb\n",
+                &format!("  flinkConfiguration: {}\n", serde_json::Value::Object(map.clone())),
+            );
+            assert_ne!(text, base_job, "the example sets a checkpoint interval");
+            let project = common::temp_project(None, &[("job.yaml", &text)]);
+            let out = Command::new(common::bin())
+                .args([
+                    "--project",
+                    project.path().to_str().unwrap(),
+                    "build",
+                    "--env",
+                    "default",
+                ])
+                .output()
+                .unwrap();
+            match out.status.code() {
+                Some(0) => {}
+                Some(1) => {
+                    let text = common::stderr(&out);
+                    assert!(i > 0, "the plain job is rejected: {text}");
+                    assert!(
+                        text.contains("flinkConfiguration")
+                            || text.contains("error[legacy-config")
+                            || text.contains("error[config-key"),
+                        "case {i} is rejected for something else than its configuration:\n{text}"
+                    );
+                    rejected += 1;
+                    continue;
+                }
+                other => panic!(
+                    "case {i}: build ended with {other:?}: {}",
+                    common::stderr(&out)
+                ),
+            }
+            let objects = common::documents(&common::stdout(&out));
+            let config = objects
+                .iter()
+                .find(|o| o["kind"] == "ConfigMap")
+                .and_then(|o| o["data"][file].as_str())
+                .unwrap_or_else(|| panic!("case {i}: no {file} in the ConfigMap"))
+                .to_owned();
+            let dir = work.join(format!("{version}-{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(file), &config).unwrap();
+            dirs.push(dir);
+            accepted.push((i, map));
+        }
+        let out = Command::new("java")
+            .arg("-Dfile.encoding=UTF-8")
+            .arg("-cp")
+            .arg(format!("{}:{}/lib/*", classes.display(), flink.display()))
+            .arg("ConfigProbe")
+            .args(&dirs)
+            .env("LANG", "C.UTF-8")
+            .output()
+            .expect("java runs");
+        assert!(
+            out.status.success(),
+            "the probe failed: {}",
+            common::all_output(&out)
+        );
+        let read: Vec<serde_json::Map<String, serde_json::Value>> = common::stdout(&out)
+            .lines()
+            .filter(|l| l.starts_with('{'))
+            .map(|l| serde_json::from_str(l).expect("the probe prints JSON"))
+            .collect();
+        assert_eq!(read.len(), dirs.len(), "{}", common::all_output(&out));
+        let own = &read[0];
+        assert!(own.contains_key("jobmanager.rpc.address"), "{own:?}");
+        for ((i, map), flink_read) in accepted.iter().zip(&read) {
+            for (key, value) in map {
+                assert_eq!(
+                    flink_read.get(key),
+                    Some(value),
+                    "Flink {version} reads `{key:?}` of case {i} otherwise than written"
+                );
+            }
+            for (key, value) in own {
+                if !map.contains_key(key) {
+                    assert_eq!(
+                        flink_read.get(key),
+                        Some(value),
+                        "Flink {version}, case {i}: flinkform's `{key}`"
+                    );
+                }
+            }
+            let extra: Vec<&String> = flink_read
+                .keys()
+                .filter(|k| !map.contains_key(*k) && !own.contains_key(*k))
+                .collect();
+            assert!(
+                extra.is_empty(),
+                "Flink {version}, case {i} reads keys nobody wrote: {extra:?}"
+            );
+        }
+        assert!(
+            accepted.len() > CASES / 8,
+            "Flink {version}: only {} of {CASES} cases accepted",
+            accepted.len() - 1
+        );
+        println!(
+            "Flink {version}: {} cases read back exactly, {rejected} rejected",
+            accepted.len() - 1
+        );
+    }
+}

@@ -554,11 +554,24 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 #[test]
 fn templates_cannot_break_the_build_kustomize_invariant() {
     let job = common::example_job();
-    let project = "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  templates: templates\n";
+    let project =
+        "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  templates: templates\n";
     let cases = [
-        ("namespace: other", "error[template-namespace]", "templates/extra.yaml.j2:4:1"),
-        ("labels: {a: b}", "error[template-namespace]", "in no namespace"),
-        ("namespace: {{ names.namespace }}\n  annotations: {x: {{ debug() | tojson }}}", "debug", "template `extra.yaml.j2`"),
+        (
+            "namespace: other",
+            "error[template-namespace]",
+            "templates/extra.yaml.j2:4:1",
+        ),
+        (
+            "labels: {a: b}",
+            "error[template-namespace]",
+            "in no namespace",
+        ),
+        (
+            "namespace: {{ names.namespace }}\n  annotations: {x: {{ debug() | tojson }}}",
+            "debug",
+            "template `extra.yaml.j2`",
+        ),
     ];
     for (meta, code, place) in cases {
         let tmp = common::temp_project(Some(project), &[("job.yaml", &job)]);
@@ -575,7 +588,10 @@ fn templates_cannot_break_the_build_kustomize_invariant() {
             .unwrap();
         let text = common::all_output(&output);
         assert_eq!(output.status.code(), Some(1), "{meta}: {text}");
-        assert!(text.contains(code) && text.contains(place), "{meta}: {text}");
+        assert!(
+            text.contains(code) && text.contains(place),
+            "{meta}: {text}"
+        );
         assert!(!dir.join("deploy").exists(), "{meta}: {text}");
     }
 }

@@ -80,21 +80,51 @@ pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
 
 pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
     let spec = &r.job.spec;
-    // Before 1.19, Flink reads flink-conf.yaml line by line and cuts each line at `#`.
+    // Before 1.19, Flink reads flink-conf.yaml line by line (at `\n` and `\r`), cuts each line
+    // at `#`, splits it at the first `: ` and trims both sides; a line with an empty value is
+    // skipped.
     if !crate::flink_config::uses_config_yaml(&spec.flink_version) {
         for (key, value) in &spec.flink_configuration {
-            let text = value.as_str().unwrap_or_default();
-            if text.contains('#') || text.contains('\n') {
+            let Some(text) = value.as_str() else { continue };
+            let trimmed = |c: char| c <= ' ';
+            let problem = if text.contains(['#', '\n', '\r']) {
+                Some(
+                    "holds a `#` or a line break, where Flink's reader of flink-conf.yaml cuts the line",
+                )
+            } else if text.is_empty() {
+                Some("is empty, and Flink skips a key without a value")
+            } else if text.starts_with(trimmed) || text.ends_with(trimmed) {
+                Some(
+                    "starts or ends with a space or tab, which Flink's reader of flink-conf.yaml trims",
+                )
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
                 let span = r.span(&["spec", "flinkConfiguration", key.as_str()]);
                 diags.push(
-                    Diagnostic::error("legacy-config-value", span, format!("Flink {} cannot read the value of `{key}`: flink-conf.yaml holds one line per key and cuts it at `#`", spec.flink_version))
-                        .help("remove the `#` or line break, or use Flink 1.19 or later, which reads config.yaml as YAML"),
+                    Diagnostic::error("legacy-config-value", span, format!("Flink {} cannot read the value of `{key}` as written: it {problem}", spec.flink_version))
+                        .help("change the value, or use Flink 1.19 or later, which reads config.yaml as YAML"),
                 );
             }
         }
     }
     for key in spec.flink_configuration.keys() {
         let at = || r.key_span(&["spec", "flinkConfiguration", key.as_str()]);
+        // Flink's keys are dotted words; anything else could end a line, start a comment or
+        // split a key from its value in a reader of the file.
+        let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+        if !key.starts_with(|c: char| c.is_ascii_alphanumeric()) || !key.chars().all(word) {
+            diags.push(
+                Diagnostic::error(
+                    "config-key",
+                    at(),
+                    format!("`{}` is not a Flink configuration key", key.escape_debug()),
+                )
+                .help("Flink's keys are made of letters, digits, `.`, `-` and `_`, such as `execution.checkpointing.interval`"),
+            );
+            continue;
+        }
         if let Some((_, how)) = OWNED_CONFIG_KEYS.iter().find(|(k, _)| k == key) {
             diags.push(
                 Diagnostic::error(
