@@ -31,6 +31,9 @@ pub struct Metadata {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct JobSpec {
+    /// What runs the job.
+    #[serde(default)]
+    pub target: RunTarget,
     pub flink_version: String,
     pub image: String,
     pub image_pull_policy: String,
@@ -49,6 +52,25 @@ pub struct JobSpec {
     pub pod: PodSettings,
     pub ingress: Option<IngressSpec>,
     pub logging: Option<LoggingSpec>,
+}
+
+/// What runs a job: Deployments flinkform writes, or the Flink Kubernetes Operator.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RunTarget {
+    #[default]
+    Standalone,
+    Operator,
+}
+
+impl RunTarget {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunTarget::Standalone => "standalone",
+            RunTarget::Operator => "operator",
+        }
+    }
 }
 
 /// An Ingress to the JobManager's web UI.
@@ -194,6 +216,8 @@ pub struct MetricsSpec {
 pub enum Engine {
     Hpa,
     Keda,
+    /// The Flink Kubernetes Operator's autoscaler (`job.autoscaler.*`).
+    Operator,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -672,7 +672,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             "taskManager" => tm_labels.clone(),
             "config" => labels(job, "config"),
             "metrics" => labels(job, "metrics"),
-            "rbac" => if ha { labels(job, "rbac") } else { Json::Null },
+            "rbac" => if accounts.rbac { labels(job, "rbac") } else { Json::Null },
         },
         "selector" => object! {
             "jobManager" => selector(job, "jobmanager"),
@@ -725,8 +725,15 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             object! {
                 "clusterId" => flink_config::cluster_id(job),
                 "jobId" => flink_config::job_id(job),
+            }
+        } else {
+            Json::Null
+        },
+        "rbac" => if accounts.rbac {
+            object! {
                 "createAccount" => accounts.create,
                 "subjects" => accounts.subjects,
+                "rules" => rbac_rules(spec.target),
             }
         } else {
             Json::Null
@@ -770,11 +777,32 @@ fn ingress(i: &crate::model::IngressSpec, n: &crate::resolve::Names) -> Json {
     }
 }
 
+/// What the Role grants: with high availability, the ConfigMaps Flink keeps leader election
+/// and checkpoint pointers in; under the operator, whose JobManager creates the TaskManager
+/// pods (native mode) and owns them through its Deployment, also pods and Deployments.
+fn rbac_rules(target: crate::model::RunTarget) -> Json {
+    let verbs = json!([
+        "get", "list", "watch", "create", "update", "patch", "delete"
+    ]);
+    match target {
+        crate::model::RunTarget::Standalone => json!([
+            {"apiGroups": [""], "resources": ["configmaps"], "verbs": verbs},
+        ]),
+        crate::model::RunTarget::Operator => json!([
+            {"apiGroups": [""], "resources": ["pods", "configmaps"], "verbs": verbs},
+            {"apiGroups": ["apps"], "resources": ["deployments", "deployments/finalizers"], "verbs": verbs},
+        ]),
+    }
+}
+
 /// The accounts the pods run as: the user's `pod.serviceAccountName` (a cloud identity, say),
-/// or with high availability the one flinkform emits, which the Role is bound to.
+/// or, with high availability or under the operator (which requires one), the one flinkform
+/// emits; the Role is bound to them.
 struct Accounts {
     job_manager: Option<String>,
     task_manager: Option<String>,
+    /// Whether a Role and RoleBinding are emitted.
+    rbac: bool,
     /// Whether flinkform's own ServiceAccount is used, so emitted.
     create: bool,
     /// The accounts the RoleBinding grants the Role to.
@@ -783,7 +811,7 @@ struct Accounts {
 
 fn service_accounts(job: &ResolvedJob) -> Accounts {
     let spec = &job.job.spec;
-    let ha = spec.state.ha().is_some();
+    let ha = spec.state.ha().is_some() || spec.target == crate::model::RunTarget::Operator;
     let own = || ha.then(|| job.names.service_account.clone());
     let job_manager = spec
         .job_manager
@@ -807,6 +835,7 @@ fn service_accounts(job: &ResolvedJob) -> Accounts {
     Accounts {
         job_manager,
         task_manager,
+        rbac: ha,
         create,
         subjects: if ha { subjects } else { Vec::new() },
     }
@@ -937,7 +966,11 @@ fn autoscaling(job: &ResolvedJob, a: &Autoscaling, prometheus_url: Option<&str>)
         }));
     }
     object! {
-        "engine" => match a.engine { Engine::Hpa => "hpa", Engine::Keda => "keda" },
+        "engine" => match a.engine {
+            Engine::Hpa => "hpa",
+            Engine::Keda => "keda",
+            Engine::Operator => "operator",
+        },
         "minReplicas" => a.min_replicas,
         "maxReplicas" => a.max_replicas,
         "metrics" => metrics,

@@ -23,9 +23,9 @@ pub fn build(name: &str, ctx: &Json) -> Option<Option<Json>> {
         "jobmanager-service.yaml.j2" => Some(jobmanager_service(ctx)),
         "namespace.yaml.j2" => Some(namespace(ctx)),
         "podmonitor.yaml.j2" => truthy(&ctx["metrics"]["podMonitor"]).then(|| podmonitor(ctx)),
-        "role.yaml.j2" => truthy(&ctx["ha"]).then(|| role(ctx)),
-        "rolebinding.yaml.j2" => truthy(&ctx["ha"]).then(|| role_binding(ctx)),
-        "serviceaccount.yaml.j2" => (truthy(&ctx["ha"]) && truthy(&ctx["ha"]["createAccount"]))
+        "role.yaml.j2" => truthy(&ctx["rbac"]).then(|| role(ctx)),
+        "rolebinding.yaml.j2" => truthy(&ctx["rbac"]).then(|| role_binding(ctx)),
+        "serviceaccount.yaml.j2" => (truthy(&ctx["rbac"]) && truthy(&ctx["rbac"]["createAccount"]))
             .then(|| service_account(ctx)),
         "scaledobject.yaml.j2" => engine_is(ctx, "keda").then(|| scaled_object(ctx)),
         "taskmanager-deployment.yaml.j2" => Some(taskmanager_deployment(ctx)),
@@ -346,18 +346,11 @@ fn service_account(ctx: &Json) -> Json {
 }
 
 fn role(ctx: &Json) -> Json {
-    let verbs = [
-        "get", "list", "watch", "create", "update", "patch", "delete",
-    ];
     object! {
         "apiVersion" => "rbac.authorization.k8s.io/v1",
         "kind" => "Role",
         "metadata" => metadata(ctx, &ctx["names"]["serviceAccount"], &ctx["labels"]["rbac"]),
-        "rules" => vec![object! {
-            "apiGroups" => vec![""],
-            "resources" => vec!["configmaps"],
-            "verbs" => verbs.to_vec(),
-        }],
+        "rules" => ctx["rbac"]["rules"].clone(),
     }
 }
 
@@ -372,7 +365,7 @@ fn role_binding(ctx: &Json) -> Json {
             "kind" => "Role",
             "name" => name.clone(),
         },
-        "subjects" => ctx["ha"]["subjects"]
+        "subjects" => ctx["rbac"]["subjects"]
             .as_array()
             .into_iter()
             .flatten()

@@ -60,6 +60,8 @@ pub(super) fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics
             // there is no series to wake the job up again.
             Engine::Keda => Diagnostic::error("min-replicas-zero", at("minReplicas"), "KEDA could never wake this job from zero: cpu, memory and Flink's metrics all come from its TaskManagers")
                 .help("use `minReplicas: 1`"),
+            Engine::Operator => Diagnostic::error("min-replicas-zero", at("minReplicas"), "the operator's autoscaler keeps every job running: it cannot scale to zero TaskManagers")
+                .help("use `minReplicas: 1`"),
         };
         diags.push(d);
     }
