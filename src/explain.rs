@@ -28,6 +28,10 @@ macro_rules! codes {
 }
 
 codes! {
+    "ambiguous-value" error:
+        "A string that kustomize writes back unquoted and that a YAML 1.1 reader (PyYAML) then reads as something else or refuses: a number too large for 64 bits (`1.0e+310`, `0xfffffffffffffffff`), a number of underscores only (`0x_`), `.5_`, `=`, `<<`, or a date or time that does not exist (`2024-13-01`).";
+        "Go's YAML, which kustomize uses, reads these as strings and so writes them bare; other readers of kustomize's output then see a number, or fail on the whole file.";
+        "Write another value. No real setting has these shapes; a label or annotation value can start with a letter."
     "average-value-on-fold" error:
         "An `averageValue` target on a Flink metric preset that is an average or a maximum over the job's tasks (busyTime, latency, watermarkLag, kafkaLag).";
         "The autoscaler divides an averageValue metric by the number of TaskManagers; only a sum (backlog) grows with the work they share, so the rule would scale on a number that means nothing.";

@@ -46,6 +46,10 @@ pub struct Entry {
     pub value: Node,
 }
 
+mod readers;
+
+pub use readers::kustomize_rewrite;
+
 /// A character every YAML reader and writer downstream keeps: YAML's printable set (tab,
 /// line feed, carriage return, and no other control character (U+0085 included: kustomize
 /// writes it back as a line break), surrogate or
@@ -473,6 +477,16 @@ impl<'a> Builder<'a> {
                     )
                     .help("remove the character; write text, tabs and line breaks only"));
                 }
+                if let Value::Str(s) = &value
+                    && let Some(reason) = kustomize_rewrite(s)
+                {
+                    return Err(Diagnostic::error(
+                        "ambiguous-value",
+                        span,
+                        format!("`{s}` would not survive kustomize, which writes it back unquoted: {reason}"),
+                    )
+                    .help("write another value: this shape is never a real setting (a label or annotation can start with a letter)"));
+                }
                 (Node { value, span }, anchor)
             }
             Event::SequenceStart(anchor, _) => {
@@ -649,7 +663,11 @@ fn resolve_plain(text: &str) -> Value {
         if let Ok(i) = text.parse::<i64>() {
             return Value::Int(i);
         }
-        return Value::Float(text.parse().unwrap_or(f64::NAN));
+        // Too large for a float: Go's YAML, which Kubernetes uses, keeps the text.
+        return match text.parse::<f64>() {
+            Ok(f) if f.is_finite() => Value::Float(f),
+            _ => Value::Str(text.to_owned()),
+        };
     }
     if let Some(hex) = text.strip_prefix("0x")
         && let Ok(i) = i64::from_str_radix(hex, 16)
@@ -661,8 +679,11 @@ fn resolve_plain(text: &str) -> Value {
     {
         return Value::Int(i);
     }
+    // A float beyond f64's range stays a string, as in Go's YAML: kustomize writes such a
+    // string bare, and Kubernetes reads it back as the same string.
     if is_core_float(digits)
         && let Ok(f) = text.parse::<f64>()
+        && f.is_finite()
     {
         return Value::Float(f);
     }

@@ -222,6 +222,157 @@ fn generated_strings_read_back_the_same_in_pyyaml() {
     }
 }
 
+/// Generated strings in the shapes YAML resolvers give meaning to (numbers of every base and
+/// size, underscores, exponents, sexagesimals, timestamps, specials): each is either refused
+/// by flinkform's reader (`ambiguous-value`) or, written by flinkform and rewritten by
+/// kustomize, read back by PyYAML and by flinkform's reader as the same string. The one
+/// allowed difference: a zone-less timestamp, which kustomize writes bare and PyYAML reads
+/// as a timestamp of the same text.
+#[test]
+fn scalar_shaped_strings_survive_kustomize_or_are_refused() {
+    let mut seed: u64 = 0x0dd_5ca1_a125_u64;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize % n
+    };
+    let pick = |set: &str, lo: usize, hi: usize, next: &mut dyn FnMut(usize) -> usize| {
+        let chars: Vec<char> = set.chars().collect();
+        let len = lo + next(hi - lo + 1);
+        (0..len)
+            .map(|_| chars[next(chars.len())])
+            .collect::<String>()
+    };
+    let mut strings = vec![
+        "=".to_owned(),
+        "<<".to_owned(),
+        "9".repeat(400),
+        format!("0x{}", "f".repeat(20)),
+    ];
+    for _ in 0..6000 {
+        let sign = ["", "", "-", "+"][next(4)];
+        let digits = pick("0123456789_", 0, 4, &mut next);
+        let exponent = match next(4) {
+            0 => String::new(),
+            1 => format!("e{}", pick("0123456789", 1, 4, &mut next)),
+            2 => format!("E+{}", pick("0123456789", 1, 4, &mut next)),
+            _ => format!("e-{}", pick("0123456789", 1, 3, &mut next)),
+        };
+        let lead = pick("0123456789", 1, 1, &mut next);
+        let s = match next(10) {
+            0 => format!(
+                "{sign}{lead}{digits}.{}{exponent}",
+                pick("0123456789_", 0, 4, &mut next)
+            ),
+            1 => format!("{sign}.{}{exponent}", pick("0123456789_", 1, 4, &mut next)),
+            2 => format!("{sign}{lead}{digits}{exponent}"),
+            3 => format!("{sign}0b{}", pick("01_", 1, 70, &mut next)),
+            4 => format!(
+                "{sign}0x{}",
+                pick("0123456789abcdefABCDEF_", 1, 20, &mut next)
+            ),
+            5 => format!("{sign}0{}", pick("01234567_", 1, 25, &mut next)),
+            6 => format!(
+                "{sign}{lead}{digits}:{}{}",
+                pick("0123456789", 1, 2, &mut next),
+                [".5", "", ":30", "_"][next(4)]
+            ),
+            7 => format!(
+                "{:04}-{}-{}{}",
+                next(10_000),
+                next(14),
+                next(33),
+                [
+                    "",
+                    "T10:20:30",
+                    "t25:20:30",
+                    " 10:20:30 +01:00",
+                    "T1:02:03.5Z",
+                    " 10:61:00"
+                ][next(6)]
+            ),
+            8 => format!("{:04}-{:02}-{:02}", next(10_000), next(14), next(33)),
+            _ => [
+                ".inf", "-.Inf", ".NaN", "y", "No", "ON", "~", "null", "0o17", "1_000",
+            ][next(10)]
+            .to_owned(),
+        };
+        strings.push(s);
+    }
+    strings.sort();
+    strings.dedup();
+
+    let (refused, kept): (Vec<&String>, Vec<&String>) = strings
+        .iter()
+        .partition(|s| flinkform::yaml::kustomize_rewrite(s).is_some());
+    assert!(
+        refused.len() > 50 && kept.len() > 3000,
+        "{} refused, {} kept",
+        refused.len(),
+        kept.len()
+    );
+    for s in &refused {
+        let text = format!("v: {}\n", serde_json::Value::from(s.as_str()));
+        let error = flinkform::yaml::parse(&text, flinkform::source::FileId(0)).unwrap_err();
+        assert_eq!(error.code, "ambiguous-value", "{s:?}");
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let data: serde_json::Map<String, serde_json::Value> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("k{i}"), serde_json::Value::from(s.as_str())))
+        .collect();
+    let config_map = serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shapes"}, "data": data,
+    });
+    std::fs::write(
+        tmp.path().join("cm.yaml"),
+        flinkform::emit::to_yaml(&config_map),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("kustomization.yaml"),
+        "resources:\n  - cm.yaml\n",
+    )
+    .unwrap();
+    let built = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(tmp.path())
+        .output()
+        .expect("kubectl runs");
+    assert!(built.status.success(), "{}", common::all_output(&built));
+    let built_text = String::from_utf8(built.stdout).unwrap();
+    std::fs::write(tmp.path().join("built.yaml"), &built_text).unwrap();
+    let ours = &documents(&built_text)[0];
+    let python = read_with_pyyaml(&tmp.path().join("built.yaml"));
+    let mut bare_timestamps = 0;
+    for (i, s) in kept.iter().enumerate() {
+        let key = format!("k{i}");
+        assert_eq!(
+            ours["data"][&key],
+            s.as_str(),
+            "flinkform reads kustomize's {s:?} back differently"
+        );
+        let got = &python["data"][&key];
+        if got != s.as_str() {
+            let timestamp = s.len() > 10
+                && s.as_bytes()[4] == b'-'
+                && got.as_str().is_some_and(|g| g.starts_with(&s[..4]));
+            assert!(
+                timestamp,
+                "through kustomize, PyYAML reads {s:?} as {got:?}"
+            );
+            bare_timestamps += 1;
+        }
+    }
+    assert!(
+        bare_timestamps > 0,
+        "the generator reaches kustomize's bare timestamps"
+    );
+}
+
 /// A YAML file as PyYAML (YAML 1.1) reads it, as JSON.
 fn read_with_pyyaml(file: &Path) -> serde_json::Value {
     let python = common::root().join("target/test-tools/venv/bin/python");
@@ -233,7 +384,7 @@ fn read_with_pyyaml(file: &Path) -> serde_json::Value {
     let output = Command::new(python)
         .args([
             "-c",
-            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8')), default=str))",
         ])
         .arg(file)
         .output()
