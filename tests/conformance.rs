@@ -182,35 +182,7 @@ fn generated_strings_read_back_the_same_in_pyyaml() {
 
     // Go's YAML (kustomize) reads the same strings: as ConfigMap data through kubectl
     // kustomize, whose own output PyYAML then reads.
-    let data: serde_json::Map<String, serde_json::Value> = strings
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (format!("k{i}"), serde_json::Value::from(s.as_str())))
-        .collect();
-    let config_map = serde_json::json!({
-        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "strings"}, "data": data,
-    });
-    std::fs::write(
-        tmp.path().join("cm.yaml"),
-        flinkform::emit::to_yaml(&config_map),
-    )
-    .unwrap();
-    std::fs::write(
-        tmp.path().join("kustomization.yaml"),
-        "resources:\n  - cm.yaml\n",
-    )
-    .unwrap();
-    let built = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(tmp.path())
-        .output()
-        .expect("kubectl runs");
-    assert!(
-        built.status.success(),
-        "kustomize cannot read it:\n{}",
-        common::all_output(&built)
-    );
-    std::fs::write(tmp.path().join("built.yaml"), &built.stdout).unwrap();
+    through_kustomize(&strings, tmp.path());
     let back = read_with_pyyaml(&tmp.path().join("built.yaml"));
     for (i, s) in strings.iter().enumerate() {
         let got = &back["data"][format!("k{i}")];
@@ -319,32 +291,7 @@ fn scalar_shaped_strings_survive_kustomize_or_are_refused() {
     }
 
     let tmp = tempfile::tempdir().unwrap();
-    let data: serde_json::Map<String, serde_json::Value> = kept
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (format!("k{i}"), serde_json::Value::from(s.as_str())))
-        .collect();
-    let config_map = serde_json::json!({
-        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shapes"}, "data": data,
-    });
-    std::fs::write(
-        tmp.path().join("cm.yaml"),
-        flinkform::emit::to_yaml(&config_map),
-    )
-    .unwrap();
-    std::fs::write(
-        tmp.path().join("kustomization.yaml"),
-        "resources:\n  - cm.yaml\n",
-    )
-    .unwrap();
-    let built = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(tmp.path())
-        .output()
-        .expect("kubectl runs");
-    assert!(built.status.success(), "{}", common::all_output(&built));
-    let built_text = String::from_utf8(built.stdout).unwrap();
-    std::fs::write(tmp.path().join("built.yaml"), &built_text).unwrap();
+    let built_text = through_kustomize(&kept, tmp.path());
     let ours = &documents(&built_text)[0];
     let python = read_with_pyyaml(&tmp.path().join("built.yaml"));
     let mut bare_timestamps = 0;
@@ -371,6 +318,34 @@ fn scalar_shaped_strings_survive_kustomize_or_are_refused() {
         bare_timestamps > 0,
         "the generator reaches kustomize's bare timestamps"
     );
+}
+
+/// Writes `strings` as the data `k0`, `k1`, ... of a ConfigMap in `dir`, builds it with the
+/// real kustomize, and returns kustomize's output, also written to `dir/built.yaml`.
+fn through_kustomize<S: AsRef<str>>(strings: &[S], dir: &Path) -> String {
+    let data: serde_json::Map<String, serde_json::Value> = strings
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("k{i}"), serde_json::Value::from(s.as_ref())))
+        .collect();
+    let config_map = serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "strings"}, "data": data,
+    });
+    std::fs::write(dir.join("cm.yaml"), flinkform::emit::to_yaml(&config_map)).unwrap();
+    std::fs::write(dir.join("kustomization.yaml"), "resources:\n  - cm.yaml\n").unwrap();
+    let built = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        built.status.success(),
+        "kustomize cannot read it:\n{}",
+        common::all_output(&built)
+    );
+    let text = String::from_utf8(built.stdout).unwrap();
+    std::fs::write(dir.join("built.yaml"), &text).unwrap();
+    text
 }
 
 /// A YAML file as PyYAML (YAML 1.1) reads it, as JSON.
