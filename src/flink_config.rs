@@ -253,10 +253,117 @@ pub fn log_config(logging: &crate::model::LoggingSpec) -> String {
     out
 }
 
+/// The keys flinkform sets under both targets: the Prometheus reporter, the job's name and
+/// maximum parallelism, slots, reactive scheduling where an HPA adds TaskManagers, and where
+/// state lives.
+fn shared_keys<'a>(job: &'a ResolvedJob, keys: &mut BTreeMap<&'a str, Json>) {
+    let spec = &job.job.spec;
+    let mut set = |k: &'static str, v: Json| {
+        keys.insert(k, v);
+    };
+    set(
+        "metrics.reporter.prom.factory.class",
+        "org.apache.flink.metrics.prometheus.PrometheusReporterFactory".into(),
+    );
+    set(
+        "metrics.reporter.prom.port",
+        spec.metrics.port.to_string().into(),
+    );
+    if let Some(max) = spec.job.max_parallelism {
+        set("pipeline.max-parallelism", max.into());
+    }
+    set(
+        "pipeline.name",
+        spec.job
+            .flink_job_name
+            .clone()
+            .unwrap_or_else(|| job.job.metadata.name.clone())
+            .into(),
+    );
+    // Reactive mode turns the TaskManagers an HPA or KEDA adds into parallelism; the
+    // operator's own autoscaler sets each vertex's parallelism itself.
+    if matches!(
+        job.scaling_engine(),
+        Some(crate::model::Engine::Hpa | crate::model::Engine::Keda)
+    ) {
+        set("scheduler-mode", "reactive".into());
+    }
+    set(
+        "taskmanager.numberOfTaskSlots",
+        spec.task_manager.task_slots.into(),
+    );
+    let (checkpoint_key, savepoint_key) = state_dir_keys(&spec.flink_version);
+    let cluster = cluster_id(job);
+    let per_job = |dir: &str| format!("{}/{cluster}", dir.trim_end_matches('/'));
+    if let Some(dir) = &spec.state.checkpoints {
+        set(checkpoint_key, per_job(dir).into());
+    }
+    if let Some(dir) = &spec.state.savepoints {
+        set(savepoint_key, per_job(dir).into());
+    }
+    if let Some(ha) = spec.state.ha() {
+        set("high-availability.type", "kubernetes".into());
+        if let Some(dir) = &ha.storage_dir {
+            // Flink keeps HA data under `<storageDir>/<cluster-id>`; the operator makes the
+            // cluster id the FlinkDeployment's name, the same in every environment, so the
+            // folder carries the per-environment id itself.
+            let dir = if job.on_operator() {
+                per_job(dir)
+            } else {
+                dir.clone()
+            };
+            set("high-availability.storageDir", dir.into());
+        }
+    }
+}
+
+/// The `flinkConfiguration` of a FlinkDeployment: the keys both targets share, the operator's
+/// autoscaler where it scales the job, and the user's keys, every value a string (what every
+/// version of the operator's CRD takes). The operator sets the addresses, ports, memory,
+/// parallelism, cluster id and namespace itself.
+#[must_use]
+pub fn operator_configuration(job: &ResolvedJob) -> BTreeMap<String, Json> {
+    let spec = &job.job.spec;
+    let mut keys: BTreeMap<&str, Json> = BTreeMap::new();
+    shared_keys(job, &mut keys);
+    if let Some(a) = spec.autoscaling.as_ref().filter(|a| a.enabled)
+        && a.engine == crate::model::Engine::Operator
+    {
+        let slots = u64::from(spec.task_manager.task_slots);
+        keys.insert("job.autoscaler.enabled", "true".into());
+        if let Some(target) = crate::metrics::busy_time_utilization(a) {
+            keys.insert("job.autoscaler.utilization.target", target.into());
+        }
+        keys.insert(
+            "job.autoscaler.vertex.min-parallelism",
+            (u64::from(a.min_replicas) * slots).into(),
+        );
+        if let Some(max) = a.max_replicas {
+            keys.insert(
+                "job.autoscaler.vertex.max-parallelism",
+                (u64::from(max) * slots).into(),
+            );
+        }
+    }
+    for (k, v) in &spec.flink_configuration {
+        keys.insert(k, v.clone());
+    }
+    keys.into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Json::String(s) => s,
+                other => other.to_string(),
+            };
+            (k.to_owned(), Json::String(text))
+        })
+        .collect()
+}
+
 #[must_use]
 pub fn build(job: &ResolvedJob) -> FlinkConfig {
     let spec = &job.job.spec;
     let mut keys: BTreeMap<&str, Json> = BTreeMap::new();
+    shared_keys(job, &mut keys);
     let mut set = |k: &'static str, v: Json| {
         keys.insert(k, v);
     };
@@ -271,56 +378,17 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
         job.names.job_manager_service.clone().into(),
     );
     set("jobmanager.rpc.port", 6123.into());
-    set(
-        "metrics.reporter.prom.factory.class",
-        "org.apache.flink.metrics.prometheus.PrometheusReporterFactory".into(),
-    );
-    set(
-        "metrics.reporter.prom.port",
-        spec.metrics.port.to_string().into(),
-    );
     set("parallelism.default", spec.job.parallelism.into());
-    if let Some(max) = spec.job.max_parallelism {
-        set("pipeline.max-parallelism", max.into());
-    }
-    set(
-        "pipeline.name",
-        spec.job
-            .flink_job_name
-            .clone()
-            .unwrap_or_else(|| job.job.metadata.name.clone())
-            .into(),
-    );
     set("rest.bind-address", "0.0.0.0".into());
     set("rest.port", 8081.into());
-    if job.autoscaling_enabled() {
-        set("scheduler-mode", "reactive".into());
-    }
     set("taskmanager.bind-host", "0.0.0.0".into());
     set(
         "taskmanager.memory.process.size",
         flink_memory(&spec.task_manager.resources.memory).into(),
     );
-    set(
-        "taskmanager.numberOfTaskSlots",
-        spec.task_manager.task_slots.into(),
-    );
     set("taskmanager.rpc.port", 6122.into());
-    let (checkpoint_key, savepoint_key) = state_dir_keys(&spec.flink_version);
-    let cluster = cluster_id(job);
-    let per_job = |dir: &str| format!("{}/{cluster}", dir.trim_end_matches('/'));
-    if let Some(dir) = &spec.state.checkpoints {
-        set(checkpoint_key, per_job(dir).into());
-    }
-    if let Some(dir) = &spec.state.savepoints {
-        set(savepoint_key, per_job(dir).into());
-    }
-    if let Some(ha) = spec.state.ha() {
-        set("high-availability.type", "kubernetes".into());
-        if let Some(dir) = &ha.storage_dir {
-            set("high-availability.storageDir", dir.clone().into());
-        }
-        set("kubernetes.cluster-id", cluster.into());
+    if spec.state.ha().is_some() {
+        set("kubernetes.cluster-id", cluster_id(job).into());
         set("kubernetes.namespace", job.names.namespace.clone().into());
     }
     for (k, v) in &spec.flink_configuration {

@@ -56,6 +56,23 @@ pub fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
 }
 
+/// The operator autoscaler's `job.autoscaler.utilization.target` for a busyTime rule: its
+/// target in milliseconds busy per second, as a fraction of the second (`700` → `0.7`).
+#[must_use]
+pub fn busy_time_utilization(a: &crate::model::Autoscaling) -> Option<String> {
+    a.flink_metrics
+        .iter()
+        .filter(|r| r.metric.as_deref() == Some("busyTime"))
+        .find_map(|r| {
+            r.target
+                .value
+                .as_deref()
+                .or(r.target.average_value.as_deref())
+        })
+        .and_then(crate::model::parse_quantity)
+        .map(|ms| format!("{}", ms / 1000.0))
+}
+
 impl Preset {
     /// The External metric name the HPA asks for: `flinkform_<preset>` in snake case.
     #[must_use]

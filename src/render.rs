@@ -33,12 +33,17 @@ macro_rules! object {
 }
 
 mod builtin;
+pub mod operator;
 
 /// The built-in templates: (file name, source).
 pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     (
         "configmap.yaml.j2",
         include_str!("../templates/configmap.yaml.j2"),
+    ),
+    (
+        "flinkdeployment.yaml.j2",
+        include_str!("../templates/flinkdeployment.yaml.j2"),
     ),
     (
         "horizontalpodautoscaler.yaml.j2",
@@ -585,10 +590,8 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
         jm_args.extend(spec.job.args.iter().cloned());
     }
 
-    let container_security = json!({
-        "allowPrivilegeEscalation": false,
-        "capabilities": {"drop": ["ALL"]},
-    });
+    let security = Security::new();
+    let container_security = security.container.clone();
     let config_init = json!({
         "name": "flink-config",
         "image": spec.image,
@@ -620,23 +623,29 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
     } else {
         tm_env.clone()
     };
-    let pod_annotations = json!({
-        "flinkform.dev/config-hash": config.hash,
-        "prometheus.io/path": "/metrics",
-        "prometheus.io/port": spec.metrics.port.to_string(),
-        "prometheus.io/scrape": "true",
-    });
+    let mut pod_annotations = scrape_annotations(spec.metrics.port);
+    pod_annotations["flinkform.dev/config-hash"] = config.hash.clone().into();
+    if let Json::Object(map) = &mut pod_annotations {
+        map.sort_keys();
+    }
     let accounts = service_accounts(job);
     // Each component's labels, for its objects and (with the user's pod labels) its pods.
     let jm_labels = labels(job, "jobmanager");
     let tm_labels = labels(job, "taskmanager");
 
-    let security_context = json!({
-        "runAsUser": 9999,
-        "runAsGroup": 9999,
-        "fsGroup": 9999,
-        "runAsNonRoot": true,
-        "seccompProfile": {"type": "RuntimeDefault"},
+    let operator = job.on_operator().then(|| {
+        operator::context(
+            job,
+            &operator::Parts {
+                job_manager_labels: jm_labels.clone(),
+                task_manager_labels: tm_labels.clone(),
+                pod_annotations: &scrape_annotations(spec.metrics.port),
+                env: tm_env[1..].to_vec(),
+                service_account: accounts.job_manager.as_deref(),
+                security: &security,
+                logging: config.logging.as_deref(),
+            },
+        )
     });
     let volumes = json!([
         {"name": "flink-config", "configMap": {"name": n.config_map}},
@@ -657,6 +666,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             "imagePullPolicy" => spec.image_pull_policy.as_str(),
             "flinkVersion" => spec.flink_version.as_str(),
             "flinkJobName" => flink_config::prometheus_job_name(job),
+            "target" => spec.target.as_str(),
         },
         "names" => object! {
             "namespace" => n.namespace.as_str(),
@@ -673,6 +683,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             "config" => labels(job, "config"),
             "metrics" => labels(job, "metrics"),
             "rbac" => if accounts.rbac { labels(job, "rbac") } else { Json::Null },
+            "flinkDeployment" => if operator.is_some() { labels(job, "flinkdeployment") } else { Json::Null },
         },
         "selector" => object! {
             "jobManager" => selector(job, "jobmanager"),
@@ -689,7 +700,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
         "ingress" => spec.ingress.as_ref().map(|i| ingress(i, n)),
         "metrics" => object! {"port" => spec.metrics.port, "podMonitor" => spec.metrics.pod_monitor},
         "pod" => object! {
-            "securityContext" => security_context,
+            "securityContext" => security.pod.clone(),
             "containerSecurityContext" => container_security,
             "configInit" => config_init,
         },
@@ -743,7 +754,42 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             .as_ref()
             .filter(|a| a.enabled)
             .map(|a| autoscaling(job, a, prometheus_url)),
+        "operator" => operator,
     }
+}
+
+/// The security contexts of the Flink pods: the official image's `flink` user (9999), no
+/// privilege escalation, no capabilities.
+pub struct Security {
+    pod: Json,
+    container: Json,
+}
+
+impl Security {
+    fn new() -> Security {
+        Security {
+            pod: json!({
+                "runAsUser": 9999,
+                "runAsGroup": 9999,
+                "fsGroup": 9999,
+                "runAsNonRoot": true,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            }),
+            container: json!({
+                "allowPrivilegeEscalation": false,
+                "capabilities": {"drop": ["ALL"]},
+            }),
+        }
+    }
+}
+
+/// The Prometheus scrape annotations of a Flink pod.
+fn scrape_annotations(port: u16) -> Json {
+    json!({
+        "prometheus.io/path": "/metrics",
+        "prometheus.io/port": port.to_string(),
+        "prometheus.io/scrape": "true",
+    })
 }
 
 /// The Ingress to the JobManager Service's web UI port.
@@ -850,31 +896,32 @@ struct PodBase<'a> {
     account: Option<&'a str>,
 }
 
-/// One component's context: its own fields, and its pod as flinkform's settings with the
-/// user's added (the rules reject a user setting that would replace one of flinkform's).
-fn component_pod(mut own: Json, pod: &crate::model::PodSettings, base: PodBase) -> Json {
-    let mut labels = base.labels;
+/// A pod's labels and annotations: flinkform's, with the user's added (the rules reject a user
+/// key that would replace one of flinkform's).
+fn pod_metadata(pod: &crate::model::PodSettings, labels: Json, annotations: &Json) -> (Json, Json) {
+    let mut labels = labels;
     if let Json::Object(map) = &mut labels {
         for (k, v) in &pod.labels {
             map.entry(k.clone()).or_insert_with(|| v.as_str().into());
         }
         map.sort_keys();
     }
-    let mut annotations = base.annotations.clone();
+    let mut annotations = annotations.clone();
     if let Json::Object(map) = &mut annotations {
         for (k, v) in &pod.annotations {
             map.entry(k.clone()).or_insert_with(|| v.as_str().into());
         }
         map.sort_keys();
     }
-    let mut env = base.env;
-    env.extend(pod.env.iter().cloned());
-    let mut volumes = base.volumes.as_array().cloned().unwrap_or_default();
-    volumes.extend(pod.volumes.iter().cloned());
-    let mut mounts =
-        vec![json!({"name": "flink-conf", "mountPath": "/opt/flink/conf", "readOnly": true})];
-    mounts.extend(pod.volume_mounts.iter().cloned());
-    // Pod-spec fields in the order the templates write them; only those that are set.
+    (labels, annotations)
+}
+
+/// The pod-spec fields of the user's pod settings that are set, in the order the templates
+/// write them, with the account the pod runs as first.
+fn scheduling(
+    pod: &crate::model::PodSettings,
+    account: Option<&str>,
+) -> serde_json::Map<String, Json> {
     let mut scheduling = serde_json::Map::new();
     let mut put = |key: &str, value: Json| {
         let empty = match &value {
@@ -887,7 +934,7 @@ fn component_pod(mut own: Json, pod: &crate::model::PodSettings, base: PodBase) 
             scheduling.insert(key.to_owned(), value);
         }
     };
-    put("serviceAccountName", base.account.into());
+    put("serviceAccountName", account.into());
     put("priorityClassName", pod.priority_class_name.clone().into());
     put("nodeSelector", json!(pod.node_selector));
     put("affinity", pod.affinity.clone().unwrap_or(Json::Null));
@@ -897,6 +944,21 @@ fn component_pod(mut own: Json, pod: &crate::model::PodSettings, base: PodBase) 
         pod.topology_spread_constraints.clone().into(),
     );
     put("imagePullSecrets", pod.image_pull_secrets.clone().into());
+    scheduling
+}
+
+/// One component's context: its own fields, and its pod as flinkform's settings with the
+/// user's added (the rules reject a user setting that would replace one of flinkform's).
+fn component_pod(mut own: Json, pod: &crate::model::PodSettings, base: PodBase) -> Json {
+    let (labels, annotations) = pod_metadata(pod, base.labels, base.annotations);
+    let mut env = base.env;
+    env.extend(pod.env.iter().cloned());
+    let mut volumes = base.volumes.as_array().cloned().unwrap_or_default();
+    volumes.extend(pod.volumes.iter().cloned());
+    let mut mounts =
+        vec![json!({"name": "flink-conf", "mountPath": "/opt/flink/conf", "readOnly": true})];
+    mounts.extend(pod.volume_mounts.iter().cloned());
+    let scheduling = scheduling(pod, base.account);
     if let Json::Object(map) = &mut own {
         map.insert("podLabels".into(), labels);
         map.insert("podAnnotations".into(), annotations);
@@ -970,6 +1032,12 @@ fn autoscaling(job: &ResolvedJob, a: &Autoscaling, prometheus_url: Option<&str>)
             Engine::Hpa => "hpa",
             Engine::Keda => "keda",
             Engine::Operator => "operator",
+        },
+        "scaleTargetRef" => if job.on_operator() {
+            // The FlinkDeployment's scale subresource: its `spec.taskManager.replicas`.
+            json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment", "name": job.name()})
+        } else {
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": job.names.task_manager})
         },
         "minReplicas" => a.min_replicas,
         "maxReplicas" => a.max_replicas,

@@ -61,11 +61,24 @@ impl ResolvedJob {
 
     #[must_use]
     pub fn autoscaling_enabled(&self) -> bool {
+        self.scaling_engine().is_some()
+    }
+
+    /// The engine that scales the job, when autoscaling is on.
+    #[must_use]
+    pub fn scaling_engine(&self) -> Option<crate::model::Engine> {
         self.job
             .spec
             .autoscaling
             .as_ref()
-            .is_some_and(|a| a.enabled)
+            .filter(|a| a.enabled)
+            .map(|a| a.engine)
+    }
+
+    /// Whether the Flink Kubernetes Operator runs the job.
+    #[must_use]
+    pub fn on_operator(&self) -> bool {
+        self.job.spec.target == crate::model::RunTarget::Operator
     }
 }
 

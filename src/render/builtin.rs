@@ -14,13 +14,14 @@ use serde_json::{Map, Value as Json};
 /// `None` for a name that is not built in, `Some(None)` when the template renders nothing.
 pub fn build(name: &str, ctx: &Json) -> Option<Option<Json>> {
     Some(match name {
-        "configmap.yaml.j2" => Some(configmap(ctx)),
+        "configmap.yaml.j2" => standalone(ctx).then(|| configmap(ctx)),
+        "flinkdeployment.yaml.j2" => truthy(&ctx["operator"]).then(|| flink_deployment(ctx)),
         "horizontalpodautoscaler.yaml.j2" => {
             engine_is(ctx, "hpa").then(|| horizontal_pod_autoscaler(ctx))
         }
-        "jobmanager-deployment.yaml.j2" => Some(jobmanager_deployment(ctx)),
-        "ingress.yaml.j2" => truthy(&ctx["ingress"]).then(|| ingress(ctx)),
-        "jobmanager-service.yaml.j2" => Some(jobmanager_service(ctx)),
+        "jobmanager-deployment.yaml.j2" => standalone(ctx).then(|| jobmanager_deployment(ctx)),
+        "ingress.yaml.j2" => (truthy(&ctx["ingress"]) && standalone(ctx)).then(|| ingress(ctx)),
+        "jobmanager-service.yaml.j2" => standalone(ctx).then(|| jobmanager_service(ctx)),
         "namespace.yaml.j2" => Some(namespace(ctx)),
         "podmonitor.yaml.j2" => truthy(&ctx["metrics"]["podMonitor"]).then(|| podmonitor(ctx)),
         "role.yaml.j2" => truthy(&ctx["rbac"]).then(|| role(ctx)),
@@ -28,7 +29,7 @@ pub fn build(name: &str, ctx: &Json) -> Option<Option<Json>> {
         "serviceaccount.yaml.j2" => (truthy(&ctx["rbac"]) && truthy(&ctx["rbac"]["createAccount"]))
             .then(|| service_account(ctx)),
         "scaledobject.yaml.j2" => engine_is(ctx, "keda").then(|| scaled_object(ctx)),
-        "taskmanager-deployment.yaml.j2" => Some(taskmanager_deployment(ctx)),
+        "taskmanager-deployment.yaml.j2" => standalone(ctx).then(|| taskmanager_deployment(ctx)),
         "taskmanager-service.yaml.j2" => Some(taskmanager_service(ctx)),
         _ => return None,
     })
@@ -43,6 +44,44 @@ fn truthy(value: &Json) -> bool {
         Json::String(s) => !s.is_empty(),
         Json::Array(a) => !a.is_empty(),
         Json::Object(o) => !o.is_empty(),
+    }
+}
+
+/// `{%- if job.target == "standalone" -%}`: the objects the operator target replaces.
+fn standalone(ctx: &Json) -> bool {
+    ctx["job"]["target"] == "standalone"
+}
+
+/// The operator target's FlinkDeployment.
+fn flink_deployment(ctx: &Json) -> Json {
+    let op = &ctx["operator"];
+    let mut spec = Map::with_capacity(11);
+    spec.insert("image".into(), ctx["job"]["image"].clone());
+    spec.insert(
+        "imagePullPolicy".into(),
+        ctx["job"]["imagePullPolicy"].clone(),
+    );
+    for key in [
+        "flinkVersion",
+        "mode",
+        "serviceAccount",
+        "flinkConfiguration",
+        "logConfiguration",
+        "jobManager",
+        "taskManager",
+        "ingress",
+        "job",
+    ] {
+        let optional = matches!(key, "logConfiguration" | "ingress");
+        if !optional || truthy(&op[key]) {
+            spec.insert(key.into(), op[key].clone());
+        }
+    }
+    object! {
+        "apiVersion" => "flink.apache.org/v1beta1",
+        "kind" => "FlinkDeployment",
+        "metadata" => metadata(ctx, &ctx["job"]["name"], &ctx["labels"]["flinkDeployment"]),
+        "spec" => Json::Object(spec),
     }
 }
 
@@ -118,11 +157,7 @@ fn ingress(ctx: &Json) -> Json {
 }
 
 fn scale_target(ctx: &Json) -> Json {
-    object! {
-        "apiVersion" => "apps/v1",
-        "kind" => "Deployment",
-        "name" => ctx["names"]["taskManager"].clone(),
-    }
+    ctx["autoscaling"]["scaleTargetRef"].clone()
 }
 
 fn horizontal_pod_autoscaler(ctx: &Json) -> Json {

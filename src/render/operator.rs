@@ -1,0 +1,261 @@
+//! The operator target: a job as one `FlinkDeployment` (`flink.apache.org/v1beta1`) of the
+//! Apache Flink Kubernetes Operator, built from the same resolved job as the standalone
+//! objects.
+//!
+//! The operator creates the JobManager, the TaskManagers, their Services and the Flink
+//! configuration itself, so what flinkform decides goes into the resource's fields:
+//!
+//! - `flinkConfiguration`: the keys both targets share (reporter, slots, state folders, high
+//!   availability, reactive scheduling under an HPA), the autoscaler's keys, and the user's;
+//!   the operator adds addresses, ports, memory, parallelism, cluster id and namespace.
+//! - `mode`: `standalone` where an HPA scales the TaskManagers through the resource's scale
+//!   subresource (the operator then runs reactive mode with the replicas the HPA writes), else
+//!   `native` (the operator's default, where the JobManager asks for the TaskManagers the
+//!   parallelism needs).
+//! - `job.upgradeMode`: `last-state` with high availability, `savepoint` with savepoints and
+//!   checkpoints but no high availability, else `stateless`.
+//! - each component's `podTemplate`: the pod settings, the component's labels (which the
+//!   TaskManager metrics Service selects) and the Prometheus port, in the operator's main
+//!   container `flink-main-container`.
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::flink_config;
+use crate::model::{Engine, PodSettings, Resources};
+use crate::resolve::ResolvedJob;
+
+/// The operator's name for its main container, which a pod template's container of that name
+/// is merged into.
+pub const MAIN_CONTAINER: &str = "flink-main-container";
+
+/// The CRD's `flinkVersion` for a Flink version: `1.20.1` → `v1_20`.
+#[must_use]
+pub fn flink_version(version: &str) -> String {
+    let mut parts = version.split('.');
+    let major = parts.next().unwrap_or_default();
+    let minor = parts.next().unwrap_or_default();
+    format!("v{major}_{minor}")
+}
+
+/// How the operator runs the job's cluster: `standalone` where an HPA owns the TaskManager
+/// replicas, else `native`.
+#[must_use]
+pub fn mode(job: &ResolvedJob) -> &'static str {
+    if job.scaling_engine() == Some(Engine::Hpa) {
+        "standalone"
+    } else {
+        "native"
+    }
+}
+
+/// How the operator carries the job's state across an upgrade of its spec.
+#[must_use]
+pub fn upgrade_mode(job: &ResolvedJob) -> &'static str {
+    let state = &job.job.spec.state;
+    if state.ha().is_some() {
+        "last-state"
+    } else if state.savepoints.is_some() && state.checkpoints.is_some() {
+        "savepoint"
+    } else {
+        "stateless"
+    }
+}
+
+/// A resource's CPU as the CRD's number of cores (`500m` → 0.5, `2` → 2).
+fn cpu(quantity: &str) -> Json {
+    let cores = crate::model::parse_quantity(quantity).unwrap_or(0.0);
+    #[allow(clippy::cast_possible_truncation)]
+    if cores.fract() == 0.0 && cores.abs() < 1e15 {
+        Json::from(cores as i64)
+    } else {
+        Json::from(cores)
+    }
+}
+
+/// A resource's memory as the operator reads it. It tries Flink's own units first, where `m`
+/// and `g` are mebi- and gibibytes, and Kubernetes quantities only after: a binary quantity
+/// (`1600Mi`, `2Gi`) means the same to both and stays as written; any other (`3G`, `500M`)
+/// becomes whole mebibytes in Flink's unit (`2861m`), as the standalone target's
+/// `*.memory.process.size`.
+fn memory(quantity: &str) -> Json {
+    let binary = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+        .iter()
+        .any(|suffix| quantity.ends_with(suffix));
+    if binary || quantity.bytes().all(|b| b.is_ascii_digit()) {
+        return quantity.into();
+    }
+    let bytes = crate::model::parse_quantity(quantity).unwrap_or(0.0);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let mib = (bytes / 1_048_576.0).floor() as u64;
+    format!("{mib}m").into()
+}
+
+fn resource(r: &Resources) -> Json {
+    json!({"cpu": cpu(&r.cpu), "memory": memory(&r.memory)})
+}
+
+/// One component's pod template: its labels and annotations, the pod settings, and the main
+/// container's environment, ports and mounts.
+fn pod_template(
+    pod: &PodSettings,
+    labels: Json,
+    annotations: &Json,
+    env: &[Json],
+    metrics_port: u16,
+    security: &super::Security,
+) -> Json {
+    let (labels, annotations) = super::pod_metadata(pod, labels, annotations);
+    let mut container = Map::new();
+    container.insert("name".into(), MAIN_CONTAINER.into());
+    let mut all_env = env.to_vec();
+    all_env.extend(pod.env.iter().cloned());
+    if !all_env.is_empty() {
+        container.insert("env".into(), all_env.into());
+    }
+    if !pod.env_from.is_empty() {
+        container.insert("envFrom".into(), pod.env_from.clone().into());
+    }
+    container.insert(
+        "ports".into(),
+        json!([{"name": "metrics", "containerPort": metrics_port}]),
+    );
+    container.insert("securityContext".into(), security.container.clone());
+    if !pod.volume_mounts.is_empty() {
+        container.insert("volumeMounts".into(), pod.volume_mounts.clone().into());
+    }
+    let mut spec = super::scheduling(pod, None);
+    spec.insert("securityContext".into(), security.pod.clone());
+    spec.insert("containers".into(), json!([Json::Object(container)]));
+    if !pod.volumes.is_empty() {
+        spec.insert("volumes".into(), pod.volumes.clone().into());
+    }
+    json!({
+        "metadata": {"labels": labels, "annotations": annotations},
+        "spec": Json::Object(spec),
+    })
+}
+
+/// What the FlinkDeployment template needs beyond the shared context.
+pub struct Parts<'a> {
+    pub job_manager_labels: Json,
+    pub task_manager_labels: Json,
+    pub pod_annotations: &'a Json,
+    /// Environment of both main containers (the image's built-in plugins).
+    pub env: Vec<Json>,
+    pub service_account: Option<&'a str>,
+    pub security: &'a super::Security,
+    pub logging: Option<&'a str>,
+}
+
+/// The `operator` block of a job's template context: the FlinkDeployment's spec, field by
+/// field, in the order the template writes them.
+pub fn context(job: &ResolvedJob, parts: &Parts) -> Json {
+    let spec = &job.job.spec;
+    let port = spec.metrics.port;
+    let mut job_spec = Map::new();
+    job_spec.insert("jarURI".into(), spec.job.jar_uri.as_str().into());
+    job_spec.insert("entryClass".into(), spec.job.entry_class.as_str().into());
+    if !spec.job.args.is_empty() {
+        job_spec.insert("args".into(), spec.job.args.clone().into());
+    }
+    job_spec.insert("parallelism".into(), spec.job.parallelism.into());
+    job_spec.insert("upgradeMode".into(), upgrade_mode(job).into());
+    job_spec.insert("state".into(), "running".into());
+    if let Some(sp) = &spec.job.initial_savepoint {
+        job_spec.insert("initialSavepointPath".into(), sp.path.as_str().into());
+        job_spec.insert(
+            "allowNonRestoredState".into(),
+            sp.allow_non_restored_state.into(),
+        );
+    }
+    let mut out = Map::new();
+    out.insert(
+        "flinkVersion".into(),
+        flink_version(&spec.flink_version).into(),
+    );
+    out.insert("mode".into(), mode(job).into());
+    out.insert(
+        "serviceAccount".into(),
+        parts.service_account.unwrap_or("default").into(),
+    );
+    out.insert(
+        "flinkConfiguration".into(),
+        Json::Object(
+            flink_config::operator_configuration(job)
+                .into_iter()
+                .collect(),
+        ),
+    );
+    out.insert(
+        "logConfiguration".into(),
+        parts
+            .logging
+            .map_or(Json::Null, |log| json!({ (flink_config::LOG_CONFIG): log })),
+    );
+    out.insert(
+        "jobManager".into(),
+        json!({
+            "replicas": 1,
+            "resource": resource(&spec.job_manager.resources),
+            "podTemplate": pod_template(&spec.job_manager.pod, parts.job_manager_labels.clone(), parts.pod_annotations, &parts.env, port, parts.security),
+        }),
+    );
+    out.insert(
+        "taskManager".into(),
+        json!({
+            "resource": resource(&spec.task_manager.resources),
+            "podTemplate": pod_template(&spec.task_manager.pod, parts.task_manager_labels.clone(), parts.pod_annotations, &parts.env, port, parts.security),
+        }),
+    );
+    out.insert(
+        "ingress".into(),
+        spec.ingress.as_ref().map_or(Json::Null, ingress),
+    );
+    out.insert("job".into(), Json::Object(job_spec));
+    Json::Object(out)
+}
+
+/// The operator's ingress: a template `host/path` it fills in, the class, annotations and TLS.
+fn ingress(i: &crate::model::IngressSpec) -> Json {
+    let mut out = Map::new();
+    out.insert(
+        "template".into(),
+        format!(
+            "{}{}",
+            i.host.as_deref().unwrap_or_default(),
+            i.path.as_deref().unwrap_or("/")
+        )
+        .into(),
+    );
+    if let Some(class) = &i.class_name {
+        out.insert("className".into(), class.as_str().into());
+    }
+    if !i.annotations.is_empty() {
+        out.insert("annotations".into(), json!(i.annotations));
+    }
+    if let Some(tls) = &i.tls {
+        out.insert(
+            "tls".into(),
+            json!([{"hosts": i.host.iter().collect::<Vec<_>>(), "secretName": tls.secret_name}]),
+        );
+    }
+    Json::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_as_the_operator_reads_them() {
+        assert_eq!(cpu("500m"), json!(0.5));
+        assert_eq!(cpu("2"), json!(2));
+        assert_eq!(cpu("1500m"), json!(1.5));
+        assert_eq!(memory("1600Mi"), json!("1600Mi"));
+        assert_eq!(memory("2Gi"), json!("2Gi"));
+        assert_eq!(memory("3G"), json!("2861m"));
+        assert_eq!(memory("1073741824"), json!("1073741824"));
+        assert_eq!(flink_version("1.20.1"), "v1_20");
+        assert_eq!(flink_version("2.1"), "v2_1");
+    }
+}
