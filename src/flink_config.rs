@@ -31,7 +31,7 @@ pub struct FlinkConfig {
 }
 
 /// Major and minor of a Flink version (`1.20`, `1.20.1`).
-fn major_minor(version: &str) -> (u32, u32) {
+pub fn major_minor(version: &str) -> (u32, u32) {
     let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }

@@ -12,6 +12,8 @@
 //! - [`ingress`]: the Ingress to the web UI;
 //! - [`scaling`]: autoscaling bounds, rules and what each engine can do with them;
 //! - [`state`]: where the job's state lives and whether a JobManager restart keeps it;
+//! - [`operator`]: what the Flink Kubernetes Operator target can express, and which engine
+//!   belongs to which target;
 //! - [`labels`]: Kubernetes label syntax, shared by the rules that check selectors.
 
 mod configuration;
@@ -19,6 +21,7 @@ mod image;
 mod ingress;
 mod job;
 pub mod labels;
+mod operator;
 mod pods;
 mod resources;
 mod scaling;
@@ -77,6 +80,7 @@ pub fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics) {
     ingress::check(r, diags);
     scaling::check(r, settings, diags);
     state::check(r, diags);
+    operator::check(r, diags);
 }
 
 /// Whether the job takes checkpoints (what a restart resumes from).

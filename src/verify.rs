@@ -41,6 +41,31 @@ fn typed<T: DeserializeOwned>(value: &Json) -> Result<(), String> {
     }
 }
 
+mod flinkdeployment;
+
+/// The pod templates of an object that runs pods, each with the ServiceAccount its pods run
+/// as: a Deployment's one, or a FlinkDeployment's JobManager and TaskManager templates (the
+/// operator runs both as `spec.serviceAccount`).
+fn pod_templates(o: &RenderedObject) -> Vec<(&Json, &str)> {
+    let v = &o.value;
+    match o.kind() {
+        "Deployment" => vec![(
+            &v["spec"]["template"],
+            v["spec"]["template"]["spec"]["serviceAccountName"]
+                .as_str()
+                .unwrap_or("default"),
+        )],
+        "FlinkDeployment" => {
+            let account = v["spec"]["serviceAccount"].as_str().unwrap_or("default");
+            vec![
+                (&v["spec"]["jobManager"]["podTemplate"], account),
+                (&v["spec"]["taskManager"]["podTemplate"], account),
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The parts of KEDA's ScaledObject (keda.sh/v1alpha1) that flinkform writes; a field a
 /// template adds beyond these is reported as unknown.
 mod keda {
@@ -162,6 +187,9 @@ fn check_type(object: &RenderedObject) -> Result<(), String> {
         }
         ("keda.sh/v1alpha1", "ScaledObject") => typed::<keda::ScaledObject>(v),
         ("monitoring.coreos.com/v1", "PodMonitor") => typed::<prometheus_operator::PodMonitor>(v),
+        ("flink.apache.org/v1beta1", "FlinkDeployment") => {
+            typed::<flinkdeployment::FlinkDeployment>(v)
+        }
         _ => {
             if object.name().is_empty() || object.kind().is_empty() {
                 Err("an object needs `apiVersion`, `kind` and `metadata.name`".into())
@@ -334,9 +362,7 @@ pub fn verify(
                     fail(
                         diags,
                         o,
-                        format!(
-                            "Deployment `{target_name}` has more than one autoscaler; KEDA rejects that"
-                        ),
+                        format!("`{target_name}` has more than one autoscaler; KEDA rejects that"),
                     );
                 }
                 let Some(deployment) = find(
@@ -354,15 +380,32 @@ pub fn verify(
                     );
                     continue;
                 };
-                if !deployment.value["spec"]["replicas"].is_null() {
+                // A FlinkDeployment scales through `spec.taskManager.replicas`, and the operator
+                // gives its main container the requests of `spec.taskManager.resource`.
+                let operator = deployment.kind() == "FlinkDeployment";
+                let (replicas, replicas_field) = if operator {
+                    (
+                        &deployment.value["spec"]["taskManager"]["replicas"],
+                        "spec.taskManager.replicas",
+                    )
+                } else {
+                    (&deployment.value["spec"]["replicas"], "spec.replicas")
+                };
+                if !replicas.is_null() {
                     fail(
                         diags,
                         o,
-                        "its target Deployment sets `spec.replicas`, which every sync would reset"
-                            .into(),
+                        format!(
+                            "its target {} sets `{replicas_field}`, which every sync would reset",
+                            deployment.kind()
+                        ),
                     );
                 }
-                let pod = &deployment.value["spec"]["template"]["spec"];
+                let pod = if operator {
+                    &deployment.value["spec"]["taskManager"]["podTemplate"]["spec"]
+                } else {
+                    &deployment.value["spec"]["template"]["spec"]
+                };
                 // An HPA's Resource metrics, or a ScaledObject's cpu and memory triggers.
                 let resources = v["spec"]["metrics"]
                     .as_array()
@@ -384,7 +427,14 @@ pub fn verify(
                         .flatten()
                         .chain(pod["initContainers"].as_array().into_iter().flatten());
                     for c in containers {
-                        if c["resources"]["requests"][resource].is_null() {
+                        let requested = if operator
+                            && c["name"] == crate::render::operator::MAIN_CONTAINER
+                        {
+                            !deployment.value["spec"]["taskManager"]["resource"][resource].is_null()
+                        } else {
+                            !c["resources"]["requests"][resource].is_null()
+                        };
+                        if !requested {
                             fail(
                                 diags,
                                 o,
@@ -401,13 +451,15 @@ pub fn verify(
                 let Some(selector) = v["spec"]["selector"].as_object() else {
                     continue;
                 };
-                let matched = objects.iter().any(|d| {
-                    d.kind() == "Deployment"
-                        && d.namespace() == ns
-                        && selector.iter().all(|(k, val)| {
-                            &d.value["spec"]["template"]["metadata"]["labels"][k] == val
-                        })
-                });
+                let matched = objects
+                    .iter()
+                    .filter(|d| d.namespace() == ns)
+                    .flat_map(pod_templates)
+                    .any(|(template, _)| {
+                        selector
+                            .iter()
+                            .all(|(k, val)| &template["metadata"]["labels"][k] == val)
+                    });
                 if !matched {
                     fail(diags, o, "its selector matches no pod of this job".into());
                 }
@@ -451,11 +503,11 @@ pub fn verify(
                 }
                 for subject in v["subjects"].as_array().into_iter().flatten() {
                     let name = subject["name"].as_str().unwrap_or_default();
-                    let used = objects.iter().any(|d| {
-                        d.kind() == "Deployment"
-                            && d.namespace() == ns
-                            && d.value["spec"]["template"]["spec"]["serviceAccountName"] == name
-                    });
+                    let used = objects
+                        .iter()
+                        .filter(|d| d.namespace() == ns)
+                        .flat_map(pod_templates)
+                        .any(|(_, account)| account == name);
                     if !used {
                         fail(
                             diags,
@@ -467,12 +519,12 @@ pub fn verify(
                     }
                 }
             }
-            "Deployment" => {
-                // With high availability the Role must be bound to the account the pods run
-                // as (flinkform's own, or the user's cloud identity).
-                let account = v["spec"]["template"]["spec"]["serviceAccountName"]
-                    .as_str()
-                    .unwrap_or("default");
+            "Deployment" | "FlinkDeployment" => {
+                // With high availability (and under the operator) the Role must be bound to
+                // the account the pods run as (flinkform's own, or the user's cloud identity).
+                let Some((_, account)) = pod_templates(o).first().copied() else {
+                    continue;
+                };
                 for binding in objects
                     .iter()
                     .filter(|b| b.kind() == "RoleBinding" && b.namespace() == ns)
@@ -492,6 +544,9 @@ pub fn verify(
                             ),
                         );
                     }
+                }
+                if o.kind() != "Deployment" {
+                    continue;
                 }
                 let labels = &v["spec"]["template"]["metadata"]["labels"];
                 for (k, val) in v["spec"]["selector"]["matchLabels"]

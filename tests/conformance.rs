@@ -15,7 +15,7 @@ const KUBERNETES_VERSIONS: &[&str] = &["1.28.0", "1.37.0"];
 
 /// Custom resources, which kubernetes-validate has no schema for; flinkform's verify phase
 /// checks them against typed structs of their own instead.
-const CUSTOM_KINDS: &[&str] = &["ScaledObject", "PodMonitor"];
+const CUSTOM_KINDS: &[&str] = &["ScaledObject", "PodMonitor", "FlinkDeployment"];
 
 fn all_objects() -> Vec<(String, serde_json::Value)> {
     let mut objects = Vec::new();

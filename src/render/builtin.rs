@@ -47,6 +47,22 @@ fn truthy(value: &Json) -> bool {
     }
 }
 
+/// Marks an object that carries log4j's configuration, whose `${sys:log.file}` is no variable
+/// of Flux's post-build substitution.
+fn no_flux_substitution(meta: &mut Json) {
+    let annotations = meta
+        .as_object_mut()
+        .expect("metadata is a map")
+        .entry("annotations")
+        .or_insert_with(|| Json::Object(Map::new()));
+    if let Json::Object(a) = annotations {
+        a.insert(
+            "kustomize.toolkit.fluxcd.io/substitute".into(),
+            "disabled".into(),
+        );
+    }
+}
+
 /// `{%- if job.target == "standalone" -%}`: the objects the operator target replaces.
 fn standalone(ctx: &Json) -> bool {
     ctx["job"]["target"] == "standalone"
@@ -77,10 +93,14 @@ fn flink_deployment(ctx: &Json) -> Json {
             spec.insert(key.into(), op[key].clone());
         }
     }
+    let mut meta = metadata(ctx, &ctx["job"]["name"], &ctx["labels"]["flinkDeployment"]);
+    if truthy(&op["logConfiguration"]) {
+        no_flux_substitution(&mut meta);
+    }
     object! {
         "apiVersion" => "flink.apache.org/v1beta1",
         "kind" => "FlinkDeployment",
-        "metadata" => metadata(ctx, &ctx["job"]["name"], &ctx["labels"]["flinkDeployment"]),
+        "metadata" => meta,
         "spec" => Json::Object(spec),
     }
 }
@@ -118,18 +138,7 @@ fn configmap(ctx: &Json) -> Json {
                 .to_owned(),
             config["logging"].clone(),
         );
-        // log4j's ${sys:log.file} is no variable of Flux's post-build substitution.
-        let annotations = meta
-            .as_object_mut()
-            .expect("metadata is a map")
-            .entry("annotations")
-            .or_insert_with(|| Json::Object(Map::new()));
-        if let Json::Object(a) = annotations {
-            a.insert(
-                "kustomize.toolkit.fluxcd.io/substitute".into(),
-                "disabled".into(),
-            );
-        }
+        no_flux_substitution(&mut meta);
     }
     object! {
         "apiVersion" => "v1",

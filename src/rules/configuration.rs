@@ -15,6 +15,26 @@ pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
     ),
     ("high-availability", "set `state.highAvailability`"),
     (
+        "job.autoscaler.enabled",
+        "set `autoscaling` with `engine: operator`",
+    ),
+    (
+        "job.autoscaler.target.utilization",
+        "set a `busyTime` rule with `engine: operator`",
+    ),
+    (
+        "job.autoscaler.utilization.target",
+        "set a `busyTime` rule with `engine: operator`",
+    ),
+    (
+        "job.autoscaler.vertex.max-parallelism",
+        "set `autoscaling.maxReplicas` with `engine: operator`",
+    ),
+    (
+        "job.autoscaler.vertex.min-parallelism",
+        "set `autoscaling.minReplicas` with `engine: operator`",
+    ),
+    (
         "high-availability.cluster-id",
         "set `state.highAvailability`",
     ),

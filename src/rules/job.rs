@@ -91,8 +91,9 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         ).help("a job cannot run with more parallel tasks than its maxParallelism (the number of key groups)"));
     }
     // Flink's default scheduler waits for every slot the parallelism needs: with fewer, the
-    // job never leaves CREATED. (Reactive mode, with autoscaling, takes what it gets.)
-    if !r.autoscaling_enabled() {
+    // job never leaves CREATED. (Reactive mode, with autoscaling, takes what it gets; under
+    // the operator the JobManager asks for the TaskManagers the parallelism needs.)
+    if !r.autoscaling_enabled() && !r.on_operator() {
         let replicas = spec.task_manager.replicas;
         let slots = spec.task_manager.task_slots;
         if u64::from(parallelism) > u64::from(replicas) * u64::from(slots) {
