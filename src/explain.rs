@@ -36,6 +36,10 @@ codes! {
         "An `averageValue` target on a Flink metric preset that is an average or a maximum over the job's tasks (busyTime, latency, watermarkLag, kafkaLag).";
         "The autoscaler divides an averageValue metric by the number of TaskManagers; only a sum (backlog) grows with the work they share, so the rule would scale on a number that means nothing.";
         "Use `target: {value: ...}`, the threshold for the job as a whole."
+    "busy-time-target" error:
+        "With `engine: operator`, a missing `busyTime` rule, or a busy-time target outside (0, 1000] milliseconds per second.";
+        "The operator's autoscaler scales each vertex to a utilization target; flinkform takes it from the busyTime rule (`700` → `job.autoscaler.utilization.target: 0.7`), and a vertex is never busy more than 1000 ms per second.";
+        "Add `flinkMetrics: [{metric: busyTime, target: {value: \"700\"}}]`."
     "config-key" error:
         "A `flinkConfiguration` key with characters other than letters, digits, `.`, `-` and `_`.";
         "No Flink option has such a key, and a space, `#`, `:` or line break in it would change how a reader of the configuration file splits the line: a key could hide another or smuggle in one flinkform sets.";
@@ -60,6 +64,10 @@ codes! {
         "A file that is not UTF-8 text.";
         "YAML and Kubernetes read UTF-8 only.";
         "Save the file as UTF-8."
+    "engine-target" error:
+        "`autoscaling.engine: operator` on a job whose target is standalone.";
+        "The operator engine is the Flink Kubernetes Operator's own autoscaler; standalone Deployments have no operator to run it.";
+        "Set `target: operator`, or use `engine: hpa` or `engine: keda`."
     "file-not-found" error:
         "A file given on the command line that does not exist.";
         "Nothing can be checked in it.";
@@ -208,6 +216,22 @@ codes! {
         "Without autoscaling, a parallelism above replicas x taskSlots.";
         "Flink's default scheduler waits for every slot the parallelism needs: the job never leaves CREATED.";
         "Raise `taskManager.replicas` or `taskSlots`, or lower `parallelism`."
+    "operator-flink-version" error:
+        "A Flink version newer than the FlinkDeployment's `flinkVersion` enum (up to `v2_4`).";
+        "The operator's admission rejects a FlinkDeployment whose version it does not know.";
+        "Use a Flink version the operator supports, or the standalone target."
+    "operator-java-opts" warning:
+        "`env.java.opts.all` in the flinkConfiguration of a Flink 1.18 job on the operator target.";
+        "For 1.18 the operator puts the JVM flags Java 17 needs (`--add-exports`, `--add-opens`) into that very key; a value of the job's replaces them, and a Java 17 image then fails at submission with `InaccessibleObjectException`.";
+        "Include the flags of Flink 1.18's default configuration in the value, or leave the key to the operator."
+    "operator-name" error:
+        "A job on the operator target whose name is longer than 45 characters.";
+        "The FlinkDeployment's name becomes Flink's cluster id, which the operator limits to 45 characters; it rejects longer names.";
+        "Shorten the job's name."
+    "operator-service-account" error:
+        "Different `pod.serviceAccountName`s for the JobManager and the TaskManager on the operator target.";
+        "The operator runs both pods as the FlinkDeployment's one `serviceAccount`.";
+        "Set one `pod.serviceAccountName` for both pods."
     "out-of-range" error:
         "A number beyond what its consumer holds (Flink's Java ints, Kubernetes' int32), or below its minimum.";
         "Flink or Kubernetes would reject it, or read another number.";
@@ -244,6 +268,10 @@ codes! {
         "A state URI whose scheme needs one of the image's filesystem plugins, with a `flinkVersion` without its patch release.";
         "The plugin jars in the image are named with the full Flink version; the entrypoint stops the container when the jar it is told to enable is not there.";
         "Give the image's release, e.g. `flinkVersion: \"1.20.1\"`."
+    "replicas-from-parallelism" warning:
+        "`taskManager.replicas` on the operator target without an HPA, where it differs from what `job.parallelism` / `taskSlots` needs.";
+        "In the operator's native mode the JobManager asks for as many TaskManagers as the parallelism needs; the replicas are not used.";
+        "Remove `taskManager.replicas`, or change `job.parallelism`."
     "replicas-range" error:
         "`minReplicas` above `maxReplicas`.";
         "The autoscaler cannot hold both.";
@@ -272,10 +300,18 @@ codes! {
         "Checkpoints kept in the JobManager's memory, or state in a pod's own folder (file://).";
         "Both go with the pod: a JobManager restart loses them.";
         "Use object storage (s3://, gs://, abfs://) in `state`."
+    "stateless-upgrade" warning:
+        "A job on the operator target with neither high availability nor savepoints and checkpoints, so its upgrade mode is `stateless`.";
+        "Every change to its FlinkDeployment (image, configuration, resources) makes the operator start the job again from empty state or its initialSavepoint.";
+        "Set `state.highAvailability` (upgrade mode last-state), or `state.savepoints` with `state.checkpoints` (upgrade mode savepoint)."
     "symlink-escape" error:
         "An input that is a symlink out of the project, or a file outside it.";
         "flinkform reads nothing outside the project.";
         "Copy the file into the project."
+    "target-unsupported" error:
+        "A setting the operator target cannot express: `engine: keda`, or with `engine: operator` a cpu, memory, backlog, latency, watermarkLag, kafkaLag or external rule, or `behavior`.";
+        "Under the operator, autoscaling is an HPA on the FlinkDeployment's scale subresource (`engine: hpa`, every rule) or the operator's autoscaler (`engine: operator`), which scales each vertex on the busy time it measures and has its own keys for pacing.";
+        "Use `engine: hpa` for that rule, or a `busyTime` rule with `engine: operator`; set `job.autoscaler.*` pacing keys in flinkConfiguration."
     "template" error:
         "A template that does not render, or renders YAML that does not parse.";
         "Its object cannot be written.";

@@ -556,3 +556,79 @@ fn diff_writes_nothing() {
     assert_eq!(common::read_tree(repo.dir.path()), before);
     assert_eq!(repo.git(&["status", "--porcelain"]).stdout, status);
 }
+
+/// The operator target: moving a job onto it loses its state unless a savepoint carries it;
+/// on it, the operator upgrades a changed FlinkDeployment in its upgrade mode (last-state with
+/// high availability resumes, stateless does not), and an HPA change restarts nothing.
+#[test]
+fn the_operator_target_moves_upgrades_and_scales() {
+    let repo = Repo::new();
+    repo.edit(
+        "flinkform.yaml",
+        "      overrides:\n        state:",
+        "      overrides:\n        target: operator\n        state:",
+    );
+    let report = repo.report(&[]);
+    assert_eq!(
+        verdict(&report, "prod", "orders"),
+        pair("changed", "state-loss")
+    );
+    assert!(
+        reasons(&report, "prod", "orders")
+            .contains("moves between the standalone and the operator target"),
+        "{}",
+        reasons(&report, "prod", "orders")
+    );
+    assert_eq!(verdict(&report, "dev", "orders"), pair("unchanged", "none"));
+    repo.commit("prod runs on the operator");
+
+    repo.edit("jobs/orders.yaml", "orders:1.0.0", "orders:1.1.0");
+    let report = repo.report(&[]);
+    assert_eq!(
+        verdict(&report, "prod", "orders"),
+        pair("changed", "restart")
+    );
+    let prod = reasons(&report, "prod", "orders");
+    assert!(
+        prod.starts_with("image changed") && prod.contains("last-state"),
+        "{prod}"
+    );
+    assert!(
+        fields(&report, "prod", "orders").contains(
+            &r#"FlinkDeployment/orders spec.image: "registry.example.com/flink/orders:1.0.0" -> "registry.example.com/flink/orders:1.1.0""#.to_owned()
+        ),
+        "{:#?}",
+        fields(&report, "prod", "orders")
+    );
+    assert_eq!(
+        verdict(&report, "dev", "orders"),
+        pair("changed", "state-loss")
+    );
+    repo.commit("new image");
+
+    repo.edit("jobs/orders.yaml", "maxReplicas: 6", "maxReplicas: 8");
+    let report = repo.report(&[]);
+    assert_eq!(
+        verdict(&report, "prod", "orders"),
+        pair("changed", "no-restart")
+    );
+
+    // Without high availability nor savepoints the operator upgrades statelessly.
+    repo.edit(
+        "flinkform.yaml",
+        "        state:\n          highAvailability: {enabled: true}",
+        "        state:\n          highAvailability: {enabled: false}",
+    );
+    repo.commit("no HA in prod");
+    repo.edit("jobs/orders.yaml", "orders:1.1.0", "orders:1.2.0");
+    let report = repo.report(&[]);
+    assert_eq!(
+        verdict(&report, "prod", "orders"),
+        pair("changed", "state-loss")
+    );
+    assert!(
+        reasons(&report, "prod", "orders").contains("statelessly"),
+        "{}",
+        reasons(&report, "prod", "orders")
+    );
+}

@@ -91,10 +91,43 @@ struct Facts {
     config: BTreeMap<String, String>,
     jobmanager: Option<Json>,
     taskmanager: Option<Json>,
+    /// The job's FlinkDeployment, under the operator target.
+    operator: Option<Json>,
 }
 
 impl Facts {
     fn of(documents: &[Document]) -> Facts {
+        if let Some(fd) = documents
+            .iter()
+            .find(|d| d.kind == "FlinkDeployment")
+            .map(Document::value)
+        {
+            let spec = &fd["spec"];
+            let mut config: BTreeMap<String, String> = spec["flinkConfiguration"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                    )
+                })
+                .collect();
+            // The operator sets the default parallelism from the job's; its autoscaler, like
+            // reactive mode, changes it at run time.
+            if config.get("job.autoscaler.enabled").map(String::as_str) != Some("true")
+                && let Some(p) = spec["job"]["parallelism"].as_u64()
+            {
+                config.insert("parallelism.default".into(), p.to_string());
+            }
+            return Facts {
+                config,
+                jobmanager: None,
+                taskmanager: None,
+                operator: Some(fd),
+            };
+        }
         let deployments: Vec<Json> = documents
             .iter()
             .filter(|d| d.kind == "Deployment")
@@ -123,6 +156,7 @@ impl Facts {
             config,
             jobmanager: deployment("jobmanager"),
             taskmanager: deployment("taskmanager"),
+            operator: None,
         }
     }
 
@@ -216,6 +250,94 @@ fn name_of(v: Option<&Json>) -> Option<&str> {
     v.and_then(|d| d["metadata"]["name"].as_str())
 }
 
+/// Fields of a FlinkDeployment's spec the operator applies without upgrading the job (its
+/// `@SpecDiff` ignores them): the upgrade mode, the initial savepoint and its option, and the
+/// autoscaler's and the operator's own configuration keys.
+const OPERATOR_IGNORES: &[&[&str]] = &[
+    &["job", "upgradeMode"],
+    &["job", "initialSavepointPath"],
+    &["job", "allowNonRestoredState"],
+];
+const OPERATOR_IGNORED_KEYS: &[&str] = &[
+    "job.autoscaler",
+    "kubernetes.operator",
+    "parallelism.default",
+];
+
+/// A FlinkDeployment's spec as the operator compares it to decide on an upgrade, with what
+/// it scales instead in standalone mode (the parallelism and the TaskManager replicas) taken
+/// out separately.
+fn upgrade_relevant(spec: &Json) -> (Json, Json) {
+    let mut spec = spec.clone();
+    for path in OPERATOR_IGNORES {
+        if let Some(Json::Object(parent)) = spec.pointer_mut(&format!("/{}", path[0])) {
+            parent.remove(path[1]);
+        }
+    }
+    if let Some(Json::Object(config)) = spec.get_mut("flinkConfiguration") {
+        config.retain(|k, _| !OPERATOR_IGNORED_KEYS.iter().any(|p| k.starts_with(p)));
+    }
+    let mut scale = Json::Null;
+    if spec["mode"] == "standalone" {
+        scale = serde_json::json!([
+            spec["job"]["parallelism"].take(),
+            spec["taskManager"]["replicas"].take()
+        ]);
+    }
+    (spec, scale)
+}
+
+/// What an operator does with a change of a FlinkDeployment: switching modes is refused,
+/// a change it compares upgrades the job in its upgrade mode (last-state and savepoint resume
+/// the state, stateless does not), a scale in standalone mode restarts it from its latest
+/// checkpoint, and the rest applies in place.
+fn operator_upgrade(old: &Json, new: &Json, found: &mut Vec<(Impact, String)>) {
+    let (a, b) = (&old["spec"], &new["spec"]);
+    if a["mode"] != b["mode"] {
+        found.push((
+            Impact::StateLoss,
+            format!("the operator's mode changes ({} → {}), which the operator refuses: the FlinkDeployment must be deleted and created again, and the job starts from its initial savepoint or with empty state", a["mode"].as_str().unwrap_or("native"), b["mode"].as_str().unwrap_or("native")),
+        ));
+        return;
+    }
+    let ((a_spec, a_scale), (b_spec, b_scale)) = (upgrade_relevant(a), upgrade_relevant(b));
+    if a_spec != b_spec {
+        let fields: Vec<&str> = b_spec
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k.as_str())
+            .chain(
+                a_spec
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, _)| k.as_str()),
+            )
+            .filter(|k| a_spec.get(*k) != b_spec.get(*k))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let what = words(&fields);
+        let mode = b["job"]["upgradeMode"].as_str().unwrap_or("stateless");
+        found.push(match mode {
+            "last-state" => (Impact::Restart, format!("{what} changed: the operator upgrades the job in last-state mode; it resumes from its latest checkpoint")),
+            "savepoint" => (Impact::Restart, format!("{what} changed: the operator takes a savepoint, upgrades the job and resumes it from the savepoint")),
+            _ => (Impact::StateLoss, format!("{what} changed: the operator upgrades the job statelessly; it starts again from its initial savepoint or with empty state")),
+        });
+    } else if a_scale != b_scale {
+        found.push((
+            Impact::Restart,
+            "the parallelism or the TaskManager replicas changed: the operator scales the TaskManagers, and reactive mode restarts the job from its latest checkpoint".into(),
+        ));
+    } else if a != b {
+        found.push((
+            Impact::NoRestart,
+            "only settings the operator applies without an upgrade changed (autoscaler keys, upgrade mode, initial savepoint)".into(),
+        ));
+    }
+}
+
 /// The impact of a job's change and its reasons, worst first.
 #[must_use]
 pub fn assess(
@@ -244,6 +366,14 @@ pub fn assess(
         (Change::Changed, Some(old), Some(new)) => (Facts::of(old), Facts::of(new)),
     };
     let mut found: Vec<(Impact, String)> = Vec::new();
+    match (&old.operator, &new.operator) {
+        (Some(a), Some(b)) => operator_upgrade(a, b, &mut found),
+        (Some(_), None) | (None, Some(_)) => found.push((
+            Impact::StateLoss,
+            "the job moves between the standalone and the operator target: the new cluster starts it from its initial savepoint or with empty state (take a savepoint first and make it the initialSavepoint)".into(),
+        )),
+        (None, None) => {}
+    }
 
     let jm_rolls = template(old.jobmanager.as_ref()) != template(new.jobmanager.as_ref())
         || name_of(old.jobmanager.as_ref()) != name_of(new.jobmanager.as_ref());
@@ -340,7 +470,7 @@ pub fn assess(
     if !jm_rolls && !tm_rolls {
         for object in objects {
             let what = match object.kind.as_str() {
-                "Deployment" => continue,
+                "Deployment" | "FlinkDeployment" => continue,
                 "ConfigMap" => "the Flink configuration changed without a pod-template change: it takes effect when the pods next restart".to_owned(),
                 "HorizontalPodAutoscaler" | "ScaledObject" => format!(
                     "{} {} {}: the job keeps running until the autoscaler next scales it",

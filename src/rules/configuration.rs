@@ -156,8 +156,9 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
             );
         }
         // The image's configuration file sets this key to the module flags Java 17 needs;
-        // a value of the user's replaces them, and the job fails at submission.
-        if key == "env.java.opts.all" || key == "env.java.opts" {
+        // a value of the user's replaces them, and the job fails at submission. (Under the
+        // operator, whose defaults carry the flags, its own rule speaks of them.)
+        if (key == "env.java.opts.all" || key == "env.java.opts") && !r.on_operator() {
             diags.push(
                 Diagnostic::warning(
                     "java-opts-replaced",
