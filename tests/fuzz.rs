@@ -178,6 +178,8 @@ struct JobParams {
     tm_memory: &'static str,
     autoscaling: Option<AutoscalingParams>,
     label: String,
+    /// Whether the job runs under the Flink Kubernetes Operator.
+    operator: bool,
 }
 
 fn job_params() -> impl Strategy<Value = JobParams> {
@@ -215,9 +217,20 @@ fn job_params() -> impl Strategy<Value = JobParams> {
             Just("0755".to_owned()),
             "[a-z0-9]{1,10}"
         ],
+        any::<bool>(),
     )
         .prop_map(
-            |(name, flink_version, parallelism, slots, tm_cpu, tm_memory, autoscaling, label)| {
+            |(
+                name,
+                flink_version,
+                parallelism,
+                slots,
+                tm_cpu,
+                tm_memory,
+                autoscaling,
+                label,
+                operator,
+            )| {
                 JobParams {
                     name,
                     flink_version,
@@ -227,6 +240,7 @@ fn job_params() -> impl Strategy<Value = JobParams> {
                     tm_memory,
                     autoscaling,
                     label,
+                    operator,
                 }
             },
         )
@@ -245,7 +259,12 @@ fn job_yaml(p: &JobParams, index: usize) -> String {
         cpu = p.tm_cpu,
         mem = p.tm_memory,
     );
+    if p.operator {
+        text.push_str("  target: operator\n");
+    }
     if let Some((engine, min, max, cpu, mem, presets)) = &p.autoscaling {
+        // KEDA scales Deployments only: under the operator an HPA takes the same rules.
+        let engine = if p.operator { "hpa" } else { engine };
         text.push_str(&format!(
             "  autoscaling:\n    engine: {engine}\n    minReplicas: {min}\n    maxReplicas: {max}\n"
         ));
