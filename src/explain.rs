@@ -228,6 +228,10 @@ codes! {
         "A job on the operator target whose name is longer than 45 characters.";
         "The FlinkDeployment's name becomes Flink's cluster id, which the operator limits to 45 characters; it rejects longer names.";
         "Shorten the job's name."
+    "operator-name-collision" error:
+        "A TaskManager metrics Service (`naming.taskManagerService`) named like a Service the operator creates for the job: `<name>` or `<name>-rest`.";
+        "Two owners of one Service: the operator and the GitOps tool would overwrite each other's.";
+        "Change `naming.taskManagerService`; the default `{{ name }}-taskmanager` is free."
     "operator-service-account" error:
         "Different `pod.serviceAccountName`s for the JobManager and the TaskManager on the operator target.";
         "The operator runs both pods as the FlinkDeployment's one `serviceAccount`.";

@@ -596,19 +596,19 @@ mod tests {
     #[test]
     fn flink_deployments_are_typed_as_the_crd_defines_them() {
         let fd = json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
-            "metadata": {"name": "orders", "namespace": "flink"},
-            "spec": {
-                "image": "registry.example.com/flink/orders:1.0.0", "imagePullPolicy": "IfNotPresent",
-                "flinkVersion": "v1_20", "mode": "native", "serviceAccount": "orders-flink",
-                "flinkConfiguration": {"taskmanager.numberOfTaskSlots": "2"},
-                "jobManager": {"replicas": 1, "resource": {"cpu": 1, "memory": "1600Mi"},
-                    "podTemplate": {"spec": {"containers": [{"name": "flink-main-container"}]}}},
-                "taskManager": {"resource": {"cpu": 0.5, "memory": "2Gi"}},
-                "ingress": {"template": "flink.example.com/orders", "className": "nginx",
-                    "tls": [{"hosts": ["flink.example.com"], "secretName": "tls"}]},
-                "job": {"jarURI": "local:///opt/flink/usrlib/orders.jar", "entryClass": "com.example.Orders",
-                    "args": ["--host", "kafka:9092"], "parallelism": 4, "upgradeMode": "last-state", "state": "running"},
-            }});
+        "metadata": {"name": "orders", "namespace": "flink"},
+        "spec": {
+            "image": "registry.example.com/flink/orders:1.0.0", "imagePullPolicy": "IfNotPresent",
+            "flinkVersion": "v1_20", "mode": "native", "serviceAccount": "orders-flink",
+            "flinkConfiguration": {"taskmanager.numberOfTaskSlots": "2"},
+            "jobManager": {"replicas": 1, "resource": {"cpu": 1, "memory": "1600Mi"},
+                "podTemplate": {"spec": {"containers": [{"name": "flink-main-container"}]}}},
+            "taskManager": {"resource": {"cpu": 0.5, "memory": "2Gi"}},
+            "ingress": {"template": "flink.example.com/orders", "className": "nginx",
+                "tls": [{"hosts": ["flink.example.com"], "secretName": "tls"}]},
+            "job": {"jarURI": "local:///opt/flink/usrlib/orders.jar", "entryClass": "com.example.Orders",
+                "args": ["--host", "kafka:9092"], "parallelism": 4, "upgradeMode": "last-state", "state": "running"},
+        }});
         let object = |value: Json| RenderedObject {
             job: Some("orders".into()),
             template: "flinkdeployment.yaml.j2".into(),
@@ -626,20 +626,49 @@ mod tests {
             check_type(&object(v))
         };
         for (path, value, says) in [
-            ("/spec/flinkVersion", Some(json!("v1_12")), "unknown variant"),
+            (
+                "/spec/flinkVersion",
+                Some(json!("v1_12")),
+                "unknown variant",
+            ),
             ("/spec/mode", Some(json!("session")), "unknown variant"),
-            ("/spec/job/upgradeMode", Some(json!("last_state")), "unknown variant"),
+            (
+                "/spec/job/upgradeMode",
+                Some(json!("last_state")),
+                "unknown variant",
+            ),
             ("/spec/job/state", Some(json!("RUNNING")), "unknown variant"),
-            ("/spec/taskManager/resource/cpu", Some(json!("500m")), "invalid type"),
-            ("/spec/job/parallelism", Some(json!(4_294_967_296_u64)), "invalid value"),
-            ("/spec/serviceAccount", None, "missing field `serviceAccount`"),
+            (
+                "/spec/taskManager/resource/cpu",
+                Some(json!("500m")),
+                "invalid type",
+            ),
+            (
+                "/spec/job/parallelism",
+                Some(json!(4_294_967_296_u64)),
+                "invalid value",
+            ),
+            (
+                "/spec/serviceAccount",
+                None,
+                "missing field `serviceAccount`",
+            ),
             ("/spec/job/jarURI", None, "missing field `jarURI`"),
-            ("/spec/job/savepointPath", Some(json!("s3://x")), "spec.job.savepointPath"),
-            ("/spec/jobManager/podTemplate/spec/containers/0/imagee", Some(json!("x")), "imagee"),
+            (
+                "/spec/job/savepointPath",
+                Some(json!("s3://x")),
+                "spec.job.savepointPath",
+            ),
+            (
+                "/spec/jobManager/podTemplate/spec/containers/0/imagee",
+                Some(json!("x")),
+                "imagee",
+            ),
         ] {
             let result = if path.contains("/containers/0/") {
                 let mut v = fd.clone();
-                v["spec"]["jobManager"]["podTemplate"]["spec"]["containers"][0]["imagee"] = json!("x");
+                v["spec"]["jobManager"]["podTemplate"]["spec"]["containers"][0]["imagee"] =
+                    json!("x");
                 check_type(&object(v))
             } else {
                 broken(path, value)

@@ -51,6 +51,17 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         );
     }
 
+    // Flink's native mode and the operator's standalone mode create the Services `<name>`
+    // and `<name>-rest` themselves.
+    let service = &r.names.task_manager_service;
+    if *service == *name || *service == format!("{name}-rest") {
+        diags.push(
+            Diagnostic::error("operator-name-collision", r.origin, format!("the TaskManager metrics Service `{service}` has the name of a Service the operator creates for this job"))
+                .note(target_at, "operator target chosen here")
+                .help("change `naming.taskManagerService` in flinkform.yaml (default `{{ name }}-taskmanager`)"),
+        );
+    }
+
     // The operator runs both pods as `spec.serviceAccount`.
     let accounts = [
         &spec.job_manager.pod.service_account_name,
