@@ -92,18 +92,7 @@ fn snapshot_hook_repo(dest: &Path) {
 
 /// A copy of `examples/realfuture` (project file, jobs, committed output) below `dest/sub`.
 fn copy_example(dest: &Path, sub: &str) {
-    let example = root().join("examples/realfuture");
-    for entry in walkdir::WalkDir::new(&example) {
-        let entry = entry.unwrap();
-        let to = dest
-            .join(sub)
-            .join(entry.path().strip_prefix(&example).unwrap());
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&to).unwrap();
-        } else {
-            fs::copy(entry.path(), &to).unwrap();
-        }
-    }
+    common::copy_tree(&root().join("examples/realfuture"), &dest.join(sub));
 }
 
 fn pre_commit(dir: &Path, home: &Path, args: &[&str]) -> (Output, String) {

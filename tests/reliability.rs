@@ -449,7 +449,7 @@ fn template_names_that_could_break_the_index_are_rejected() {
 fn index_entries_that_name_no_file_of_renders_are_left_alone() {
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("p");
-    copy_dir(&common::root().join("examples/realfuture"), &project);
+    common::copy_tree(&common::root().join("examples/realfuture"), &project);
     let out = project.join("deploy");
     let render = || {
         Command::new(common::bin())
@@ -534,18 +534,6 @@ fn index_entries_that_name_no_file_of_renders_are_left_alone() {
         out.join("base/orders-enrichment/kustomization.yaml")
             .is_file()
     );
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// What a project template renders must be what kustomize builds: an object in another

@@ -32,8 +32,8 @@ pub struct Spec {
     pub flink_configuration: BTreeMap<String, String>,
     pub log_configuration: Option<BTreeMap<String, String>>,
     pub pod_template: Option<PodTemplateSpec>,
-    pub job_manager: JobManager,
-    pub task_manager: TaskManager,
+    pub job_manager: Component,
+    pub task_manager: Component,
     pub ingress: Option<Ingress>,
     pub job: Job,
     pub restart_nonce: Option<i64>,
@@ -83,19 +83,11 @@ pub struct Resource {
     pub ephemeral_storage: Option<String>,
 }
 
+/// `jobManager` and `taskManager`: the CRD gives both the same three fields.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
-pub struct JobManager {
-    pub replicas: Option<i32>,
-    pub resource: Resource,
-    pub pod_template: Option<PodTemplateSpec>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)]
-pub struct TaskManager {
+pub struct Component {
     pub replicas: Option<i32>,
     pub resource: Resource,
     pub pod_template: Option<PodTemplateSpec>,
