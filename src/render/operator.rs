@@ -14,9 +14,12 @@
 //!   parallelism needs).
 //! - `job.upgradeMode`: `last-state` with high availability, `savepoint` with savepoints and
 //!   checkpoints but no high availability, else `stateless`.
-//! - each component's `podTemplate`: the pod settings, the component's labels (which the
-//!   TaskManager metrics Service selects) and the Prometheus port, in the operator's main
-//!   container `flink-main-container`.
+//! - each component's `podTemplate`, complete: the pod settings, the component's labels
+//!   (which the TaskManager metrics Service selects) and the Prometheus port, in the
+//!   operator's main container `flink-main-container`. No top-level `podTemplate`: the
+//!   operator merges it into the component's list item by list item, by position (its
+//!   default), which would mix a component's own `tolerations` or `envFrom` with the shared
+//!   ones that flinkform's merge replaces.
 
 use serde_json::{Map, Value as Json, json};
 
