@@ -211,18 +211,22 @@ fn template_changes(changes: &[ObjectChange], name: Option<&str>) -> Vec<&'stati
             .iter()
             .filter(|f| f.path.starts_with("spec.template"))
         {
-            let p = field.path.as_str();
-            let word = if p.ends_with(".image") {
+            let fields = segments(&field.path);
+            let has = |names: &[&str]| fields.iter().any(|f| names.contains(&f.0));
+            let word = if fields.last().is_some_and(|f| f.0 == "image") {
                 "image"
-            } else if p.contains("config-hash") {
+            } else if fields
+                .iter()
+                .any(|f| f.0 == "annotations" && f.1 == Some("\"flinkform.dev/config-hash\""))
+            {
                 "Flink configuration"
-            } else if p.contains(".resources") {
+            } else if has(&["resources"]) {
                 "resources"
-            } else if p.contains(".env") {
+            } else if has(&["env", "envFrom"]) {
                 "environment"
-            } else if p.contains(".args") || p.contains(".command") {
+            } else if has(&["args", "command"]) {
                 "arguments"
-            } else if p.contains(".volume") {
+            } else if has(&["volumes", "volumeMounts"]) {
                 "volumes"
             } else {
                 "pod template"
@@ -236,6 +240,47 @@ fn template_changes(changes: &[ObjectChange], name: Option<&str>) -> Vec<&'stati
         what.push("pod template");
     }
     what
+}
+
+/// The fields of a change's path (as `changes::path_text` writes it), each with its key or
+/// list selector: `metadata.annotations["a.b/c"]` → (`annotations`, `"a.b/c"`),
+/// `containers[name=jm].env[name=X.env]` → (`containers`, `name=jm`), (`env`, `name=X.env`).
+/// Selectors keep their text as written, quotes included.
+fn segments(path: &str) -> Vec<(&str, Option<&str>)> {
+    let mut out = Vec::new();
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && !matches!(bytes[i], b'.' | b'[') {
+            i += 1;
+        }
+        let name = &path[start..i];
+        let mut selector = None;
+        if bytes.get(i) == Some(&b'[') {
+            // The selector ends at the first `]` outside a JSON string.
+            let open = i + 1;
+            let (mut quoted, mut escaped) = (false, false);
+            i = open;
+            while i < bytes.len() {
+                match bytes[i] {
+                    _ if escaped => escaped = false,
+                    b'\\' if quoted => escaped = true,
+                    b'"' => quoted = !quoted,
+                    b']' if !quoted => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            selector = Some(&path[open..i.min(bytes.len())]);
+            i += 1;
+        }
+        out.push((name, selector));
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+        }
+    }
+    out
 }
 
 fn words(list: &[&str]) -> String {
@@ -497,4 +542,43 @@ pub fn assess(
     found.sort_by_key(|f| std::cmp::Reverse(f.0));
     let impact = found.first().map_or(Impact::NoRestart, |f| f.0);
     (impact, found.into_iter().map(|(_, why)| why).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segments;
+
+    #[test]
+    fn paths_split_into_fields_and_selectors() {
+        assert_eq!(
+            segments(r#"spec.template.metadata.annotations["flinkform.dev/config-hash"]"#),
+            vec![
+                ("spec", None),
+                ("template", None),
+                ("metadata", None),
+                ("annotations", Some(r#""flinkform.dev/config-hash""#)),
+            ]
+        );
+        assert_eq!(
+            segments(r#"spec.template.spec.volumes[name="a ].env"].emptyDir"#),
+            vec![
+                ("spec", None),
+                ("template", None),
+                ("spec", None),
+                ("volumes", Some(r#"name="a ].env""#)),
+                ("emptyDir", None),
+            ]
+        );
+        assert_eq!(
+            segments("spec.template.spec.containers[name=jm].env[name=X.env].value"),
+            vec![
+                ("spec", None),
+                ("template", None),
+                ("spec", None),
+                ("containers", Some("name=jm")),
+                ("env", Some("name=X.env")),
+                ("value", None),
+            ]
+        );
+    }
 }
