@@ -136,6 +136,9 @@ pub struct JobSection {
     pub max_parallelism: Option<u32>,
     pub flink_job_name: Option<String>,
     pub initial_savepoint: Option<Savepoint>,
+    /// Under the operator: the job is suspended (`job.state: suspended`).
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -612,6 +612,25 @@ fn the_operator_target_moves_upgrades_and_scales() {
         verdict(&report, "prod", "orders"),
         pair("changed", "no-restart")
     );
+    repo.commit("more TaskManagers");
+
+    // Suspending keeps the state in last-state mode.
+    repo.edit(
+        "flinkform.yaml",
+        "        target: operator\n",
+        "        target: operator\n        job: {suspended: true}\n",
+    );
+    let report = repo.report(&[]);
+    assert_eq!(
+        verdict(&report, "prod", "orders"),
+        pair("changed", "restart")
+    );
+    assert!(
+        reasons(&report, "prod", "orders").starts_with("the job is suspended"),
+        "{}",
+        reasons(&report, "prod", "orders")
+    );
+    repo.edit("flinkform.yaml", "        job: {suspended: true}\n", "");
 
     // Without high availability nor savepoints the operator upgrades statelessly.
     repo.edit(

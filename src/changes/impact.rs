@@ -345,6 +345,27 @@ fn operator_upgrade(old: &Json, new: &Json, found: &mut Vec<(Impact, String)>) {
         ));
         return;
     }
+    let mode = b["job"]["upgradeMode"].as_str().unwrap_or("stateless");
+    let keeps_state = matches!(mode, "last-state" | "savepoint");
+    if a["job"]["state"] != b["job"]["state"] {
+        let (what, how) = if b["job"]["state"] == "suspended" {
+            ("suspended", "the operator stops it and removes its pods")
+        } else {
+            ("resumed", "the operator starts it again")
+        };
+        found.push(if keeps_state {
+            (
+                Impact::Restart,
+                format!("the job is {what}: {how}; in {mode} mode its state is kept"),
+            )
+        } else {
+            (
+                Impact::StateLoss,
+                format!("the job is {what}: {how}; in stateless mode its state is not kept"),
+            )
+        });
+        return;
+    }
     let ((a_spec, a_scale), (b_spec, b_scale)) = (upgrade_relevant(a), upgrade_relevant(b));
     if a_spec != b_spec {
         let fields: Vec<&str> = b_spec
@@ -364,7 +385,6 @@ fn operator_upgrade(old: &Json, new: &Json, found: &mut Vec<(Impact, String)>) {
             .into_iter()
             .collect();
         let what = words(&fields);
-        let mode = b["job"]["upgradeMode"].as_str().unwrap_or("stateless");
         found.push(match mode {
             "last-state" => (Impact::Restart, format!("{what} changed: the operator upgrades the job in last-state mode; it resumes from its latest checkpoint")),
             "savepoint" => (Impact::Restart, format!("{what} changed: the operator takes a savepoint, upgrades the job and resumes it from the savepoint")),

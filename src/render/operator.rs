@@ -163,7 +163,15 @@ pub fn context(job: &ResolvedJob, parts: &Parts) -> Json {
     }
     job_spec.insert("parallelism".into(), spec.job.parallelism.into());
     job_spec.insert("upgradeMode".into(), upgrade_mode(job).into());
-    job_spec.insert("state".into(), "running".into());
+    job_spec.insert(
+        "state".into(),
+        if spec.job.suspended {
+            "suspended"
+        } else {
+            "running"
+        }
+        .into(),
+    );
     if let Some(sp) = &spec.job.initial_savepoint {
         job_spec.insert("initialSavepointPath".into(), sp.path.as_str().into());
         job_spec.insert(

@@ -30,6 +30,12 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
                     .help("set `target: operator`, or use `engine: hpa` or `engine: keda`"),
             );
         }
+        if r.job.spec.job.suspended {
+            diags.push(
+                Diagnostic::error("suspend-target", r.span(&["spec", "job", "suspended"]), "suspending a job is the Flink Kubernetes Operator's, but this job's target is standalone")
+                    .help("set `target: operator`, or remove the job from this environment to stop it (take a savepoint first)"),
+            );
+        }
         return;
     }
 
