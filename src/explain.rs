@@ -308,14 +308,14 @@ codes! {
         "A job on the operator target with neither high availability nor savepoints and checkpoints, so its upgrade mode is `stateless`.";
         "Every change to its FlinkDeployment (image, configuration, resources) makes the operator start the job again from empty state or its initialSavepoint.";
         "Set `state.highAvailability` (upgrade mode last-state), or `state.savepoints` with `state.checkpoints` (upgrade mode savepoint)."
-    "symlink-escape" error:
-        "An input that is a symlink out of the project, or a file outside it.";
-        "flinkform reads nothing outside the project.";
-        "Copy the file into the project."
     "suspend-target" error:
         "`job.suspended: true` on a job whose target is standalone.";
         "Suspending is the operator's: it keeps the job's state as its upgrade mode does and removes the pods. Standalone Deployments have no one to take that savepoint.";
         "Set `target: operator`, or take a savepoint and remove the job from the environment."
+    "symlink-escape" error:
+        "An input that is a symlink out of the project, or a file outside it.";
+        "flinkform reads nothing outside the project.";
+        "Copy the file into the project."
     "target-unsupported" error:
         "A setting the operator target cannot express: `engine: keda`, or with `engine: operator` a cpu, memory, backlog, latency, watermarkLag, kafkaLag or external rule, or `behavior`.";
         "Under the operator, autoscaling is an HPA on the FlinkDeployment's scale subresource (`engine: hpa`, every rule) or the operator's autoscaler (`engine: operator`), which scales each vertex on the busy time it measures and has its own keys for pacing.";
