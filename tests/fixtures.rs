@@ -47,15 +47,7 @@ fn valid_projects_render_to_their_goldens() {
 /// A copy of `project` in `dir` whose `templates:` folder holds a copy of every built-in
 /// template it does not replace already, so nothing of it is built natively.
 fn with_builtin_templates_copied(project: &Path, dir: &Path) {
-    for entry in walkdir::WalkDir::new(project) {
-        let entry = entry.unwrap();
-        let to = dir.join(entry.path().strip_prefix(project).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
+    common::copy_tree(project, dir);
     let settings = dir.join("flinkform.yaml");
     let text = std::fs::read_to_string(&settings).unwrap_or_else(|_| {
         "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n".to_owned()
