@@ -125,35 +125,35 @@ fn overflows(number: &str) -> bool {
 /// PyYAML's timestamp shape (`YYYY-M-D`, optionally a time and a zone) with a date or time
 /// that does not exist: PyYAML's reader fails on it.
 fn is_impossible_timestamp(s: &str) -> bool {
+    impossible_timestamp(s).unwrap_or(false)
+}
+
+/// `None` where `s` does not have the timestamp shape.
+fn impossible_timestamp(s: &str) -> Option<bool> {
     let b = s.as_bytes();
+    // `min` to `max` digits at `from`: their value and where they end.
     let number = |from: usize, min: usize, max: usize| -> Option<(u32, usize)> {
-        let n = b[from.min(b.len())..]
+        let n = b
+            .get(from..)?
             .iter()
             .take(max)
             .take_while(|c| c.is_ascii_digit())
             .count();
         (n >= min).then(|| (s[from..from + n].parse().unwrap_or(0), from + n))
     };
-    let Some((year, i)) = number(0, 4, 4) else {
-        return false;
+    // The separator `sep` at `at`, then a number.
+    let after = |at: usize, sep: u8, min: usize, max: usize| {
+        (b.get(at) == Some(&sep)).then_some(())?;
+        number(at + 1, min, max)
     };
-    if b.get(i) != Some(&b'-') {
-        return false;
-    }
-    let Some((month, i)) = number(i + 1, 1, 2) else {
-        return false;
-    };
-    if b.get(i) != Some(&b'-') {
-        return false;
-    }
-    let Some((day, i)) = number(i + 1, 1, 2) else {
-        return false;
-    };
+    let (year, i) = number(0, 4, 4)?;
+    let (month, i) = after(i, b'-', 1, 2)?;
+    let (day, i) = after(i, b'-', 1, 2)?;
     let date_ok = (1..=12).contains(&month) && day >= 1 && day <= days_in(year, month);
     if i == b.len() {
         // The date-only form (two-digit month and day): Go reads a valid one, year 0
         // included, as a timestamp, so kustomize quotes it; an impossible one it writes bare.
-        return s.len() == 10 && !date_ok;
+        return Some(s.len() == 10 && !date_ok);
     }
     let date_ok = date_ok && year >= 1;
     // A time: `T`, `t` or blanks, then H:MM:SS, an optional fraction and zone.
@@ -165,23 +165,11 @@ fn is_impossible_timestamp(s: &str) -> bool {
                 i += 1;
             }
         }
-        _ => return false,
+        _ => return None,
     }
-    let Some((hour, j)) = number(i, 1, 2) else {
-        return false;
-    };
-    if b.get(j) != Some(&b':') {
-        return false;
-    }
-    let Some((minute, j)) = number(j + 1, 2, 2) else {
-        return false;
-    };
-    if b.get(j) != Some(&b':') {
-        return false;
-    }
-    let Some((second, mut j)) = number(j + 1, 2, 2) else {
-        return false;
-    };
+    let (hour, j) = number(i, 1, 2)?;
+    let (minute, j) = after(j, b':', 2, 2)?;
+    let (second, mut j) = after(j, b':', 2, 2)?;
     if b.get(j) == Some(&b'.') {
         j += 1;
         while b.get(j).is_some_and(u8::is_ascii_digit) {
@@ -196,24 +184,19 @@ fn is_impossible_timestamp(s: &str) -> bool {
         None => {}
         Some(b'Z') => j += 1,
         Some(b'-' | b'+') => {
-            let Some((zone_hour, k)) = number(j + 1, 1, 2) else {
-                return false;
-            };
+            let (zone_hour, k) = number(j + 1, 1, 2)?;
             j = k;
             if b.get(j) == Some(&b':') {
-                let Some((_, k)) = number(j + 1, 2, 2) else {
-                    return false;
-                };
-                j = k;
+                j = number(j + 1, 2, 2)?.1;
             }
             zone_ok = zone_hour < 24;
         }
-        _ => return false,
+        _ => return None,
     }
     if j != b.len() {
-        return false;
+        return None;
     }
-    !(date_ok && hour < 24 && minute < 60 && second < 60 && zone_ok)
+    Some(!(date_ok && hour < 24 && minute < 60 && second < 60 && zone_ok))
 }
 
 fn days_in(year: u32, month: u32) -> u32 {
