@@ -139,7 +139,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Whole mebibytes of a memory quantity, as Flink's `m` unit.
-fn flink_memory(quantity: &str) -> String {
+pub fn flink_memory(quantity: &str) -> String {
     let bytes = parse_quantity(quantity).unwrap_or(0.0);
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let mib = (bytes / 1_048_576.0).floor() as u64;

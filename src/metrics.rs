@@ -63,14 +63,18 @@ pub fn busy_time_utilization(a: &crate::model::Autoscaling) -> Option<String> {
     a.flink_metrics
         .iter()
         .filter(|r| r.metric.as_deref() == Some("busyTime"))
-        .find_map(|r| {
-            r.target
-                .value
-                .as_deref()
-                .or(r.target.average_value.as_deref())
-        })
-        .and_then(crate::model::parse_quantity)
+        .find_map(target_number)
         .map(|ms| format!("{}", ms / 1000.0))
+}
+
+/// A rule's target (`value`, else `averageValue`) as a number.
+#[must_use]
+pub fn target_number(rule: &crate::model::FlinkMetricRule) -> Option<f64> {
+    rule.target
+        .value
+        .as_deref()
+        .or(rule.target.average_value.as_deref())
+        .and_then(crate::model::parse_quantity)
 }
 
 impl Preset {

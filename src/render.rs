@@ -607,18 +607,19 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
     // The image's entrypoint sets jobmanager.rpc.address to JOB_MANAGER_RPC_ADDRESS, or to the
     // pod's own name without it, wherever it can write the conf folder; it links the plugins
     // of ENABLE_BUILT_IN_PLUGINS from opt/ into plugins/.
-    let plugins = flink_config::built_in_plugins(job);
+    let plugin_env: Vec<Json> = flink_config::built_in_plugins(job)
+        .map(|jars| json!({"name": "ENABLE_BUILT_IN_PLUGINS", "value": jars}))
+        .into_iter()
+        .collect();
     let mut tm_env =
         vec![json!({"name": "JOB_MANAGER_RPC_ADDRESS", "value": n.job_manager_service})];
-    if let Some(jars) = &plugins {
-        tm_env.push(json!({"name": "ENABLE_BUILT_IN_PLUGINS", "value": jars}));
-    }
+    tm_env.extend(plugin_env.iter().cloned());
     let jm_env = if ha {
         let mut env = vec![
             json!({"name": "POD_IP", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}}}),
             json!({"name": "JOB_MANAGER_RPC_ADDRESS", "value": "$(POD_IP)"}),
         ];
-        env.extend(tm_env.iter().skip(1).cloned());
+        env.extend(plugin_env.iter().cloned());
         env
     } else {
         tm_env.clone()
@@ -640,7 +641,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
                 job_manager_labels: jm_labels.clone(),
                 task_manager_labels: tm_labels.clone(),
                 pod_annotations: &scrape_annotations(spec.metrics.port),
-                env: tm_env[1..].to_vec(),
+                env: plugin_env,
                 service_account: accounts.job_manager.as_deref(),
                 security: &security,
                 logging: config.logging.as_deref(),

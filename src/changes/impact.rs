@@ -553,10 +553,12 @@ pub fn assess(
             found.push((Impact::NoRestart, what));
         }
         if found.is_empty() && !objects.is_empty() {
-            found.push((
-                Impact::NoRestart,
-                "the Deployments change outside their pod templates: no pod restarts".into(),
-            ));
+            let what = if new.operator.is_some() {
+                "the FlinkDeployment changes outside its spec: no pod restarts"
+            } else {
+                "the Deployments change outside their pod templates: no pod restarts"
+            };
+            found.push((Impact::NoRestart, what.into()));
         }
     }
     found.sort_by_key(|f| std::cmp::Reverse(f.0));

@@ -87,10 +87,7 @@ fn memory(quantity: &str) -> Json {
     if binary || quantity.bytes().all(|b| b.is_ascii_digit()) {
         return quantity.into();
     }
-    let bytes = crate::model::parse_quantity(quantity).unwrap_or(0.0);
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let mib = (bytes / 1_048_576.0).floor() as u64;
-    format!("{mib}m").into()
+    flink_config::flink_memory(quantity).into()
 }
 
 fn resource(r: &Resources) -> Json {

@@ -156,12 +156,7 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
                 match (rule.metric.as_deref(), &rule.external) {
                     (Some("busyTime"), _) => {
                         busy_time = true;
-                        let ms = rule
-                            .target
-                            .value
-                            .as_deref()
-                            .or(rule.target.average_value.as_deref())
-                            .and_then(crate::model::parse_quantity);
+                        let ms = crate::metrics::target_number(rule);
                         if !ms.is_some_and(|ms| ms > 0.0 && ms <= 1000.0) {
                             diags.push(
                                 Diagnostic::error("busy-time-target", r.span(&["spec", "autoscaling", "flinkMetrics", &index, "target"]), "a busy-time target is in milliseconds busy per second: above 0, at most 1000")
