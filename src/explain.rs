@@ -33,7 +33,7 @@ codes! {
         "Go's YAML, which kustomize uses, reads these as strings and so writes them bare; other readers of kustomize's output then see a number, or fail on the whole file.";
         "Write another value. No real setting has these shapes; a label or annotation value can start with a letter."
     "average-value-on-fold" error:
-        "An `averageValue` target on a Flink metric preset that is an average or a maximum over the job's tasks (busyTime, latency, watermarkLag, kafkaLag).";
+        "An `averageValue` target on a Flink metric preset that is a maximum over the job's tasks (busyTime, the busiest task's average over its subtasks; latency, watermarkLag, kafkaLag).";
         "The autoscaler divides an averageValue metric by the number of TaskManagers; only a sum (backlog) grows with the work they share, so the rule would scale on a number that means nothing.";
         "Use `target: {value: ...}`, the threshold for the job as a whole."
     "busy-time-target" error:
@@ -76,6 +76,10 @@ codes! {
         "A file larger than the 8 MiB flinkform reads.";
         "Definitions are small; the bound keeps a stray file from stalling every run.";
         "Split the file, or remove what does not belong in the project."
+    "flink-properties-env" error:
+        "`FLINK_PROPERTIES` in a pod's `env`.";
+        "The official image's entrypoint appends `FLINK_PROPERTIES` to the Flink configuration file, but flinkform's pods mount the configuration read-only (so that the entrypoint cannot rewrite it), and the variable would be silently ignored.";
+        "Set the keys in `flinkConfiguration`."
     "flux-substitution" warning:
         "`${...}` in a value.";
         "Flux's post-build substitution rewrites `${VAR}` in everything it applies, so the value reaching the cluster would differ from the one in Git.";
@@ -96,6 +100,10 @@ codes! {
         "`ingress.tls` without `ingress.host`.";
         "The certificate is served for a host name.";
         "Set `ingress.host`."
+    "ingress-without-auth" warning:
+        "An `ingress` whose annotations name no authentication (no `auth` annotation, Traefik middleware or source-range allowlist).";
+        "The Ingress exposes Flink's REST API, which asks for no credentials and can cancel jobs, upload jars and run them: anyone who reaches the host controls the cluster.";
+        "Add your ingress controller's authentication annotations (ingress-nginx: `nginx.ingress.kubernetes.io/auth-url` and `auth-signin` for an OAuth proxy, or `auth-type: basic`), a Traefik middleware, or a `whitelist-source-range`."
     "invalid-character" error:
         "A value with a character that not every YAML reader keeps: a control character other than tab and line breaks, or a Unicode non-character.";
         "Go's YAML (kustomize, Argo CD, kubectl) refuses such characters, so the manifests would not apply, or apply with another value.";
@@ -148,6 +156,10 @@ codes! {
         "`env.java.opts.all` (or `env.java.opts`) in flinkConfiguration.";
         "It replaces the image's value, which holds the --add-opens flags Flink needs on Java 17: the job then fails at submission with InaccessibleObjectException.";
         "Set `env.java.opts.jobmanager` and `env.java.opts.taskmanager` instead."
+    "job-name-label" error:
+        "A job whose `job_name`, as Flink's Prometheus reporter writes it (every character outside letters, digits, `:` and `_` turned into `_`), is not a Kubernetes label value, while an hpa rule on a Flink metric preset selects the job by it.";
+        "The HPA's External metric selects the job with `matchLabels: {job_name: ...}`; a selector with an invalid label value is refused, and the HPA reports `FailedGetExternalMetric` and never scales.";
+        "Choose a `flinkJobName` (or job name) that becomes at most 63 letters, digits, `_`, `-` or `.`, and starts and ends with a letter or digit: `Orders Enrichment v2`, not `Orders Enrichment (v2)`."
     "keda-external-metric" error:
         "An `external` metric rule with the keda engine.";
         "KEDA queries Prometheus itself; an External metric is an HPA feature.";
@@ -160,6 +172,10 @@ codes! {
         "A Flink configuration value that flink-conf.yaml (Flink before 1.19) cannot hold as written: a `#`, a line break, an empty value, or spaces at either end.";
         "Flink reads flink-conf.yaml line by line (a carriage return ends a line too), cuts each line at `#`, trims key and value, and skips a key without a value: the job would run with another value than the one written.";
         "Change the value, or use Flink 1.19 or later, which reads config.yaml as YAML."
+    "listener-config-key" error:
+        "A `flinkConfiguration` key that moves or switches off a listener flinkform wires: `rest.bind-port`, `jobmanager.rpc.bind-port`, `taskmanager.rpc.bind-port`, `metrics.reporters`, or the Prometheus reporter's filters and label settings.";
+        "flinkform points the Services, the Ingress, the probes and the scrape annotations at Flink's ports 8081, 6123 and 6122 and at the reporter's series; a listener moved elsewhere is unreachable, and a filtered reporter leaves the autoscaler without its metric.";
+        "Remove the key. The metrics port is `metrics.port`."
     "max-parallelism-implicit" warning:
         "Autoscaling without `job.maxParallelism`.";
         "Reactive mode runs with every slot up to the maximum parallelism, which Flink derives when it is not set; a later change to it makes the job's state unrestorable.";
@@ -168,6 +184,10 @@ codes! {
         "A memory scaling rule below 90 %.";
         "A JVM takes its heap at start and seldom gives it back, so memory use stays high after the load drops and the rule rarely scales down.";
         "Scale on cpu or a Flink metric; keep memory as a guard at 90 % or more."
+    "metrics-port-collision" error:
+        "A `metrics.port` equal to one of Flink's own ports in the pods: 6122, 6123, 6124 or 8081.";
+        "The Prometheus reporter and Flink's RPC, blob server or REST API cannot listen on one port; one of them fails to start.";
+        "Use another port, e.g. 9249."
     "min-replicas-zero" error:
         "`minReplicas: 0`.";
         "An HPA cannot scale to zero, and KEDA could never wake the job: cpu, memory and Flink's metrics all come from its TaskManagers.";
@@ -257,7 +277,7 @@ codes! {
         "Selectors, the configuration rollout and the metrics scrape depend on them.";
         "Remove it."
     "owned-volume" error:
-        "A volume named like one of flinkform's (flink-config, flink-conf).";
+        "A volume named like one of flinkform's (flink-config, flink-conf, flink-plugins).";
         "It would replace the configuration volumes.";
         "Give it another name."
     "parallelism-range" error:
@@ -268,10 +288,6 @@ codes! {
         "`jobs`, `output` or `templates` outside the project, or absolute.";
         "flinkform reads and writes only inside the project.";
         "Use a relative path inside the project."
-    "plugin-version" error:
-        "A state URI whose scheme needs one of the image's filesystem plugins, with a `flinkVersion` without its patch release.";
-        "The plugin jars in the image are named with the full Flink version; the entrypoint stops the container when the jar it is told to enable is not there.";
-        "Give the image's release, e.g. `flinkVersion: \"1.20.1\"`."
     "replicas-from-parallelism" warning:
         "`taskManager.replicas` on the operator target without an HPA, where it differs from what `job.parallelism` / `taskSlots` needs.";
         "In the operator's native mode the JobManager asks for as many TaskManagers as the parallelism needs; the replicas are not used.";

@@ -8,7 +8,7 @@
 //! The image's own configuration file carries settings flinkform does not own and the pods
 //! need, above all the JVM flags Java 17 requires (`env.java.opts.all: --add-opens ...`). So
 //! the pod does not replace it: an init container merges the generated keys over the image's
-//! file (see [`merge_script`]) into an `emptyDir` that the Flink container mounts read-only
+//! file (see [`init_script`]) into an `emptyDir` that the Flink container mounts read-only
 //! at `/opt/flink/conf`, where the entrypoint's in-place rewrite fails and the merged file
 //! stays as it is.
 
@@ -76,12 +76,6 @@ pub fn filesystem_plugin(uri: &str) -> Option<&'static str> {
     })
 }
 
-/// Whether a version string names a patch release (`1.20.1`), as plugin jar names do.
-#[must_use]
-pub fn has_patch(version: &str) -> bool {
-    version.split('.').count() == 3
-}
-
 /// The state URIs of a job: checkpoints, savepoints and the HA storage folder.
 pub fn state_uris(spec: &crate::model::JobSpec) -> impl Iterator<Item = &str> {
     let st = &spec.state;
@@ -94,19 +88,19 @@ pub fn state_uris(spec: &crate::model::JobSpec) -> impl Iterator<Item = &str> {
     .flatten()
 }
 
-/// `ENABLE_BUILT_IN_PLUGINS` for the official image's entrypoint: the plugin jars from
-/// `/opt/flink/opt` that the state URIs need, each once, `;`-separated.
+/// The image's built-in filesystem plugins that the job's state URIs need, each once, by the
+/// name of their jar without its version.
 #[must_use]
-pub fn built_in_plugins(job: &ResolvedJob) -> Option<String> {
-    let spec = &job.job.spec;
-    let mut jars: Vec<String> = state_uris(spec)
-        .filter_map(filesystem_plugin)
-        .map(|p| format!("{p}-{}.jar", spec.flink_version))
-        .collect();
-    jars.sort();
-    jars.dedup();
-    (!jars.is_empty()).then(|| jars.join(";"))
+pub fn filesystem_plugins(spec: &crate::model::JobSpec) -> Vec<&'static str> {
+    let mut plugins: Vec<&'static str> = state_uris(spec).filter_map(filesystem_plugin).collect();
+    plugins.sort_unstable();
+    plugins.dedup();
+    plugins
 }
+
+/// Where the Flink container finds its plugins; with filesystem plugins an `emptyDir` that the
+/// init container fills.
+pub const PLUGINS_DIR: &str = "/opt/flink/plugins";
 
 /// `kubernetes.cluster-id`: unique per job and environment, also across projects and
 /// environments that share one storage folder, at most 45 characters (what Flink allows), and
@@ -172,26 +166,20 @@ pub fn prometheus_job_name(job: &ResolvedJob) -> String {
 /// followed by the generated file. Flink reads a later flat key over an earlier nested one
 /// and never sees a key twice. From 1.19 on an image's `flink-conf.yaml` would take
 /// precedence over `config.yaml`, so it goes.
+///
+/// With filesystem plugins it also makes the plugins folder: the image's own plugins, and a
+/// link to each filesystem plugin's jar in `/opt/flink/opt`, found by its name without the
+/// version. The official entrypoint's `ENABLE_BUILT_IN_PLUGINS` takes only exact jar names,
+/// and stops the container when the image's patch release differs from the one named, which
+/// a rebuilt image on a moving tag (`flink:1.20`) does.
 #[must_use]
-pub fn merge_script(file_name: &'static str) -> &'static str {
-    static CONFIG_YAML: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| merge_script_for("config.yaml"));
-    static FLINK_CONF_YAML: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| merge_script_for("flink-conf.yaml"));
-    if file_name == "config.yaml" {
-        &CONFIG_YAML
-    } else {
-        &FLINK_CONF_YAML
-    }
-}
-
-fn merge_script_for(file_name: &str) -> String {
+pub fn init_script(file_name: &'static str, plugins: &[&str]) -> String {
     let legacy = if file_name == "config.yaml" {
         "rm -f /flink-conf/flink-conf.yaml\n"
     } else {
         ""
     };
-    format!(
+    let mut script = format!(
         "set -eu\n\
          cp -R /opt/flink/conf/. /flink-conf/\n\
          {legacy}\
@@ -202,7 +190,29 @@ fn merge_script_for(file_name: &str) -> String {
          cat /flink-config/{file_name} >> /flink-conf/.merged\n\
          mv /flink-conf/.merged /flink-conf/{file_name}\n\
          if [ -f /flink-config/{LOG_CONFIG} ]; then cp -L /flink-config/{LOG_CONFIG} /flink-conf/; fi\n"
-    )
+    );
+    script.push_str(&plugins_script(plugins));
+    script
+}
+
+/// The shell lines that fill the plugins `emptyDir` (mounted at `/flink-plugins`): the image's
+/// own plugins and a link to each filesystem plugin's jar, whatever its version; nothing
+/// without filesystem plugins.
+#[must_use]
+pub fn plugins_script(plugins: &[&str]) -> String {
+    let mut script = String::new();
+    if !plugins.is_empty() {
+        script.push_str("cp -R /opt/flink/plugins/. /flink-plugins/\n");
+    }
+    for plugin in plugins {
+        script.push_str(&format!(
+            "set -- /opt/flink/opt/{plugin}-*.jar\n\
+             if [ ! -f \"$1\" ]; then echo \"the image has no /opt/flink/opt/{plugin}-*.jar\" >&2; exit 1; fi\n\
+             mkdir -p /flink-plugins/{plugin}\n\
+             ln -s \"$1\" /flink-plugins/{plugin}/\n"
+        ));
+    }
+    script
 }
 
 /// The logging configuration the Flink scripts use in the foreground (as in a container).
@@ -388,9 +398,37 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
     );
     set("taskmanager.rpc.port", 6122.into());
     if spec.state.ha().is_some() {
-        set("kubernetes.cluster-id", cluster_id(job).into());
+        let cluster = cluster_id(job);
+        // Standalone Flink keeps its HA data (job graphs, checkpoint pointers, blobs, the job
+        // result store) under `<storageDir>/<high-availability.cluster-id>`, and does not
+        // derive that id from `kubernetes.cluster-id`: left at its default, `/default`, every
+        // job of one storage folder would share one folder, and the first job that ends for
+        // good would delete the blobs of all.
+        set("high-availability.cluster-id", cluster.clone().into());
+        set("kubernetes.cluster-id", cluster.into());
         set("kubernetes.namespace", job.names.namespace.clone().into());
+        // A job that failed before it was submitted is recorded as failed instead of making
+        // the JobManager exit (and the Deployment restart it into the same failure); a
+        // finished job's result stays in the job result store, so a JobManager restarted
+        // after its job ended sees that it ended and does not run it again from the start.
+        set(
+            "execution.submit-failed-job-on-application-error",
+            true.into(),
+        );
+        set("job-result-store.delete-on-commit", false.into());
     }
+    // A job never silently starts over. Jobs are stopped through Git, not from the web UI or
+    // the REST API (the Flink Kubernetes Operator decides the same); checkpoints outlive a
+    // cancellation that happens anyway; and a JobManager whose job ended (cancelled,
+    // finished, failed for good) keeps running with the job's final state instead of
+    // exiting, which would make the Deployment start the job again from `initialSavepoint` or
+    // empty state. Each is a default the job's `flinkConfiguration` can change.
+    set("execution.shutdown-on-application-finish", false.into());
+    set(
+        "execution.checkpointing.externalized-checkpoint-retention",
+        "RETAIN_ON_CANCELLATION".into(),
+    );
+    set("web.cancel.enable", false.into());
     for (k, v) in &spec.flink_configuration {
         keys.insert(k, v.clone());
     }

@@ -17,34 +17,69 @@ use crate::emit;
 pub struct Preset {
     pub name: &'static str,
     pub series: &'static str,
-    pub aggregate: &'static str,
+    pub fold: Fold,
+}
+
+/// How a job's series of a preset are folded into the one number an autoscaler compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fold {
+    /// The job's total (records waiting): grows with the work, so a per-TaskManager target
+    /// (`averageValue`) makes sense.
+    Sum,
+    /// The worst series (a lag).
+    Max,
+    /// The busiest task: the average over each task's subtasks, then the maximum over the
+    /// tasks. A job is as fast as its slowest stage; an average over every subtask of every
+    /// task would read a saturated source beside an idle sink as half busy.
+    MaxOfTaskAverages,
+}
+
+impl Fold {
+    /// The PromQL around a series selector.
+    fn wrap(self, selector: &str) -> String {
+        match self {
+            Fold::Sum => format!("sum({selector})"),
+            Fold::Max => format!("max({selector})"),
+            Fold::MaxOfTaskAverages => format!("max(avg by (task_id) ({selector}))"),
+        }
+    }
+
+    /// What the folded number is, for diagnostics.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fold::Sum => "sum over the job's tasks",
+            Fold::Max => "maximum over the job's tasks",
+            Fold::MaxOfTaskAverages => "maximum over the job's tasks of each task's average",
+        }
+    }
 }
 
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "backlog",
         series: "flink_taskmanager_job_task_operator_pendingRecords",
-        aggregate: "sum",
+        fold: Fold::Sum,
     },
     Preset {
         name: "busyTime",
         series: "flink_taskmanager_job_task_busyTimeMsPerSecond",
-        aggregate: "avg",
+        fold: Fold::MaxOfTaskAverages,
     },
     Preset {
         name: "latency",
         series: "flink_taskmanager_job_task_operator_currentEmitEventTimeLag",
-        aggregate: "max",
+        fold: Fold::Max,
     },
     Preset {
         name: "watermarkLag",
         series: "flink_taskmanager_job_task_operator_watermarkLag",
-        aggregate: "max",
+        fold: Fold::Max,
     },
     Preset {
         name: "kafkaLag",
         series: "flink_taskmanager_job_task_operator_KafkaSourceReader_KafkaConsumer_records_lag_max",
-        aggregate: "max",
+        fold: Fold::Max,
     },
 ];
 
@@ -96,13 +131,12 @@ impl Preset {
     /// The PromQL for one job, as a KEDA `prometheus` trigger runs it.
     #[must_use]
     pub fn query(&self, job_name: &str, namespace: &str) -> String {
-        format!(
-            "{}({}{{job_name=\"{}\",namespace=\"{}\"}})",
-            self.aggregate,
+        self.fold.wrap(&format!(
+            "{}{{job_name=\"{}\",namespace=\"{}\"}}",
             self.series,
             escape_label_value(job_name),
             escape_label_value(namespace)
-        )
+        ))
     }
 
     /// The prometheus-adapter external rule that serves [`Preset::external_name`]: the HPA's
@@ -113,7 +147,7 @@ impl Preset {
             "seriesQuery": format!("{}{{job_name!=\"\",namespace!=\"\"}}", self.series),
             "resources": {"overrides": {"namespace": {"resource": "namespace"}}},
             "name": {"as": self.external_name()},
-            "metricsQuery": format!("{}(<<.Series>>{{<<.LabelMatchers>>}})", self.aggregate),
+            "metricsQuery": self.fold.wrap("<<.Series>>{<<.LabelMatchers>>}"),
         })
     }
 }
@@ -158,6 +192,10 @@ mod tests {
         assert_eq!(
             backlog.query("orders", "ns"),
             "sum(flink_taskmanager_job_task_operator_pendingRecords{job_name=\"orders\",namespace=\"ns\"})"
+        );
+        assert_eq!(
+            preset("busyTime").unwrap().query("orders", "ns"),
+            "max(avg by (task_id) (flink_taskmanager_job_task_busyTimeMsPerSecond{job_name=\"orders\",namespace=\"ns\"}))"
         );
     }
 }

@@ -87,6 +87,10 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/taskmanager-deployment.yaml.j2"),
     ),
     (
+        "taskmanager-poddisruptionbudget.yaml.j2",
+        include_str!("../templates/taskmanager-poddisruptionbudget.yaml.j2"),
+    ),
+    (
         "taskmanager-service.yaml.j2",
         include_str!("../templates/taskmanager-service.yaml.j2"),
     ),
@@ -569,7 +573,10 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
         // ConfigMaps, and TaskManagers dial that: the pod IP, as Flink's documentation wires it.
         jm_args.extend(["--host".to_owned(), "$(POD_IP)".to_owned()]);
     }
-    jm_args.extend(["--job-classname".to_owned(), spec.job.entry_class.clone()]);
+    jm_args.extend([
+        "--job-classname".to_owned(),
+        kubelet_literal(&spec.job.entry_class),
+    ]);
     if ha {
         // Application mode recovers a job only under the id it had.
         jm_args.extend(["--job-id".to_owned(), flink_config::job_id(job)]);
@@ -578,7 +585,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
         // With high availability a restarted JobManager resumes from the latest checkpoint
         // and this applies to the first start only.
         jm_args.push("--fromSavepoint".into());
-        jm_args.push(sp.path.clone());
+        jm_args.push(kubelet_literal(&sp.path));
         if sp.allow_non_restored_state {
             jm_args.push("--allowNonRestoredState".into());
         }
@@ -587,40 +594,36 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
         // Flink's entrypoint stops reading its own options at `--`: `--host kafka:9092` is
         // the job's argument, not the JobManager's address.
         jm_args.push("--".into());
-        jm_args.extend(spec.job.args.iter().cloned());
+        jm_args.extend(spec.job.args.iter().map(|a| kubelet_literal(a)));
     }
 
     let security = Security::new();
     let container_security = security.container.clone();
+    let plugins = flink_config::filesystem_plugins(spec);
+    let mut init_mounts = vec![
+        json!({"name": "flink-config", "mountPath": "/flink-config", "readOnly": true}),
+        json!({"name": "flink-conf", "mountPath": "/flink-conf"}),
+    ];
+    if !plugins.is_empty() {
+        init_mounts.push(json!({"name": "flink-plugins", "mountPath": "/flink-plugins"}));
+    }
     let config_init = json!({
         "name": "flink-config",
         "image": spec.image,
         "imagePullPolicy": spec.image_pull_policy,
-        "command": ["sh", "-c", flink_config::merge_script(config.file_name)],
+        "command": ["sh", "-c", flink_config::init_script(config.file_name, &plugins)],
         "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
         "securityContext": container_security,
-        "volumeMounts": [
-            {"name": "flink-config", "mountPath": "/flink-config", "readOnly": true},
-            {"name": "flink-conf", "mountPath": "/flink-conf"},
-        ],
+        "volumeMounts": init_mounts,
     });
     // The image's entrypoint sets jobmanager.rpc.address to JOB_MANAGER_RPC_ADDRESS, or to the
-    // pod's own name without it, wherever it can write the conf folder; it links the plugins
-    // of ENABLE_BUILT_IN_PLUGINS from opt/ into plugins/.
-    let plugin_env: Vec<Json> = flink_config::built_in_plugins(job)
-        .map(|jars| json!({"name": "ENABLE_BUILT_IN_PLUGINS", "value": jars}))
-        .into_iter()
-        .collect();
-    let mut tm_env =
-        vec![json!({"name": "JOB_MANAGER_RPC_ADDRESS", "value": n.job_manager_service})];
-    tm_env.extend(plugin_env.iter().cloned());
+    // pod's own name without it, wherever it can write the conf folder.
+    let tm_env = vec![json!({"name": "JOB_MANAGER_RPC_ADDRESS", "value": n.job_manager_service})];
     let jm_env = if ha {
-        let mut env = vec![
+        vec![
             json!({"name": "POD_IP", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}}}),
             json!({"name": "JOB_MANAGER_RPC_ADDRESS", "value": "$(POD_IP)"}),
-        ];
-        env.extend(plugin_env.iter().cloned());
-        env
+        ]
     } else {
         tm_env.clone()
     };
@@ -641,17 +644,22 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
                 job_manager_labels: jm_labels.clone(),
                 task_manager_labels: tm_labels.clone(),
                 pod_annotations: &scrape_annotations(spec.metrics.port),
-                env: plugin_env,
+                plugins: &plugins,
                 service_account: accounts.job_manager.as_deref(),
                 security: &security,
                 logging: config.logging.as_deref(),
             },
         )
     });
-    let volumes = json!([
+    let mut volumes = json!([
         {"name": "flink-config", "configMap": {"name": n.config_map}},
         {"name": "flink-conf", "emptyDir": {}},
     ]);
+    if !plugins.is_empty()
+        && let Json::Array(list) = &mut volumes
+    {
+        list.push(json!({"name": "flink-plugins", "emptyDir": {}}));
+    }
     let annotations: serde_json::Map<String, Json> = m
         .annotations
         .iter()
@@ -709,6 +717,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             object! {
                 "args" => jm_args,
                 "resources" => resources(&spec.job_manager.resources),
+                "probes" => job_manager_probes(),
             },
             &spec.job_manager.pod,
             PodBase {
@@ -723,6 +732,7 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             object! {
                 "replicas" => spec.task_manager.replicas,
                 "resources" => resources(&spec.task_manager.resources),
+                "probes" => task_manager_probes(),
             },
             &spec.task_manager.pod,
             PodBase {
@@ -757,6 +767,44 @@ fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
             .map(|a| autoscaling(job, a, prometheus_url)),
         "operator" => operator,
     }
+}
+
+/// The JobManager's probes. Liveness: its RPC port answers. Readiness: the REST API answers,
+/// which it does once the dispatcher runs (a rollout waits for it, the Service sends users
+/// only to a JobManager that serves). Startup: up to five minutes for a slow start (a large
+/// jar, a restore from a big checkpoint) before liveness counts.
+fn job_manager_probes() -> Json {
+    let rest = json!({"httpGet": {"path": "/config", "port": 8081}});
+    object! {
+        "livenessProbe" => json!({"tcpSocket": {"port": 6123}, "initialDelaySeconds": 30, "periodSeconds": 60}),
+        "readinessProbe" => merged(&rest, json!({"periodSeconds": 10})),
+        "startupProbe" => merged(&rest, json!({"periodSeconds": 5, "failureThreshold": 60})),
+    }
+}
+
+/// The TaskManager's probes: its RPC port answers. Readiness tells a rollout and the HPA,
+/// which leaves the CPU of pods that are not ready yet out of its average, when a new
+/// TaskManager is up.
+fn task_manager_probes() -> Json {
+    object! {
+        "livenessProbe" => json!({"tcpSocket": {"port": 6122}, "initialDelaySeconds": 30, "periodSeconds": 60}),
+        "readinessProbe" => json!({"tcpSocket": {"port": 6122}, "periodSeconds": 10}),
+    }
+}
+
+/// `base` with the fields of `more` added.
+fn merged(base: &Json, more: Json) -> Json {
+    let mut out = base.clone();
+    if let (Json::Object(out), Json::Object(more)) = (&mut out, more) {
+        out.extend(more);
+    }
+    out
+}
+
+/// A container argument that reaches the process exactly as written: the kubelet expands
+/// `$(VAR)` in `args` and reads `$$` as `$`, so every `$` is doubled.
+fn kubelet_literal(arg: &str) -> String {
+    arg.replace('$', "$$")
 }
 
 /// The security contexts of the Flink pods: the official image's `flink` user (9999), no
@@ -958,6 +1006,15 @@ fn component_pod(mut own: Json, pod: &crate::model::PodSettings, base: PodBase) 
     volumes.extend(pod.volumes.iter().cloned());
     let mut mounts =
         vec![json!({"name": "flink-conf", "mountPath": "/opt/flink/conf", "readOnly": true})];
+    if base
+        .volumes
+        .as_array()
+        .is_some_and(|v| v.iter().any(|v| v["name"] == "flink-plugins"))
+    {
+        mounts.push(
+            json!({"name": "flink-plugins", "mountPath": flink_config::PLUGINS_DIR, "readOnly": true}),
+        );
+    }
     mounts.extend(pod.volume_mounts.iter().cloned());
     let scheduling = scheduling(pod, base.account);
     if let Json::Object(map) = &mut own {

@@ -391,7 +391,20 @@ pub fn verify(
                 } else {
                     (&deployment.value["spec"]["replicas"], "spec.replicas")
                 };
-                if !replicas.is_null() {
+                // A Deployment's replicas belong to the autoscaler: a value in the manifest
+                // is reset at every sync. A FlinkDeployment's scale subresource reads
+                // `spec.taskManager.replicas`: without it `/scale` reports 0 and the HPA
+                // disables itself.
+                if operator && replicas.is_null() {
+                    fail(
+                        diags,
+                        o,
+                        format!(
+                            "its target {} has no `{replicas_field}`, the path its scale subresource reads: the HPA would see 0 replicas and disable itself",
+                            deployment.kind()
+                        ),
+                    );
+                } else if !operator && !replicas.is_null() {
                     fail(
                         diags,
                         o,

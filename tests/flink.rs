@@ -147,7 +147,7 @@ fn run_case(case: &Case) {
 fn the_seed_scenario_runs_and_rescales() {
     run_case(&Case {
         project: "examples/realfuture",
-        env: "prod",
+        env: "dev",
         job: None,
         flink: "1.20.1",
         jar_path: "/opt/flink/usrlib/orders-enrichment.jar",

@@ -31,6 +31,9 @@ pub fn build(name: &str, ctx: &Json) -> Option<Option<Json>> {
         "scaledobject.yaml.j2" => engine_is(ctx, "keda").then(|| scaled_object(ctx)),
         "taskmanager-deployment.yaml.j2" => standalone(ctx).then(|| taskmanager_deployment(ctx)),
         "taskmanager-service.yaml.j2" => Some(taskmanager_service(ctx)),
+        "taskmanager-poddisruptionbudget.yaml.j2" => {
+            standalone(ctx).then(|| taskmanager_pod_disruption_budget(ctx))
+        }
         _ => return None,
     })
 }
@@ -205,9 +208,8 @@ fn scaled_object(ctx: &Json) -> Json {
 
 /// The container fields both Deployments share, around their own name, args and ports.
 fn flink_container(ctx: &Json, component: &str, args: Json, ports: Vec<Json>) -> Json {
-    let rpc_port = ports[0]["containerPort"].clone();
     let own = &ctx[component];
-    let mut c = Map::with_capacity(11);
+    let mut c = Map::with_capacity(13);
     c.insert("name".into(), component.to_ascii_lowercase().into());
     c.insert("image".into(), ctx["job"]["image"].clone());
     c.insert(
@@ -221,14 +223,9 @@ fn flink_container(ctx: &Json, component: &str, args: Json, ports: Vec<Json>) ->
     }
     c.insert("ports".into(), ports.into());
     c.insert("resources".into(), own["resources"].clone());
-    c.insert(
-        "livenessProbe".into(),
-        object! {
-            "tcpSocket" => object! {"port" => rpc_port},
-            "initialDelaySeconds" => 30,
-            "periodSeconds" => 60,
-        },
-    );
+    if let Some(probes) = own["probes"].as_object() {
+        c.extend(probes.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
     c.insert(
         "securityContext".into(),
         ctx["pod"]["containerSecurityContext"].clone(),
@@ -295,10 +292,11 @@ fn taskmanager_deployment(ctx: &Json) -> Json {
         vec![Json::from("taskmanager")].into(),
         ports,
     );
-    let mut spec = Map::with_capacity(3);
+    let mut spec = Map::with_capacity(4);
     if !truthy(&ctx["autoscaling"]) {
         spec.insert("replicas".into(), ctx["taskManager"]["replicas"].clone());
     }
+    spec.insert("strategy".into(), object! {"type" => "Recreate"});
     spec.insert(
         "selector".into(),
         object! {"matchLabels" => ctx["selector"]["taskManager"].clone()},
@@ -312,6 +310,18 @@ fn taskmanager_deployment(ctx: &Json) -> Json {
         "kind" => "Deployment",
         "metadata" => metadata(ctx, &ctx["names"]["taskManager"], labels),
         "spec" => spec,
+    }
+}
+
+fn taskmanager_pod_disruption_budget(ctx: &Json) -> Json {
+    object! {
+        "apiVersion" => "policy/v1",
+        "kind" => "PodDisruptionBudget",
+        "metadata" => metadata(ctx, &ctx["names"]["taskManager"], &ctx["labels"]["taskManager"]),
+        "spec" => object! {
+            "maxUnavailable" => 1,
+            "selector" => object! {"matchLabels" => ctx["selector"]["taskManager"].clone()},
+        },
     }
 }
 

@@ -51,6 +51,16 @@ pub fn mode(job: &ResolvedJob) -> &'static str {
     }
 }
 
+/// `spec.taskManager.replicas` where an HPA scales the FlinkDeployment: the CRD's
+/// scale subresource reads that path, and without it `/scale` reports 0 replicas and the HPA
+/// controller disables itself. It starts at `minReplicas`; from then on the autoscaler
+/// writes it (GitOps tools must leave it alone, see the README).
+#[must_use]
+pub fn scaled_replicas(job: &ResolvedJob) -> Option<u32> {
+    let a = job.job.spec.autoscaling.as_ref().filter(|a| a.enabled)?;
+    (a.engine == Engine::Hpa).then_some(a.min_replicas)
+}
+
 /// How the operator carries the job's state across an upgrade of its spec.
 #[must_use]
 pub fn upgrade_mode(job: &ResolvedJob) -> &'static str {
@@ -96,38 +106,50 @@ fn resource(r: &Resources) -> Json {
 
 /// One component's pod template: its labels and annotations, the pod settings, and the main
 /// container's environment, ports and mounts.
-fn pod_template(
-    pod: &PodSettings,
-    labels: Json,
-    annotations: &Json,
-    env: &[Json],
-    metrics_port: u16,
-    security: &super::Security,
-) -> Json {
-    let (labels, annotations) = super::pod_metadata(pod, labels, annotations);
+fn pod_template(job: &ResolvedJob, pod: &PodSettings, labels: Json, parts: &Parts) -> Json {
+    let security = parts.security;
+    let (labels, annotations) = super::pod_metadata(pod, labels, parts.pod_annotations);
     let mut container = Map::new();
     container.insert("name".into(), MAIN_CONTAINER.into());
-    let mut all_env = env.to_vec();
-    all_env.extend(pod.env.iter().cloned());
-    if !all_env.is_empty() {
-        container.insert("env".into(), all_env.into());
+    if !pod.env.is_empty() {
+        container.insert("env".into(), pod.env.clone().into());
     }
     if !pod.env_from.is_empty() {
         container.insert("envFrom".into(), pod.env_from.clone().into());
     }
     container.insert(
         "ports".into(),
-        json!([{"name": "metrics", "containerPort": metrics_port}]),
+        json!([{"name": "metrics", "containerPort": job.job.spec.metrics.port}]),
     );
     container.insert("securityContext".into(), security.container.clone());
-    if !pod.volume_mounts.is_empty() {
-        container.insert("volumeMounts".into(), pod.volume_mounts.clone().into());
+    // The image's filesystem plugins, found by pattern as in the standalone pods: an init
+    // container of the job's image fills the plugins folder.
+    let mut mounts = pod.volume_mounts.clone();
+    let mut volumes = pod.volumes.clone();
+    let init = (!parts.plugins.is_empty()).then(|| {
+        mounts.push(json!({"name": "flink-plugins", "mountPath": flink_config::PLUGINS_DIR, "readOnly": true}));
+        volumes.push(json!({"name": "flink-plugins", "emptyDir": {}}));
+        json!([{
+            "name": "flink-plugins",
+            "image": job.job.spec.image,
+            "imagePullPolicy": job.job.spec.image_pull_policy,
+            "command": ["sh", "-c", format!("set -eu\n{}", flink_config::plugins_script(parts.plugins))],
+            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
+            "securityContext": security.container,
+            "volumeMounts": [{"name": "flink-plugins", "mountPath": "/flink-plugins"}],
+        }])
+    });
+    if !mounts.is_empty() {
+        container.insert("volumeMounts".into(), mounts.into());
     }
     let mut spec = super::scheduling(pod, None);
     spec.insert("securityContext".into(), security.pod.clone());
+    if let Some(init) = init {
+        spec.insert("initContainers".into(), init);
+    }
     spec.insert("containers".into(), json!([Json::Object(container)]));
-    if !pod.volumes.is_empty() {
-        spec.insert("volumes".into(), pod.volumes.clone().into());
+    if !volumes.is_empty() {
+        spec.insert("volumes".into(), volumes.into());
     }
     json!({
         "metadata": {"labels": labels, "annotations": annotations},
@@ -140,8 +162,8 @@ pub struct Parts<'a> {
     pub job_manager_labels: Json,
     pub task_manager_labels: Json,
     pub pod_annotations: &'a Json,
-    /// Environment of both main containers (the image's built-in plugins).
-    pub env: Vec<Json>,
+    /// The image's filesystem plugins the job's state needs.
+    pub plugins: &'a [&'static str],
     pub service_account: Option<&'a str>,
     pub security: &'a super::Security,
     pub logging: Option<&'a str>,
@@ -151,7 +173,6 @@ pub struct Parts<'a> {
 /// field, in the order the template writes them.
 pub fn context(job: &ResolvedJob, parts: &Parts) -> Json {
     let spec = &job.job.spec;
-    let port = spec.metrics.port;
     let mut job_spec = Map::new();
     job_spec.insert("jarURI".into(), spec.job.jar_uri.as_str().into());
     job_spec.insert("entryClass".into(), spec.job.entry_class.as_str().into());
@@ -205,16 +226,24 @@ pub fn context(job: &ResolvedJob, parts: &Parts) -> Json {
         json!({
             "replicas": 1,
             "resource": resource(&spec.job_manager.resources),
-            "podTemplate": pod_template(&spec.job_manager.pod, parts.job_manager_labels.clone(), parts.pod_annotations, &parts.env, port, parts.security),
+            "podTemplate": pod_template(job, &spec.job_manager.pod, parts.job_manager_labels.clone(), parts),
         }),
     );
-    out.insert(
-        "taskManager".into(),
-        json!({
-            "resource": resource(&spec.task_manager.resources),
-            "podTemplate": pod_template(&spec.task_manager.pod, parts.task_manager_labels.clone(), parts.pod_annotations, &parts.env, port, parts.security),
-        }),
+    let mut task_manager = Map::new();
+    if let Some(replicas) = scaled_replicas(job) {
+        task_manager.insert("replicas".into(), replicas.into());
+    }
+    task_manager.insert("resource".into(), resource(&spec.task_manager.resources));
+    task_manager.insert(
+        "podTemplate".into(),
+        pod_template(
+            job,
+            &spec.task_manager.pod,
+            parts.task_manager_labels.clone(),
+            parts,
+        ),
     );
+    out.insert("taskManager".into(), Json::Object(task_manager));
     out.insert(
         "ingress".into(),
         spec.ingress.as_ref().map_or(Json::Null, ingress),

@@ -98,7 +98,81 @@ pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
     ("taskmanager.rpc.port", "flinkform uses 6122"),
 ];
 
+/// Keys that move or switch off a listener flinkform wires to its Services, probes and
+/// scrape annotations, or change the series the autoscaler selects, with what they break.
+const LISTENER_KEYS: &[(&str, &str)] = &[
+    (
+        "rest.bind-port",
+        "the REST API would leave port 8081, where the JobManager Service, the Ingress and the probes reach it",
+    ),
+    (
+        "jobmanager.rpc.bind-port",
+        "the JobManager's RPC would leave port 6123, where TaskManagers reach it through the Service",
+    ),
+    (
+        "taskmanager.rpc.bind-port",
+        "the TaskManager's RPC would leave port 6122, which its probes check",
+    ),
+    (
+        "metrics.reporters",
+        "it chooses which reporters run, and can switch off the Prometheus reporter the autoscaler reads",
+    ),
+    (
+        "metrics.reporter.prom.filterLabelValueCharacters",
+        "it changes the `job_name` label the autoscaler selects",
+    ),
+    (
+        "metrics.reporter.prom.scope.variables.excludes",
+        "it can drop the `job_name` label the autoscaler selects",
+    ),
+    (
+        "metrics.reporter.prom.filter.includes",
+        "it can filter out the series the autoscaler reads",
+    ),
+    (
+        "metrics.reporter.prom.filter.excludes",
+        "it can filter out the series the autoscaler reads",
+    ),
+];
+
+/// Ports of Flink's own listeners in the pods; the metrics port must be none of them.
+const FLINK_PORTS: &[(u16, &str)] = &[
+    (6122, "the TaskManager's RPC"),
+    (6123, "the JobManager's RPC"),
+    (6124, "the blob server"),
+    (8081, "the REST API and web UI"),
+];
+
+fn check_listeners(r: &Located, diags: &mut Diagnostics) {
+    let spec = &r.job.spec;
+    for key in spec.flink_configuration.keys() {
+        if let Some((_, why)) = LISTENER_KEYS.iter().find(|(k, _)| k == key) {
+            diags.push(
+                Diagnostic::error(
+                    "listener-config-key",
+                    r.key_span(&["spec", "flinkConfiguration", key.as_str()]),
+                    format!("`{key}` cannot be set: {why}"),
+                )
+                .help(
+                    "remove it; flinkform wires the ports, the Services and the reporter together",
+                ),
+            );
+        }
+    }
+    if let Some((_, what)) = FLINK_PORTS.iter().find(|(p, _)| *p == spec.metrics.port) {
+        diags.push(
+            Diagnostic::error(
+                "metrics-port-collision",
+                r.span(&["spec", "metrics", "port"]),
+                format!("metrics port {} is the port of {what}", spec.metrics.port),
+            )
+            .help("use another port, e.g. 9249 (the Prometheus reporter's usual one)"),
+        );
+    }
+}
+
 pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
+    check_listeners(r, diags);
     let spec = &r.job.spec;
     // Before 1.19, Flink reads flink-conf.yaml line by line (at `\n` and `\r`), cuts each line
     // at `#`, splits it at the first `: ` and trims both sides; a line with an empty value is

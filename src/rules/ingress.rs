@@ -5,6 +5,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use super::Located;
 
 pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
+    check_auth(r, diags);
     let Some(ingress) = &r.job.spec.ingress else {
         return;
     };
@@ -16,6 +17,33 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
                 "TLS for an Ingress without `host`: the certificate is served for a host name",
             )
             .help("set `ingress.host`, e.g. flink.example.com"),
+        );
+    }
+}
+
+/// The REST API behind the web UI can cancel jobs and upload and run jars, and Flink asks for
+/// no credentials: an Ingress should put authentication in front of it. Any annotation that
+/// names authentication (the ingress-nginx `auth-*` family, an OAuth proxy, a Traefik
+/// middleware chain) counts as an answer; the warning is for the Ingress that has none.
+fn check_auth(r: &Located, diags: &mut Diagnostics) {
+    let Some(ingress) = &r.job.spec.ingress else {
+        return;
+    };
+    let authenticated = ingress.annotations.keys().any(|k| {
+        let k = k.to_ascii_lowercase();
+        k.contains("auth")
+            || k.contains("middlewares")
+            || k.contains("whitelist-source-range")
+            || k.contains("allowlist-source-range")
+    });
+    if !authenticated {
+        diags.push(
+            Diagnostic::warning(
+                "ingress-without-auth",
+                r.key_span(&["spec", "ingress"]),
+                "the Ingress exposes Flink's REST API, which cancels jobs and uploads and runs jars, without authentication",
+            )
+            .help("add your ingress controller's authentication annotations (e.g. nginx.ingress.kubernetes.io/auth-url) or a source-range allowlist"),
         );
     }
 }

@@ -20,7 +20,7 @@ use super::Located;
 use super::labels::{label_key_problem, label_value_problem};
 
 /// Volumes flinkform adds to both pods.
-const OWN_VOLUMES: &[&str] = &["flink-config", "flink-conf"];
+const OWN_VOLUMES: &[&str] = &["flink-config", "flink-conf", "flink-plugins"];
 /// Where the Flink container finds its configuration.
 const CONF_DIR: &str = "/opt/flink/conf";
 /// Environment variables flinkform sets in the Flink container.
@@ -186,6 +186,12 @@ fn check_volumes(pod: &Node, who: &str, origin: Span, push: &mut impl FnMut(Diag
 /// sets, and labels are valid Kubernetes labels.
 fn check_owned(pod: &Node, push: &mut impl FnMut(Diagnostic)) {
     for var in items(pod, "env") {
+        if var.str_at("name") == Some("FLINK_PROPERTIES") {
+            push(
+                Diagnostic::error("flink-properties-env", var.get("name").map_or(var.span, |n| n.span), "`FLINK_PROPERTIES` would be ignored: the entrypoint appends it to a configuration file that is read-only in flinkform's pods")
+                    .help("set the keys in `flinkConfiguration`"),
+            );
+        }
         if let Some(name) = var.str_at("name").filter(|n| OWN_ENV.contains(n)) {
             push(
                 Diagnostic::error("owned-env", var.get("name").map_or(var.span, |n| n.span), format!("flinkform sets `{name}` in the Flink container itself"))

@@ -127,6 +127,7 @@ fn check_metric_rules(
 ) {
     let keda = a.engine == Engine::Keda;
     let engine_span = r.span(&["spec", "autoscaling", "engine"]);
+    check_job_name_label(r, a, diags);
     for (i, rule) in a.flink_metrics.iter().enumerate() {
         let index = i.to_string();
         let span = r.span(&["spec", "autoscaling", "flinkMetrics", &index]);
@@ -138,11 +139,11 @@ fn check_metric_rules(
             continue;
         }
         if let Some(preset) = rule.metric.as_deref().and_then(metrics::preset)
-            && preset.aggregate != "sum"
+            && preset.fold != metrics::Fold::Sum
             && rule.target.average_value.is_some()
         {
             diags.push(
-                Diagnostic::error("average-value-on-fold", r.span(&["spec", "autoscaling", "flinkMetrics", &index, "target", "averageValue"]), format!("`{}` is the {} over the job's tasks: an `averageValue` target divides it by the TaskManagers, which it does not grow with", preset.name, if preset.aggregate == "max" { "maximum" } else { "average" }))
+                Diagnostic::error("average-value-on-fold", r.span(&["spec", "autoscaling", "flinkMetrics", &index, "target", "averageValue"]), format!("`{}` is the {}: an `averageValue` target divides it by the TaskManagers, which it does not grow with", preset.name, preset.fold.describe()))
                     .help("use `target: {value: ...}`: the threshold for the job as a whole"),
             );
         }
@@ -182,4 +183,30 @@ fn check_metric_rules(
             }
         }
     }
+}
+
+/// With the hpa engine a preset's External metric selects the job by its `job_name` label, as
+/// Flink's Prometheus reporter writes it; a selector holds only valid label values, and the
+/// HPA cannot fetch a metric whose selector does not parse.
+fn check_job_name_label(r: &Located, a: &Autoscaling, diags: &mut Diagnostics) {
+    let uses_preset = a
+        .flink_metrics
+        .iter()
+        .any(|rule| rule.metric.as_deref().and_then(metrics::preset).is_some());
+    if a.engine != Engine::Hpa || !uses_preset {
+        return;
+    }
+    let job_name = crate::flink_config::prometheus_job_name(r.resolved);
+    let Some(problem) = label_value_problem(&job_name) else {
+        return;
+    };
+    let (at, given) = if r.job.spec.job.flink_job_name.is_some() {
+        (r.span(&["spec", "job", "flinkJobName"]), "`flinkJobName`")
+    } else {
+        (r.span(&["metadata", "name"]), "the job's name")
+    };
+    diags.push(
+        Diagnostic::error("job-name-label", at, format!("the HPA selects this job's metrics by `job_name: {}` ({given} as Flink's reporter writes it), which is not a label value: {problem}", job_name.escape_debug()))
+            .help("choose a name that becomes at most 63 letters, digits, '_', '-' or '.', starting and ending with a letter or digit (the reporter turns every other character into '_')"),
+    );
 }

@@ -1,8 +1,6 @@
-//! Rules on the job's state: where it is kept, whether a JobManager restart keeps it, and
-//! what the image needs to reach the storage.
+//! Rules on the job's state: where it is kept, and whether a JobManager restart keeps it.
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::flink_config;
 
 use super::{Located, has_checkpointing};
 
@@ -26,8 +24,6 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         }
     }
 
-    // One missing patch version is one problem, however many URIs need a plugin.
-    let mut plugin_reported = false;
     for (field, uri) in [
         ("checkpoints", state.checkpoints.as_deref()),
         ("savepoints", state.savepoints.as_deref()),
@@ -43,20 +39,6 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         } else {
             &["spec", "state", field]
         };
-        // The official image keeps its filesystem plugins in /opt/flink/opt under names with
-        // the full Flink version; the entrypoint links the ones it is told, and a name that
-        // is not there ends the container.
-        if let Some(plugin) = flink_config::filesystem_plugin(uri)
-            && !flink_config::has_patch(&spec.flink_version)
-            && !plugin_reported
-        {
-            plugin_reported = true;
-            diags.push(
-                Diagnostic::error("plugin-version", r.span(path), format!("`{uri}` needs the image's `{plugin}` plugin, whose jar is named with the full Flink version"))
-                    .note(r.span(&["spec", "flinkVersion"]), "only major and minor given here")
-                    .help(format!("give the image's patch release, e.g. `flinkVersion: \"{}.0\"`", spec.flink_version)),
-            );
-        }
         if uri.starts_with("file://") && field != "savepoints" {
             diags.push(
                 Diagnostic::warning("state-not-durable", r.span(path), format!("`{uri}` is a folder of the pod: the state there goes with the pod, unless every pod mounts one shared volume at that path"))
@@ -66,13 +48,13 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
     }
 
     // An explicit `highAvailability: {enabled: false}` accepts that a JobManager restart loses
-    // the job's progress (a dev environment, say, or a job that rebuilds its state): then
-    // neither of these warnings.
-    let accepted = state.high_availability.as_ref().is_some_and(|h| !h.enabled);
+    // the job's progress (a dev environment, say, or a job that rebuilds its state), which
+    // silences the warning about high availability; it does not make checkpoints kept in the
+    // JobManager's memory work, so the warning about storage stays.
     let checkpointing = has_checkpointing(r);
-    if checkpointing && state.checkpoints.is_none() && !accepted {
+    if checkpointing && state.checkpoints.is_none() {
         diags.push(
-            Diagnostic::warning("state-not-durable", r.key_span(&["spec", "flinkConfiguration", "execution.checkpointing.interval"]), "checkpoints without `state.checkpoints` live in the JobManager's memory: a JobManager restart loses them")
+            Diagnostic::warning("state-not-durable", r.key_span(&["spec", "flinkConfiguration", "execution.checkpointing.interval"]), "checkpoints without `state.checkpoints` live in the JobManager's memory: a JobManager restart loses them, and a state past 5 MB fails every checkpoint")
                 .help("set `state.checkpoints` to durable storage, e.g. s3://bucket/checkpoints"),
         );
     }
