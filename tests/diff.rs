@@ -590,7 +590,7 @@ fn the_operator_target_moves_upgrades_and_scales() {
     );
     let prod = reasons(&report, "prod", "orders");
     assert!(
-        prod.starts_with("image changed") && prod.contains("last-state"),
+        prod.starts_with("image") && prod.contains("last-state"),
         "{prod}"
     );
     assert!(

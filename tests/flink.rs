@@ -33,6 +33,38 @@ struct Case {
     /// Read the JobManager's high-availability configuration with Flink's own loader
     /// instead of starting the job (Kubernetes HA needs an API server).
     check_ha: bool,
+    /// Evaluate flinkform's busy-time PromQL with a real Prometheus scraping the TaskManager.
+    promql: bool,
+}
+
+/// flinkform's busy-time PromQL for one job, as the prometheus-adapter runs it: the rule of
+/// the golden adapter configuration, with the HPA's label matchers filled in.
+fn busy_time_query(job_name: &str, namespace: &str) -> String {
+    let rules = std::fs::read_to_string(common::root().join(
+        "fixtures/valid/11-flink-metrics-hpa/expected/platform/prometheus-adapter-rules.yaml",
+    ))
+    .expect("the adapter rules of the metrics fixture");
+    let doc = &common::documents(&rules)[0];
+    let rule = doc["externalRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"]["as"] == "flinkform_busy_time")
+        .expect("a busy-time rule");
+    let series = rule["seriesQuery"]
+        .as_str()
+        .unwrap()
+        .split('{')
+        .next()
+        .unwrap();
+    rule["metricsQuery"]
+        .as_str()
+        .unwrap()
+        .replace("<<.Series>>", series)
+        .replace(
+            "<<.LabelMatchers>>",
+            &format!("job_name=\"{job_name}\",namespace=\"{namespace}\""),
+        )
 }
 
 fn tool(args: &[&str]) -> PathBuf {
@@ -132,6 +164,17 @@ fn run_case(case: &Case) {
     if case.check_ha {
         cmd.arg("--check-ha");
     }
+    if case.promql {
+        let namespace = common::documents(&common::stdout(&build))
+            .iter()
+            .find(|o| o["kind"] == "Deployment")
+            .and_then(|o| o["metadata"]["namespace"].as_str().map(str::to_owned))
+            .expect("a namespaced Deployment");
+        cmd.arg("--prometheus")
+            .arg(tool(&["setup", "--prometheus"]))
+            .arg("--promql")
+            .arg(busy_time_query(case.prometheus_job_name, &namespace));
+    }
     let output = cmd.output().expect("unshare runs (the tests run as root)");
     let text = common::all_output(&output);
     print!("{text}");
@@ -158,6 +201,7 @@ fn the_seed_scenario_runs_and_rescales() {
         taskmanagers: 1,
         rescale: true,
         check_ha: false,
+        promql: true,
     });
 }
 
@@ -171,12 +215,21 @@ fn a_flink_2_job_runs() {
         flink: "2.1.1",
         jar_path: "/opt/flink/usrlib/events-router.jar",
         entry_class: "com.example.EventsRouter",
-        job_args: &["--host", "kafka:9092", "--fromSavepoint", "none"],
+        // `$` and `$(HOME)` reach main as written, after the kubelet's `$(VAR)` expansion.
+        job_args: &[
+            "--host",
+            "kafka:9092",
+            "--fromSavepoint",
+            "none",
+            "price$5",
+            "$(HOME)",
+        ],
         pipeline_name: "events.router v3",
         prometheus_job_name: "events_router_v3",
         taskmanagers: 2,
         rescale: false,
         check_ha: false,
+        promql: false,
     });
 }
 
@@ -196,20 +249,41 @@ fn a_flink_1_18_job_runs() {
         taskmanagers: 1,
         rescale: false,
         check_ha: false,
+        promql: false,
     });
 }
 
-/// Kubernetes high availability as Flink reads it, for a 1.20 and a 2.x job of prod.
+/// Kubernetes high availability as Flink reads it, for a 1.20 and a 2.x job of prod, and the
+/// example's production environment (its S3 plugin found in an image of another release).
 #[test]
 fn flink_reads_the_high_availability_configuration() {
-    for (job, flink, class) in [
-        ("ledger", "1.20.1", "com.example.Ledger"),
-        ("payouts", "2.1.1", "com.example.Payouts"),
+    for (project, env, job, flink, class) in [
+        (
+            "fixtures/valid/14-state-ha",
+            "prod",
+            "ledger",
+            "1.20.1",
+            "com.example.Ledger",
+        ),
+        (
+            "fixtures/valid/14-state-ha",
+            "prod",
+            "payouts",
+            "2.1.1",
+            "com.example.Payouts",
+        ),
+        (
+            "examples/realfuture",
+            "prod",
+            "orders-enrichment",
+            "1.20.1",
+            "com.example.OrdersEnrichment",
+        ),
     ] {
         let jar_path = format!("/opt/flink/usrlib/{job}.jar");
         run_case(&Case {
-            project: "fixtures/valid/14-state-ha",
-            env: "prod",
+            project,
+            env,
             job: Some(job),
             flink,
             jar_path: Box::leak(jar_path.into_boxed_str()),
@@ -220,6 +294,7 @@ fn flink_reads_the_high_availability_configuration() {
             taskmanagers: 0,
             rescale: false,
             check_ha: true,
+            promql: false,
         });
     }
 }
@@ -461,4 +536,165 @@ fn flink_reads_every_configuration_value_as_written() {
             accepted.len() - 1
         );
     }
+}
+
+/// Flink's own classes judge what the generated configuration means for the job's state, for
+/// every configuration of every golden project and the example (1.18, 1.20 and 2.x): the
+/// high-availability services keep each job's data in a folder of its own in each environment
+/// (never `<storageDir>/default`, which every job sharing a storage folder would share), the
+/// REST API cannot cancel the job, checkpoints survive a cancellation, the JobManager stays up
+/// when its job ends, and with high availability the job's result is kept.
+#[test]
+fn flinks_own_classes_judge_the_state_settings_of_every_fixture() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let work = tmp.path();
+    let classes = work.join("probe");
+    let oldest = tool(&["flink-dist", "1.18.1"]);
+    let status = Command::new("javac")
+        .args(["-nowarn", "--release", "17", "-cp"])
+        .arg(format!("{}/lib/*", oldest.display()))
+        .arg("-d")
+        .arg(&classes)
+        .arg(common::root().join("tests/flink/StateProbe.java"))
+        .status()
+        .expect("javac runs (Java 17 is installed)");
+    assert!(status.success(), "javac failed");
+
+    let mut projects: Vec<PathBuf> = common::cases("valid");
+    projects.push(common::root().join("examples/realfuture"));
+    // Configuration folders per Flink release, with the text flinkform wrote.
+    let mut by_release: std::collections::BTreeMap<&str, Vec<(PathBuf, String, String)>> =
+        std::collections::BTreeMap::new();
+    for project in &projects {
+        let tree = if project.ends_with("realfuture") {
+            project.join("deploy")
+        } else {
+            project.join("expected")
+        };
+        for env in common::environments(&tree) {
+            let out = common::run(&["--project", &common::rel(project), "build", "--env", &env]);
+            assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+            for object in common::documents(&common::stdout(&out)) {
+                if object["kind"] != "ConfigMap" {
+                    continue;
+                }
+                let Some((file, text)) = ["config.yaml", "flink-conf.yaml"]
+                    .iter()
+                    .find_map(|f| object["data"][*f].as_str().map(|t| (*f, t.to_owned())))
+                else {
+                    continue;
+                };
+                let version = object["metadata"]["labels"]["app.kubernetes.io/version"]
+                    .as_str()
+                    .unwrap_or_default();
+                let release = if version.starts_with('2') {
+                    "2.1.1"
+                } else if file == "config.yaml" {
+                    "1.20.1"
+                } else {
+                    "1.18.1"
+                };
+                let what = format!(
+                    "{} {env} {}",
+                    common::rel(project),
+                    object["metadata"]["name"].as_str().unwrap()
+                );
+                let dir = work.join(format!(
+                    "conf-{}",
+                    by_release.values().map(Vec::len).sum::<usize>()
+                ));
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join(file), &text).unwrap();
+                by_release
+                    .entry(release)
+                    .or_default()
+                    .push((dir, what, text));
+            }
+        }
+    }
+    let value = |text: &str, key: &str| -> Option<String> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+            .map(|v| v.trim_matches('"').to_owned())
+    };
+    let mut ha_folders: std::collections::BTreeMap<String, String> = Default::default();
+    let mut checkpoint_folders: std::collections::BTreeMap<String, String> = Default::default();
+    let mut configs = 0;
+    for (release, items) in &by_release {
+        let flink = tool(&["flink-dist", release]);
+        let out = Command::new("java")
+            .arg("-cp")
+            .arg(format!("{}:{}/lib/*", classes.display(), flink.display()))
+            .arg("StateProbe")
+            .args(items.iter().map(|(dir, _, _)| dir))
+            .output()
+            .expect("java runs");
+        assert!(
+            out.status.success(),
+            "the probe failed: {}",
+            common::all_output(&out)
+        );
+        let read: Vec<serde_json::Value> = common::stdout(&out)
+            .lines()
+            .filter(|l| l.starts_with('{'))
+            .map(|l| serde_json::from_str(l).expect("the probe prints JSON"))
+            .collect();
+        assert_eq!(read.len(), items.len(), "{}", common::all_output(&out));
+        for ((_, what, text), flink_read) in items.iter().zip(&read) {
+            configs += 1;
+            let says = |key: &str| flink_read[key].as_str().unwrap_or("null").to_owned();
+            assert_eq!(
+                says("cancelEnabled"),
+                "false",
+                "Flink {release}, {what}: the REST API can cancel the job"
+            );
+            assert_eq!(
+                says("retention"),
+                "RETAIN_ON_CANCELLATION",
+                "Flink {release}, {what}"
+            );
+            assert_eq!(
+                says("shutdownOnFinish"),
+                "false",
+                "Flink {release}, {what}: the JobManager exits when its job ends"
+            );
+            if let Some(dir) = value(text, "state.checkpoints.dir")
+                .or_else(|| value(text, "execution.checkpointing.dir"))
+            {
+                assert_eq!(says("checkpointsDir"), dir, "Flink {release}, {what}");
+                if let Some(other) = checkpoint_folders.insert(dir.clone(), what.clone()) {
+                    panic!("{what} and {other} keep their checkpoints in one folder, {dir}");
+                }
+            }
+            if value(text, "high-availability.type").as_deref() == Some("kubernetes") {
+                let storage =
+                    value(text, "high-availability.storageDir").expect("a storage folder");
+                let path = says("haStoragePath");
+                assert!(
+                    path.starts_with(&format!("{}/", storage.trim_end_matches('/')))
+                        && !path.ends_with("/default")
+                        && path.len() > storage.len() + 1,
+                    "Flink {release}, {what}: HA data in {path}"
+                );
+                assert_eq!(
+                    says("deleteResultOnCommit"),
+                    "false",
+                    "Flink {release}, {what}"
+                );
+                if let Some(other) = ha_folders.insert(path.clone(), what.clone()) {
+                    panic!("{what} and {other} share the high-availability folder {path}");
+                }
+            }
+        }
+    }
+    assert!(
+        ha_folders.len() >= 4,
+        "only {} configurations with high availability",
+        ha_folders.len()
+    );
+    println!(
+        "{configs} configurations judged by Flink; {} high-availability folders, {} checkpoint folders, all distinct",
+        ha_folders.len(),
+        checkpoint_folders.len()
+    );
 }

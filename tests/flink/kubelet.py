@@ -30,7 +30,10 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+import zipfile
 
 import yaml
 
@@ -42,6 +45,8 @@ IMAGE_ENV = {
     "LANG": "C.UTF-8",
 }
 ROOT_DIRS = ["usr", "etc", "lib", "lib64", "bin", "sbin"]
+FILESYSTEM_PLUGINS = ["flink-s3-fs-presto", "flink-s3-fs-hadoop", "flink-gs-fs-hadoop",
+                      "flink-azure-fs-hadoop", "flink-oss-fs-hadoop"]
 
 
 def log(msg):
@@ -54,6 +59,30 @@ def sh(*cmd, **kw):
 
 class Failure(Exception):
     pass
+
+
+def expand(text, env):
+    """The kubelet's `$(VAR)` rule for args, command and env values: `$$` is a literal `$`,
+    `$(NAME)` is NAME's value where NAME is defined and stays as written where it is not, and
+    any other `$` is itself."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "$" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt == "$":
+                out.append("$")
+                i += 2
+                continue
+            if nxt == "(":
+                end = text.find(")", i + 2)
+                if end != -1:
+                    name = text[i + 2:end]
+                    out.append(env[name] if name in env else text[i:end + 1])
+                    i = end + 1
+                    continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
 
 
 def labels_match(selector, labels):
@@ -79,7 +108,7 @@ class Image:
     @staticmethod
     def flink_image(dist, cache):
         """The official image's /opt/flink, made once per distribution."""
-        flink = os.path.join(cache, "image-" + os.path.basename(dist.rstrip("/")))
+        flink = os.path.join(cache, "image2-" + os.path.basename(dist.rstrip("/")))
         if os.path.exists(os.path.join(flink, ".complete")):
             return flink
         shutil.rmtree(flink, ignore_errors=True)
@@ -103,6 +132,13 @@ class Image:
                 text = re.sub(rf"(?m)^{re.escape(key)}: localhost$", f"{key}: 0.0.0.0", text)
             text = re.sub(r"(?m)^taskmanager.host: localhost\n", "", text)
             open(path, "w").write(text)
+        # The image's opt/ holds the filesystem plugins, named with the release
+        # (flink-s3-fs-presto-1.20.1.jar); PyPI's distribution has none, so each gets a jar of
+        # that name (empty: the tests that need one never reach a bucket).
+        version = os.path.basename(dist.rstrip("/")).removeprefix("flink-")
+        for plugin in FILESYSTEM_PLUGINS:
+            with zipfile.ZipFile(os.path.join(flink, "opt", f"{plugin}-{version}.jar"), "w") as jar:
+                jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
         sh("chown", "-R", "9999:9999", flink)
         open(os.path.join(flink, ".complete"), "w").close()
         return flink
@@ -188,8 +224,7 @@ class Pod:
             raise Failure(f"envFrom not emulated: {source}")
         for item in container.get("env", []):
             if "value" in item:
-                value = re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)",
-                               lambda m: env.get(m.group(1), m.group(0)), item["value"])
+                value = expand(item["value"], env)
             else:
                 field = item["valueFrom"]["fieldRef"]["fieldPath"]
                 value = {"status.podIP": self.ip, "metadata.name": self.name,
@@ -248,11 +283,11 @@ class Pod:
         uid = security.get("runAsUser", 9999)
         gid = security.get("runAsGroup", uid)
         groups = [str(security["fsGroup"])] if "fsGroup" in security else []
-        if container.get("command"):
-            argv = container["command"] + container.get("args", [])
-        else:
-            argv = ["/docker-entrypoint.sh"] + container.get("args", ["help"])
         env = self.environment(container)
+        if container.get("command"):
+            argv = [expand(a, env) for a in container["command"] + container.get("args", [])]
+        else:
+            argv = ["/docker-entrypoint.sh"] + [expand(a, env) for a in container.get("args", ["help"])]
         quoted = " ".join(sh_quote(a) for a in argv)
         group_arg = f"--groups={','.join(groups)}" if groups else "--clear-groups"
         lines.append(
@@ -476,6 +511,27 @@ def flatten(tree, prefix=""):
     return out
 
 
+def check_plugins(volumes, config):
+    """Every state URI whose scheme needs a filesystem plugin finds the image's jar linked into
+    the plugins folder, whatever the release in its name."""
+    schemes = {"s3": "flink-s3-fs-presto", "s3p": "flink-s3-fs-presto", "s3a": "flink-s3-fs-hadoop",
+               "gs": "flink-gs-fs-hadoop", "abfs": "flink-azure-fs-hadoop", "abfss": "flink-azure-fs-hadoop",
+               "oss": "flink-oss-fs-hadoop"}
+    uris = [str(v) for k, v in config.items()
+            if k in ("high-availability.storageDir", "state.checkpoints.dir", "state.savepoints.dir",
+                     "execution.checkpointing.dir", "execution.checkpointing.savepoint-dir")]
+    needed = {schemes[u.split("://")[0]] for u in uris if u.split("://")[0] in schemes}
+    for plugin in sorted(needed):
+        if "flink-plugins" not in volumes:
+            raise Failure(f"{plugin} is needed, but the pod has no plugins folder")
+        folder = os.path.join(volumes["flink-plugins"][0], plugin)
+        links = os.listdir(folder) if os.path.isdir(folder) else []
+        if len(links) != 1 or not os.readlink(os.path.join(folder, links[0])).startswith(f"{FLINK_HOME}/opt/{plugin}-"):
+            raise Failure(f"the plugins folder has no link to the image's {plugin} jar: {links}")
+        log(f"plugin {plugin}: {links[0]} -> {os.readlink(os.path.join(folder, links[0]))}")
+    return needed
+
+
 def check_ha(args, objects):
     """Kubernetes HA needs an API server this machine does not have: instead, the JobManager
     pod's init containers run, and Flink's own loader reads the configuration the Flink
@@ -500,6 +556,7 @@ def check_ha(args, objects):
         config = flatten(yaml.safe_load(text))
     except yaml.YAMLError as e:
         raise Failure(f"Flink's loader printed no configuration ({e}):\n{text[-2000:]}")
+    check_plugins(volumes, config)
     namespace = jm_deploy["metadata"].get("namespace", "default")
     expect = {"high-availability.type": "kubernetes", "kubernetes.namespace": namespace}
     for key, value in expect.items():
@@ -512,8 +569,7 @@ def check_ha(args, objects):
     if len(cluster_id) > 45 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", cluster_id):
         raise Failure(f"kubernetes.cluster-id {cluster_id!r} is not a name Flink accepts")
     env = pod.environment(flink)
-    argv = [re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), a)
-            for a in flink.get("args", [])]
+    argv = [expand(a, env) for a in flink.get("args", [])]
     if argv[:1] != ["standalone-job"] or "--host" not in argv or argv[argv.index("--host") + 1] != pod.ip:
         raise Failure(f"the JobManager does not publish its pod IP as its address: {argv}")
     if "--job-id" not in argv or not re.fullmatch(r"[0-9a-f]{32}", argv[argv.index("--job-id") + 1]):
@@ -524,6 +580,74 @@ def check_ha(args, objects):
     log(f"Flink reads high availability on Kubernetes, cluster id {cluster_id}, in {namespace};"
         f" the JobManager publishes {pod.ip} under job id {argv[argv.index('--job-id') + 1]}")
     print("REAL-FLINK-OK", flush=True)
+
+
+def check_cancel_keeps_state(rest, jid, jm, latest_checkpoint_file):
+    """A job cancelled anyway does not start over. Flink's REST API cancels whatever
+    `web.cancel.enable` says (the option only hides the web UI's button), so what protects
+    the state is the rest of the configuration: the cancelled job's checkpoint is retained,
+    and the JobManager stays up with the job's final state instead of exiting, which would
+    make the Deployment start the job again from nothing."""
+    features = get_json(f"{rest}/config").get("features", {})
+    if features.get("web-cancel") is not False:
+        raise Failure(f"the web UI offers to cancel the job: {features}")
+    retained = latest_checkpoint_file()
+    request = urllib.request.Request(f"{rest}/jobs/{jid}?mode=cancel", method="PATCH")
+    with urllib.request.urlopen(request, timeout=10) as r:
+        r.read()
+    wait_for("the job to be CANCELED", lambda: get_json(f"{rest}/jobs/{jid}")["state"] == "CANCELED", 60)
+    time.sleep(5)
+    if not jm.alive():
+        raise Failure("the JobManager exited after its job was cancelled: the Deployment would start the job again")
+    if get_json(f"{rest}/jobs/{jid}")["state"] != "CANCELED":
+        raise Failure("the cancelled job ran again")
+    if retained and not os.path.exists(retained):
+        raise Failure(f"the cancelled job's checkpoint {retained} was deleted")
+    log("the web UI offers no cancel; a cancel through REST leaves the JobManager up with the job"
+        " CANCELED" + (f" and its checkpoint {retained} retained" if retained else ""))
+
+
+def check_promql(args, tms, port, namespace):
+    """Debian's Prometheus scrapes the TaskManager as a PodMonitor would (with the pod's
+    namespace as a label), and evaluates flinkform's busy-time PromQL: the job's source is
+    saturated and its sink idle, so the busiest task reads near 1000 ms/s, where the average
+    over every subtask reads near half of it."""
+    work = os.path.join(args.work, "prometheus")
+    os.makedirs(work, exist_ok=True)
+    config = os.path.join(work, "prometheus.yml")
+    targets = ", ".join(f'"{tm.ip}:{port}"' for tm in tms)
+    with open(config, "w") as f:
+        f.write("global: {scrape_interval: 1s}\n"
+                "scrape_configs:\n"
+                "  - job_name: flink\n"
+                f"    static_configs: [{{targets: [{targets}], labels: {{namespace: \"{namespace}\"}}}}]\n")
+    log_file = open(os.path.join(work, "log"), "w")
+    proc = subprocess.Popen([args.prometheus, f"--config.file={config}",
+                             f"--storage.tsdb.path={work}/data", "--web.listen-address=127.0.0.1:9090"],
+                            stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        def query(q):
+            url = "http://127.0.0.1:9090/api/v1/query?query=" + urllib.parse.quote(q)
+            result = get_json(url)["data"]["result"]
+            return float(result[0]["value"][1]) if result else None
+
+        series = "flink_taskmanager_job_task_busyTimeMsPerSecond"
+        selector = f'{series}{{job_name="{args.prometheus_job_name}",namespace="{namespace}"}}'
+        # Enough scrapes that every subtask has reported.
+        wait_for("Prometheus to scrape the busy time of both of the job's tasks",
+                 lambda: (query(f"count(count by (task_id) ({selector}))") or 0) >= 2, 60)
+        time.sleep(5)
+        busiest = query(args.promql)
+        average = query(f"avg({selector})")
+        if busiest is None or average is None:
+            raise Failure(f"the PromQL selects nothing: {args.promql}")
+        log(f"busy time: flinkform's query reads {busiest:.0f} ms/s, the average over subtasks {average:.0f}")
+        if busiest < 900:
+            raise Failure(f"the busy-time query reads {busiest} for a saturated source: {args.promql}")
+        if average > 750:
+            raise Failure(f"the test job's sink is not idle (average {average}): the check proves nothing")
+    finally:
+        stop_process(proc, grace=10)
 
 
 def run(args):
@@ -544,6 +668,7 @@ def run(args):
     if jm_service_name is None:
         raise Failure("no Service selects the JobManager")
     slots = None
+    has_durable_checkpoints = False
     image = Image(args.work, args.flink, args.image_cache, args.jar_path, args.jar, args.entrypoint)
     cluster = Cluster(args.work, objects, image)
     try:
@@ -617,6 +742,8 @@ def run(args):
         if names and names != served:
             raise Failure(f"the autoscaler selects job_name {names}, the TaskManager reports {served}")
         log(f"{series} served with job_name {served}")
+        if args.prometheus:
+            check_promql(args, tms, metrics_port, jm_deploy["metadata"].get("namespace", "default"))
 
         checkpoints_url = f"{rest}/jobs/{job['jid']}/checkpoints"
 
@@ -641,6 +768,7 @@ def run(args):
             if not os.path.exists(upper):
                 raise Failure(f"Flink reports checkpoint {external}, but {upper} does not exist")
             log(f"checkpoint written to {external}")
+            has_durable_checkpoints = True
 
         if args.rescale:
             wait_for("a completed checkpoint before rescaling", completed_checkpoint, args.timeout, [jm] + tms)
@@ -658,6 +786,15 @@ def run(args):
             log(f"the TaskManager removed: parallelism {expected}")
         if not_headless:
             raise Failure(not_headless)
+        def latest_checkpoint_file():
+            """The latest completed checkpoint's _metadata in the JobManager's filesystem."""
+            if not has_durable_checkpoints:
+                return None
+            local = completed_checkpoint().removeprefix("file:")
+            return os.path.join(jm.dir, "containers", "jobmanager", "upper",
+                                local[len(FLINK_HOME) + 1:], "_metadata")
+
+        check_cancel_keeps_state(rest, job["jid"], jm, latest_checkpoint_file)
         print("REAL-FLINK-OK", flush=True)
     except Failure:
         cluster.dump_logs()
@@ -681,6 +818,8 @@ def main():
     p.add_argument("--job-args", default="[]")
     p.add_argument("--rescale", action="store_true")
     p.add_argument("--check-ha", action="store_true")
+    p.add_argument("--prometheus", help="a prometheus binary: evaluate --promql on the TaskManagers' series")
+    p.add_argument("--promql", help="flinkform's busy-time query for this job")
     p.add_argument("--timeout", type=float, default=150)
     args = p.parse_args()
     args.job_args = json.loads(args.job_args)
