@@ -24,6 +24,7 @@ pub mod resolve;
 pub mod rules;
 pub mod scaffold;
 pub mod source;
+pub mod terminal;
 pub mod validate;
 pub mod verify;
 pub mod yaml;

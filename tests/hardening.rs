@@ -1,0 +1,171 @@
+//! What a hostile project cannot do: write through a link it planted, make a run unbounded,
+//! forge lines on the terminal, or produce output a reader cannot read back. Each test was
+//! written against the binary before its fix and failed there.
+
+mod common;
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+use common::{run, stderr, stdout};
+
+/// A copy of the seed project in a new temporary folder.
+fn seed(tmp: &Path) -> PathBuf {
+    let project = tmp.join("project");
+    common::copy_tree(&common::root().join("fixtures/valid/01-seed"), &project);
+    std::fs::remove_dir_all(project.join("expected")).unwrap();
+    project
+}
+
+fn job_file(project: &Path) -> PathBuf {
+    project.join("jobs/orders-enrichment.yaml")
+}
+
+#[test]
+fn a_symlinked_output_folder_inside_the_project_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    let elsewhere = tmp.path().join("other-project/deploy");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("keep.yaml"), "theirs: true\n").unwrap();
+    // An index there that names their file: following the link would delete it.
+    std::fs::write(
+        elsewhere.join(".flinkform-index"),
+        "# Files written by flinkform render; it deletes only these.\nkeep.yaml\n",
+    )
+    .unwrap();
+    symlink("../other-project/deploy", project.join("deploy")).unwrap();
+    let p = project.to_str().unwrap();
+    for command in ["render", "check"] {
+        let output = run(&["--project", p, command]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{command}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("is a symlink"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).unwrap().count(),
+        2,
+        "nothing written or deleted behind the link"
+    );
+    assert!(elsewhere.join("keep.yaml").is_file());
+
+    // A link further up the configured path is the same.
+    std::fs::remove_file(project.join("deploy")).unwrap();
+    std::fs::write(
+        project.join("flinkform.yaml"),
+        std::fs::read_to_string(project.join("flinkform.yaml"))
+            .unwrap()
+            .replace("  output: deploy\n", "  output: gen/deploy\n"),
+    )
+    .unwrap();
+    symlink("../other-project", project.join("gen")).unwrap();
+    let output = run(&["--project", p, "render"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(!elsewhere.join("base").exists());
+
+    // `--out` on the command line is the user's own choice, link or not.
+    let out = tmp.path().join("out-link");
+    symlink(&elsewhere, &out).unwrap();
+    let output = run(&["--project", p, "render", "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(elsewhere.join("base").is_dir());
+}
+
+#[test]
+fn init_never_writes_through_a_symlink() {
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = tmp.path().join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+
+    // A dangling link where flinkform.yaml goes would create its target.
+    let dir = tmp.path().join("dangling");
+    std::fs::create_dir_all(&dir).unwrap();
+    symlink(victim.join("planted.yaml"), dir.join("flinkform.yaml")).unwrap();
+    let output = run(&["init", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(!victim.join("planted.yaml").exists());
+
+    // A symlinked jobs folder would receive the example job.
+    let dir = tmp.path().join("linked-jobs");
+    std::fs::create_dir_all(&dir).unwrap();
+    symlink(&victim, dir.join("jobs")).unwrap();
+    let output = run(&["init", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("symlink"), "{}", stderr(&output));
+    assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
+    assert!(
+        !dir.join("flinkform.yaml").exists(),
+        "nothing is written before every path is checked"
+    );
+}
+
+/// The bytes of diagnostics for one line holding `n` annotations of the wrong type.
+fn diagnostics_for_one_long_line(project: &Path, n: usize) -> (usize, usize) {
+    let keys: Vec<String> = (0..n).map(|i| format!("k{i:05}: [1]")).collect();
+    let text = std::fs::read_to_string(job_file(project)).unwrap().replace(
+        "    team: payments\n",
+        &format!(
+            "    team: payments\n  annotations: {{{}}}\n",
+            keys.join(", ")
+        ),
+    );
+    let input = text.len();
+    let path = project.join("jobs/long-line.yaml");
+    std::fs::write(&path, text.replace("orders-enrichment", "long-line")).unwrap();
+    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    std::fs::remove_file(path).unwrap();
+    (input, output.stderr.len())
+}
+
+#[test]
+fn diagnostics_grow_linearly_with_errors_on_one_long_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    // Each error's excerpt is a bounded window of the line, not the whole line again: twice
+    // the errors print twice the text (the binary before printed 700 MB for 6,000 of them).
+    let (input, small) = diagnostics_for_one_long_line(&project, 2_000);
+    let (_, large) = diagnostics_for_one_long_line(&project, 4_000);
+    assert!(
+        large < small * 5 / 2,
+        "{small} bytes for 2,000 errors, {large} for 4,000"
+    );
+    assert!(small < 50 * input, "{small} bytes for a {input}-byte file");
+}
+
+#[test]
+fn file_names_cannot_forge_diagnostic_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    let forged = "x\u{1b}]0;owned\u{7}\u{1b}[2K\nfake.yaml:1:1: error[forged]: all good\n.yaml";
+    std::fs::write(project.join("jobs").join(forged), "kind: [\n").unwrap();
+    for format in ["text", "github", "json"] {
+        let output = run(&[
+            "--project",
+            project.to_str().unwrap(),
+            "--format",
+            format,
+            "validate",
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let err = stderr(&output);
+        assert!(
+            !err.contains('\u{1b}'),
+            "{format}: ESC reached the terminal:\n{err}"
+        );
+        assert!(!err.contains('\u{7}'), "{format}: BEL reached the terminal");
+        assert!(
+            !err.lines().any(|l| l.starts_with("fake.yaml")),
+            "{format}: a forged line:\n{err}"
+        );
+    }
+    assert!(stdout(&run(&["--version"])).starts_with("flinkform"));
+}
