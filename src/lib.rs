@@ -22,6 +22,7 @@ pub mod output;
 pub mod render;
 pub mod resolve;
 pub mod rules;
+pub mod sandbox;
 pub mod scaffold;
 pub mod source;
 pub mod terminal;

@@ -169,3 +169,78 @@ fn file_names_cannot_forge_diagnostic_lines() {
     }
     assert!(stdout(&run(&["--version"])).starts_with("flinkform"));
 }
+
+/// Runs flinkform; a run still going after `secs` seconds is killed and fails the test.
+fn run_within(args: &[&str], secs: u64) -> std::process::Output {
+    let mut child = std::process::Command::new(common::bin())
+        .args(["--color", "never"])
+        .args(args)
+        .current_dir(common::root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed().as_secs() >= secs {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("flinkform {args:?} still ran after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn with_naming_pattern(project: &Path, pattern: &str) {
+    let settings = project.join("flinkform.yaml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    let pattern = serde_json::to_string(pattern).unwrap();
+    let text = text.replace(
+        "  naming:\n",
+        &format!("  naming:\n    configMap: {pattern}\n"),
+    );
+    std::fs::write(&settings, text).unwrap();
+}
+
+#[test]
+fn naming_patterns_and_templates_share_one_fuel_and_output_bound() {
+    let nested = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}{{ name }}-config";
+    let repeated = "{% for i in range(10000) %}{{ 'x' * 50000000 }}{% endfor %}";
+    for pattern in [nested, repeated] {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = seed(tmp.path());
+        with_naming_pattern(&project, pattern);
+        let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{pattern}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("error[naming-pattern]"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    // A project template: the same bound on its output.
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    common::copy_tree(
+        &common::root().join("fixtures/valid/10-custom-templates"),
+        &project,
+    );
+    std::fs::write(
+        project.join("templates/big.yaml.j2"),
+        format!("{repeated}\n"),
+    )
+    .unwrap();
+    let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[template]"),
+        "{}",
+        stderr(&output)
+    );
+}
