@@ -244,3 +244,28 @@ fn naming_patterns_and_templates_share_one_fuel_and_output_bound() {
         stderr(&output)
     );
 }
+
+#[test]
+fn aliases_are_bounded_in_bytes_as_well_as_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    // 1,000 aliases of a 1 MB scalar: a thousand values, a gigabyte of text.
+    let text = std::fs::read_to_string(job_file(&project))
+        .unwrap()
+        .replace(
+            "    team: payments\n",
+            &format!(
+                "    team: payments\n  annotations:\n    big: &big {}\n    all: [{}]\n",
+                "x".repeat(1 << 20),
+                vec!["*big"; 1_000].join(", ")
+            ),
+        );
+    std::fs::write(job_file(&project), text).unwrap();
+    let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[yaml-too-large]"),
+        "{}",
+        stderr(&output)
+    );
+}
