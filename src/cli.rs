@@ -627,6 +627,10 @@ impl Context<'_> {
                     stdout,
                     "Binary files a/{path} and b/{path} differ ({size} bytes on disk that are not UTF-8 text)"
                 ),
+                Found::TooLarge(size) => writeln!(
+                    stdout,
+                    "changed: {path} ({size} bytes on disk, too large to compare as text; render would replace it)"
+                ),
                 Found::NotAFile(kind) => writeln!(
                     stdout,
                     "changed: {path} is {kind}, where render writes a file; remove it, then run `flinkform render`"

@@ -269,3 +269,240 @@ fn aliases_are_bounded_in_bytes_as_well_as_values() {
         stderr(&output)
     );
 }
+
+/// git in `dir`, with no user or system configuration; its output must be a success.
+fn git(dir: &Path, args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    out
+}
+
+/// A repository holding the seed project in `folder`, committed.
+fn seed_repo(tmp: &Path, folder: &str) -> (PathBuf, PathBuf) {
+    let repo = tmp.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let project = repo.join(folder);
+    common::copy_tree(&common::root().join("fixtures/valid/01-seed"), &project);
+    std::fs::remove_dir_all(project.join("expected")).unwrap();
+    std::fs::remove_file(project.join("expected.stderr")).unwrap();
+    commit(&repo, "first");
+    (repo, project)
+}
+
+fn commit(repo: &Path, message: &str) {
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", message]);
+}
+
+/// `flinkform --format json diff ARGS` in `project`, which must succeed: its JSON report.
+fn diff_report(dir: &Path, project: &str, args: &[&str]) -> serde_json::Value {
+    let output = std::process::Command::new(common::bin())
+        .args([
+            "--color",
+            "never",
+            "--project",
+            project,
+            "--format",
+            "json",
+            "diff",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn the_job(report: &serde_json::Value) -> &serde_json::Value {
+    &report["environments"][0]["jobs"][0]
+}
+
+#[test]
+fn diff_reads_symlinked_folders_of_a_revision_as_the_disk_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, project) = seed_repo(tmp.path(), "flink");
+    std::fs::rename(project.join("jobs"), project.join("shared-jobs")).unwrap();
+    symlink("shared-jobs", project.join("jobs")).unwrap();
+    commit(&repo, "jobs through a link");
+    let file = project.join("shared-jobs/orders-enrichment.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace(":1.4.2", ":1.5.0")).unwrap();
+    let report = diff_report(&repo, "flink", &["--against", "HEAD"]);
+    let job = the_job(&report);
+    assert_eq!(job["change"], "changed", "{report:#}");
+    assert_eq!(job["impact"], "state-loss", "{report:#}");
+}
+
+#[test]
+fn diff_takes_a_project_folder_name_literally() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, _) = seed_repo(tmp.path(), ":(top)x");
+    let report = diff_report(&repo, ":(top)x", &["--against", "HEAD"]);
+    assert_eq!(the_job(&report)["change"], "unchanged", "{report:#}");
+}
+
+#[test]
+fn diff_never_lets_git_fetch_in_a_partial_clone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (origin, project) = seed_repo(tmp.path(), "flink");
+    let file = project.join("jobs/orders-enrichment.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace(":1.4.2", ":1.5.0")).unwrap();
+    commit(&origin, "second");
+    git(&origin, &["config", "uploadpack.allowFilter", "true"]);
+    let url = format!("file://{}", origin.display());
+    git(
+        tmp.path(),
+        &["clone", "-q", "--filter=blob:none", &url, "clone"],
+    );
+    let clone = tmp.path().join("clone");
+    let old_blob = String::from_utf8(
+        git(
+            &origin,
+            &["rev-parse", "HEAD~1:flink/jobs/orders-enrichment.yaml"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let output = std::process::Command::new(common::bin())
+        .args([
+            "--color",
+            "never",
+            "--project",
+            "flink",
+            "diff",
+            "--against",
+            "HEAD~1",
+        ])
+        .current_dir(&clone)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("never lets git fetch"),
+        "{}",
+        stderr(&output)
+    );
+    // The object is still not in the clone: nothing was fetched.
+    let present = std::process::Command::new("git")
+        .args(["cat-file", "-e", old_blob.trim()])
+        .current_dir(&clone)
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .output()
+        .unwrap();
+    assert!(!present.status.success(), "git fetched the old job file");
+}
+
+#[test]
+fn diff_reads_no_oversized_blob_a_symlink_included() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, _) = seed_repo(tmp.path(), "flink");
+    // A "symlink" whose target is 9 MB: git stores whatever a commit says.
+    let target = tmp.path().join("target");
+    std::fs::write(&target, "x/".repeat(9 * 1024 * 1024 / 2)).unwrap();
+    let oid =
+        String::from_utf8(git(&repo, &["hash-object", "-w", target.to_str().unwrap()]).stdout)
+            .unwrap();
+    let info = format!("120000,{},flink/jobs/link.yaml", oid.trim());
+    git(&repo, &["update-index", "--add", "--cacheinfo", &info]);
+    git(&repo, &["commit", "-q", "-m", "a large link"]);
+    let output = std::process::Command::new(common::bin())
+        .args([
+            "--color",
+            "never",
+            "--project",
+            "flink",
+            "diff",
+            "--against",
+            "HEAD",
+        ])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("bytes long"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_annotation_only_change_is_not_a_configuration_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, project) = seed_repo(tmp.path(), "flink");
+    let file = project.join("jobs/orders-enrichment.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace(
+            "    team: payments\n",
+            "    team: payments\n  annotations: {owner: ops}\n",
+        ),
+    )
+    .unwrap();
+    let report = diff_report(&repo, "flink", &["--against", "HEAD"]);
+    let job = the_job(&report);
+    assert_eq!(job["impact"], "no-restart", "{report:#}");
+    let reasons = job["reasons"].to_string();
+    assert!(!reasons.contains("configuration"), "{reasons}");
+}
+
+#[test]
+fn files_found_in_the_output_folder_are_read_only_up_to_a_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    let p = project.to_str().unwrap();
+    assert_eq!(run(&["--project", p, "render"]).status.code(), Some(0));
+    // A gigabyte where a manifest goes (sparse: it costs no disk), and an index as large.
+    let planted = project.join("deploy/base/orders-enrichment/configmap.yaml");
+    std::fs::File::create(&planted)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let output = run_within(&["--project", p, "check"], 60);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("too large to compare"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        output.stdout.len() < 10_000,
+        "check printed {} bytes",
+        output.stdout.len()
+    );
+    let output = run_within(&["--project", p, "render"], 60);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(std::fs::metadata(&planted).unwrap().len() < 100_000);
+
+    std::fs::File::options()
+        .write(true)
+        .open(project.join("deploy/.flinkform-index"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let output = run_within(&["--project", p, "check"], 60);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("larger than"),
+        "{}",
+        stderr(&output)
+    );
+}
