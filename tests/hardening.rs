@@ -506,3 +506,37 @@ fn files_found_in_the_output_folder_are_read_only_up_to_a_bound() {
         stderr(&output)
     );
 }
+
+#[test]
+fn mount_paths_are_normalized_before_the_configuration_guard() {
+    let spellings = [
+        "//opt/flink/conf",
+        "/opt/flink/./conf",
+        "/opt/flink/x/../conf",
+        "/opt//flink/conf/",
+        "/opt/flink/conf/../conf/sub",
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    let mounts: Vec<String> = spellings
+        .iter()
+        .map(|p| format!("      - {{name: scratch, mountPath: \"{p}\"}}\n"))
+        .collect();
+    let text = std::fs::read_to_string(job_file(&project)).unwrap().replace(
+        "  metrics: {port: 9249}\n",
+        &format!(
+            "  metrics: {{port: 9249}}\n  pod:\n    volumes:\n      - {{name: scratch, emptyDir: {{}}}}\n    volumeMounts:\n{}",
+            mounts.concat()
+        ),
+    );
+    std::fs::write(job_file(&project), text).unwrap();
+    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    for p in spellings {
+        assert!(
+            err.contains(&format!("error[mount-over-conf]: a mount at `{p}`")),
+            "{p} passed the guard:\n{err}"
+        );
+    }
+}
