@@ -178,6 +178,8 @@ impl Renderer {
                         && name
                             .chars()
                             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+                    // Its output file would replace the job folder's kustomization.
+                    let fine = fine && !crate::layout::is_kustomization(name.trim_end_matches(".j2"));
                     if !fine {
                         diags.push(
                             Diagnostic::error(
@@ -188,7 +190,7 @@ impl Renderer {
                                     input.shown(path.display().to_string())
                                 ),
                             )
-                            .help("name templates with letters, digits, `.`, `_` and `-`, starting with a letter or digit, ending in `.yaml.j2`"),
+                            .help("name templates with letters, digits, `.`, `_` and `-`, starting with a letter or digit, ending in `.yaml.j2`; `kustomization.yaml.j2` is taken by the job folder's own kustomization"),
                         );
                     }
                     fine
