@@ -434,6 +434,20 @@ impl Context<'_> {
                 .project
                 .join(configured.as_deref().unwrap_or("deploy")),
         };
+        // A folder of the project may be a link a pull request planted, leading anywhere;
+        // render would write and delete there. Only `--out` is the user's own choice.
+        if out.is_none()
+            && let Some(link) = symlink_below(&self.cli.project, &dir)
+        {
+            let target = std::fs::read_link(&link)
+                .map(|t| format!(" (to {})", t.display()))
+                .unwrap_or_default();
+            eprintln!(
+                "error: the output folder {} is a symlink{target} inside the project; render writes only into real folders of the project, or where --out says",
+                crate::terminal::escaped(&link.display().to_string())
+            );
+            return Err(2);
+        }
         // The output must not be the project itself or hold its inputs: render deletes files.
         let project = self
             .cli
@@ -613,6 +627,10 @@ impl Context<'_> {
                     stdout,
                     "Binary files a/{path} and b/{path} differ ({size} bytes on disk that are not UTF-8 text)"
                 ),
+                Found::TooLarge(size) => writeln!(
+                    stdout,
+                    "changed: {path} ({size} bytes on disk, too large to compare as text; render would replace it)"
+                ),
                 Found::NotAFile(kind) => writeln!(
                     stdout,
                     "changed: {path} is {kind}, where render writes a file; remove it, then run `flinkform render`"
@@ -679,6 +697,21 @@ fn shown_path(path: &Path) -> String {
         Ok(rest) if !rest.as_os_str().is_empty() => rest.display().to_string(),
         _ => path.display().to_string(),
     }
+}
+
+/// The first existing path from `root` (excluded) down to `dir` that is a symlink.
+fn symlink_below(root: &Path, dir: &Path) -> Option<PathBuf> {
+    let below = dir.strip_prefix(root).ok()?;
+    let mut current = root.to_path_buf();
+    for part in below.components() {
+        current.push(part);
+        match std::fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => return Some(current),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::source::{Sources, Span};
+use crate::terminal;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -94,26 +95,26 @@ impl Diagnostic {
         } else {
             ("", "", "")
         };
+        let text = |t: &str| terminal::bounded(t, terminal::MAX_MESSAGE_CHARS).into_owned();
         let mut out = String::new();
         if let Some(span) = self.span {
             let _ = write!(out, "{bold}{}:{off} ", location(sources, span));
         }
         let _ = writeln!(
             out,
-            "{on}{label}[{}]{off}{bold}: {}{}{off}",
+            "{on}{label}[{}]{off}{bold}: {}{off}",
             self.code,
-            self.message,
-            self.context()
+            text(&format!("{}{}", self.message, self.context()))
         );
         if let Some(span) = self.span {
             snippet(&mut out, sources, span);
         }
         for (span, note) in &self.notes {
-            let _ = writeln!(out, "note: {}: {note}", location(sources, *span));
+            let _ = writeln!(out, "note: {}: {}", location(sources, *span), text(note));
             snippet(&mut out, sources, *span);
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "{bold}help{off}: {help}");
+            let _ = writeln!(out, "{bold}help{off}: {}", text(help));
         }
         out
     }
@@ -141,30 +142,29 @@ impl Diagnostic {
     }
 }
 
-/// `path:line:col`.
+/// `path:line:col`, the path escaped.
 fn location(sources: &Sources, span: Span) -> String {
     format!(
         "{}:{}:{}",
-        sources.path(span.file).display(),
+        terminal::escaped(&sources.path(span.file).display().to_string()),
         span.line,
         span.col
     )
 }
 
+/// The source line under a diagnostic: a window of at most a fixed width around the column,
+/// so many problems on one long line cost text in proportion to their number, not to their
+/// number times the line.
 fn snippet(out: &mut String, sources: &Sources, span: Span) {
     let Some(line) = sources.line(span.file, span.line) else {
         return;
     };
     let number = span.line.to_string();
     let pad = " ".repeat(number.len());
-    let before: String = line
-        .chars()
-        .take(span.col.saturating_sub(1) as usize)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    let carets = "^".repeat(span.len.max(1) as usize);
+    let (text, before, carets) = terminal::excerpt(line, span.col as usize, span.len as usize);
+    let carets = "^".repeat(carets);
     let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{number} | {line}");
+    let _ = writeln!(out, "{number} | {text}");
     let _ = writeln!(out, "{pad} | {before}{carets}");
 }
 
@@ -296,8 +296,10 @@ impl Diagnostics {
     #[must_use]
     pub fn render_github(&self, sources: &Sources) -> String {
         // The escapes of GitHub's workflow commands, for the message and for properties.
+        // Other controls are escaped first: ESC would reach the log's terminal raw.
         let data = |s: &str| {
-            s.replace('%', "%25")
+            terminal::escaped_lines(s)
+                .replace('%', "%25")
                 .replace('\r', "%0D")
                 .replace('\n', "%0A")
         };

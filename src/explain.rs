@@ -341,8 +341,8 @@ codes! {
         "Its object cannot be written.";
         "Fix the template named in the message."
     "template-name" error:
-        "A template in the `templates:` folder whose file name holds characters other than letters, digits, `.`, `_` and `-`.";
-        "The name becomes the name of an output file, and render records the files it owns one per line: a name with a line break or a space could make it record, and later delete, a file it never wrote.";
+        "A template in the `templates:` folder whose file name holds characters other than letters, digits, `.`, `_` and `-`, or that is named `kustomization.yaml.j2`.";
+        "The name becomes the name of an output file, and render records the files it owns one per line: a name with a line break or a space could make it record, and later delete, a file it never wrote. `kustomization.yaml` is the file render writes in every job folder itself.";
         "Rename the template, e.g. `poddisruptionbudget.yaml.j2`."
     "template-namespace" error:
         "A project template renders an object of a job in another namespace than the job's (or in none).";

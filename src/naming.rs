@@ -4,7 +4,7 @@
 //! only, `env` (everything else is shared by all environments through the kustomize base).
 //! Every result is checked as a Kubernetes name before anything is rendered.
 
-use minijinja::{Environment, UndefinedBehavior, context};
+use minijinja::{Environment, context};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{FlinkJob, ProjectSpec};
@@ -150,8 +150,7 @@ impl Naming {
         naming_node: Option<&Node>,
         diags: &mut Diagnostics,
     ) -> Option<Naming> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let mut env = crate::sandbox::environment();
         let mut spans = Vec::new();
         let mut simple = Vec::new();
         let mut ok = true;
@@ -221,7 +220,7 @@ impl Naming {
             };
             let template = self.env.get_template(kind.key()).expect("compiled above");
             let pattern_span = self.span(kind);
-            let name = match template.render(ctx) {
+            let name = match crate::sandbox::render(&template, ctx) {
                 Ok(n) => n.trim().to_owned(),
                 Err(e) => {
                     let mut d = Diagnostic::error(
@@ -381,8 +380,7 @@ mod tests {
         id: u64,
         env: &str,
     ) -> Option<String> {
-        let mut jinja = Environment::new();
-        jinja.set_undefined_behavior(UndefinedBehavior::Strict);
+        let mut jinja = crate::sandbox::environment();
         jinja.add_template("p", pattern).ok()?;
         let ctx = if env_allowed {
             context! { name => name, space => space, spaceId => id, env => env }

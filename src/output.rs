@@ -14,6 +14,23 @@ use rayon::prelude::*;
 
 use crate::layout::{INDEX_FILE, OutputTree};
 
+/// The most render or check reads of one file already in the output folder: a file there may
+/// be anything a pull request put there, a gigabyte included. Render's own files are smaller.
+pub const MAX_FOUND_BYTES: u64 = crate::files::MAX_FILE_BYTES;
+
+/// The most they read of the index, which names every file of a large project.
+const MAX_INDEX_BYTES: u64 = 8 * MAX_FOUND_BYTES;
+
+/// Reads a regular file of at most `max` bytes; a larger one (or one that grew past `max`
+/// while it was read) is `None`.
+fn read_bounded(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
 /// A failure to read or write the output (exit code 2).
 #[derive(Debug)]
 pub struct OutputError(pub String);
@@ -25,6 +42,8 @@ pub enum Found {
     Text(String),
     /// A regular file that is not UTF-8 text: its size in bytes.
     Binary(u64),
+    /// A regular file larger than [`MAX_FOUND_BYTES`], not read: its size in bytes.
+    TooLarge(u64),
     /// Not a regular file: what it is ("a folder", "a symlink", ...). Never opened, so a FIFO
     /// cannot block a run.
     NotAFile(&'static str),
@@ -97,8 +116,12 @@ fn owned_files(out: &Path) -> Result<BTreeSet<String>, String> {
         }
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     }
-    match fs::read(&path) {
-        Ok(bytes) => {
+    match read_bounded(&path, MAX_INDEX_BYTES) {
+        Ok(None) => Err(format!(
+            "{} is larger than {MAX_INDEX_BYTES} bytes; no render wrote it",
+            path.display()
+        )),
+        Ok(Some(bytes)) => {
             let text = String::from_utf8_lossy(&bytes);
             let mut lines: Vec<&str> = text.split('\n').filter(|l| !l.is_empty()).collect();
             // A checkout that turned every line ending into CRLF still names the same files;
@@ -183,8 +206,9 @@ pub fn compare(out: &Path, tree: &OutputTree) -> Comparison {
                     Err(e) => unreadable(e),
                 }
             }
-            Ok(meta) => match fs::read(&full) {
-                Ok(bytes) => State::Changed(found(bytes, meta.len())),
+            Ok(meta) => match read_bounded(&full, MAX_FOUND_BYTES) {
+                Ok(Some(bytes)) => State::Changed(found(bytes, meta.len())),
+                Ok(None) => State::Changed(Found::TooLarge(meta.len())),
                 Err(e) => unreadable(e),
             },
         }

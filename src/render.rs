@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment};
 use serde_json::{Value as Json, json};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -147,13 +147,8 @@ impl Renderer {
         files: &mut crate::source::Sources,
         diags: &mut Diagnostics,
     ) -> Option<Renderer> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let mut env = crate::sandbox::environment();
         env.set_auto_escape_callback(|_| AutoEscape::Json);
-        env.set_fuel(Some(1_000_000));
-        // `debug()` prints the renderer's state, which is not the same from run to run: output
-        // must be reproducible byte for byte.
-        env.remove_global("debug");
         let mut sources: BTreeMap<String, String> = BUILTIN_TEMPLATES
             .iter()
             .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
@@ -187,6 +182,8 @@ impl Renderer {
                         && name
                             .chars()
                             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+                    // Its output file would replace the job folder's kustomization.
+                    let fine = fine && !crate::layout::is_kustomization(name.trim_end_matches(".j2"));
                     if !fine {
                         diags.push(
                             Diagnostic::error(
@@ -197,7 +194,7 @@ impl Renderer {
                                     input.shown(path.display().to_string())
                                 ),
                             )
-                            .help("name templates with letters, digits, `.`, `_` and `-`, starting with a letter or digit, ending in `.yaml.j2`"),
+                            .help("name templates with letters, digits, `.`, `_` and `-`, starting with a letter or digit, ending in `.yaml.j2`; `kustomization.yaml.j2` is taken by the job folder's own kustomization"),
                         );
                     }
                     fine
@@ -273,7 +270,7 @@ impl Renderer {
         let text = match self
             .env
             .get_template(template)
-            .and_then(|t| t.render(ctx.template_value()))
+            .and_then(|t| crate::sandbox::render(&t, ctx.template_value()))
         {
             Ok(text) => text,
             Err(e) => {

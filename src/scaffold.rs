@@ -3,6 +3,7 @@
 //! entry for render's in-progress marker.
 
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 const PROJECT: &str = r#"# yaml-language-server: $schema=schemas/project.schema.json
@@ -88,8 +89,17 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
         (dir.join(".pre-commit-config.yaml"), PRE_COMMIT),
         (dir.join(".gitignore"), GITIGNORE),
     ];
+    // Every check comes before the first write, so a refusal leaves nothing half made.
     for (path, _) in &files {
-        if path.exists() {
+        if let Some(link) = symlink_on_the_way(dir, path) {
+            return Err(format!(
+                "{} is a symlink; flinkform init never writes through one",
+                link.display()
+            ));
+        }
+        // `symlink_metadata`, not `exists`: a dangling link exists too, and writing to it
+        // would create its target wherever it points.
+        if fs::symlink_metadata(path).is_ok() {
             return Err(format!(
                 "{} already exists; flinkform init never overwrites files",
                 path.display()
@@ -101,7 +111,28 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
             fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        // `create_new` refuses whatever appeared since the check, a link above all.
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// The first folder between `dir` (the user's own choice, followed) and `path` that is a
+/// symlink.
+fn symlink_on_the_way(dir: &Path, path: &Path) -> Option<PathBuf> {
+    let below = path.strip_prefix(dir).ok()?;
+    let mut current = dir.to_path_buf();
+    let parents: Vec<_> = below.components().collect();
+    for part in &parents[..parents.len().saturating_sub(1)] {
+        current.push(part);
+        if fs::symlink_metadata(&current).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(current);
+        }
+    }
+    None
 }

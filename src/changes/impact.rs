@@ -536,7 +536,13 @@ pub fn assess(
         for object in objects {
             let what = match object.kind.as_str() {
                 "Deployment" | "FlinkDeployment" => continue,
-                "ConfigMap" => "the Flink configuration changed without a pod-template change: it takes effect when the pods next restart".to_owned(),
+                // Labels and annotations are no configuration: only `data` reaches Flink.
+                "ConfigMap"
+                    if object.change != Change::Changed
+                        || object.fields.iter().any(|f| f.path.starts_with("data")) =>
+                {
+                    "the Flink configuration changed without a pod-template change: it takes effect when the pods next restart".to_owned()
+                }
                 "HorizontalPodAutoscaler" | "ScaledObject" => format!(
                     "{} {} {}: the job keeps running until the autoscaler next scales it",
                     object.kind,

@@ -169,7 +169,8 @@ fn check_volumes(pod: &Node, who: &str, origin: Span, push: &mut impl FnMut(Diag
                 .help("define it under `volumes` of the same pod, or of `pod` for both"),
             );
         }
-        let normalized = path.trim_end_matches('/');
+        let normalized = lexical(path);
+        let normalized = normalized.as_str();
         if normalized == CONF_DIR
             || normalized.starts_with(&format!("{CONF_DIR}/"))
             || CONF_DIR.starts_with(&format!("{normalized}/"))
@@ -180,6 +181,24 @@ fn check_volumes(pod: &Node, who: &str, origin: Span, push: &mut impl FnMut(Diag
             );
         }
     }
+}
+
+/// An absolute path as the container runtime resolves it: repeated slashes, `.` and `x/..`
+/// are spelling, not another place (`//opt/flink/./x/../conf` is the configuration folder).
+fn lexical(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    format!("/{}", parts.join("/"))
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 /// Nothing of the user's replaces an environment variable, annotation or label flinkform

@@ -1,0 +1,542 @@
+//! What a hostile project cannot do: write through a link it planted, make a run unbounded,
+//! forge lines on the terminal, or produce output a reader cannot read back. Each test was
+//! written against the binary before its fix and failed there.
+
+mod common;
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+use common::{run, stderr, stdout};
+
+/// A copy of the seed project in a new temporary folder.
+fn seed(tmp: &Path) -> PathBuf {
+    let project = tmp.join("project");
+    common::copy_tree(&common::root().join("fixtures/valid/01-seed"), &project);
+    std::fs::remove_dir_all(project.join("expected")).unwrap();
+    project
+}
+
+fn job_file(project: &Path) -> PathBuf {
+    project.join("jobs/orders-enrichment.yaml")
+}
+
+#[test]
+fn a_symlinked_output_folder_inside_the_project_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    let elsewhere = tmp.path().join("other-project/deploy");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("keep.yaml"), "theirs: true\n").unwrap();
+    // An index there that names their file: following the link would delete it.
+    std::fs::write(
+        elsewhere.join(".flinkform-index"),
+        "# Files written by flinkform render; it deletes only these.\nkeep.yaml\n",
+    )
+    .unwrap();
+    symlink("../other-project/deploy", project.join("deploy")).unwrap();
+    let p = project.to_str().unwrap();
+    for command in ["render", "check"] {
+        let output = run(&["--project", p, command]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{command}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("is a symlink"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).unwrap().count(),
+        2,
+        "nothing written or deleted behind the link"
+    );
+    assert!(elsewhere.join("keep.yaml").is_file());
+
+    // A link further up the configured path is the same.
+    std::fs::remove_file(project.join("deploy")).unwrap();
+    std::fs::write(
+        project.join("flinkform.yaml"),
+        std::fs::read_to_string(project.join("flinkform.yaml"))
+            .unwrap()
+            .replace("  output: deploy\n", "  output: gen/deploy\n"),
+    )
+    .unwrap();
+    symlink("../other-project", project.join("gen")).unwrap();
+    let output = run(&["--project", p, "render"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(!elsewhere.join("base").exists());
+
+    // `--out` on the command line is the user's own choice, link or not.
+    let out = tmp.path().join("out-link");
+    symlink(&elsewhere, &out).unwrap();
+    let output = run(&["--project", p, "render", "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(elsewhere.join("base").is_dir());
+}
+
+#[test]
+fn init_never_writes_through_a_symlink() {
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = tmp.path().join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+
+    // A dangling link where flinkform.yaml goes would create its target.
+    let dir = tmp.path().join("dangling");
+    std::fs::create_dir_all(&dir).unwrap();
+    symlink(victim.join("planted.yaml"), dir.join("flinkform.yaml")).unwrap();
+    let output = run(&["init", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(!victim.join("planted.yaml").exists());
+
+    // A symlinked jobs folder would receive the example job.
+    let dir = tmp.path().join("linked-jobs");
+    std::fs::create_dir_all(&dir).unwrap();
+    symlink(&victim, dir.join("jobs")).unwrap();
+    let output = run(&["init", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("symlink"), "{}", stderr(&output));
+    assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
+    assert!(
+        !dir.join("flinkform.yaml").exists(),
+        "nothing is written before every path is checked"
+    );
+}
+
+/// The bytes of diagnostics for one line holding `n` annotations of the wrong type.
+fn diagnostics_for_one_long_line(project: &Path, n: usize) -> (usize, usize) {
+    let keys: Vec<String> = (0..n).map(|i| format!("k{i:05}: [1]")).collect();
+    let text = std::fs::read_to_string(job_file(project)).unwrap().replace(
+        "    team: payments\n",
+        &format!(
+            "    team: payments\n  annotations: {{{}}}\n",
+            keys.join(", ")
+        ),
+    );
+    let input = text.len();
+    let path = project.join("jobs/long-line.yaml");
+    std::fs::write(&path, text.replace("orders-enrichment", "long-line")).unwrap();
+    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    std::fs::remove_file(path).unwrap();
+    (input, output.stderr.len())
+}
+
+#[test]
+fn diagnostics_grow_linearly_with_errors_on_one_long_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    // Each error's excerpt is a bounded window of the line, not the whole line again: twice
+    // the errors print twice the text (the binary before printed 700 MB for 6,000 of them).
+    let (input, small) = diagnostics_for_one_long_line(&project, 2_000);
+    let (_, large) = diagnostics_for_one_long_line(&project, 4_000);
+    assert!(
+        large < small * 5 / 2,
+        "{small} bytes for 2,000 errors, {large} for 4,000"
+    );
+    assert!(small < 50 * input, "{small} bytes for a {input}-byte file");
+}
+
+#[test]
+fn file_names_cannot_forge_diagnostic_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    let forged = "x\u{1b}]0;owned\u{7}\u{1b}[2K\nfake.yaml:1:1: error[forged]: all good\n.yaml";
+    std::fs::write(project.join("jobs").join(forged), "kind: [\n").unwrap();
+    for format in ["text", "github", "json"] {
+        let output = run(&[
+            "--project",
+            project.to_str().unwrap(),
+            "--format",
+            format,
+            "validate",
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let err = stderr(&output);
+        assert!(
+            !err.contains('\u{1b}'),
+            "{format}: ESC reached the terminal:\n{err}"
+        );
+        assert!(!err.contains('\u{7}'), "{format}: BEL reached the terminal");
+        assert!(
+            !err.lines().any(|l| l.starts_with("fake.yaml")),
+            "{format}: a forged line:\n{err}"
+        );
+    }
+    assert!(stdout(&run(&["--version"])).starts_with("flinkform"));
+}
+
+/// Runs flinkform; a run still going after `secs` seconds is killed and fails the test.
+fn run_within(args: &[&str], secs: u64) -> std::process::Output {
+    let mut child = std::process::Command::new(common::bin())
+        .args(["--color", "never"])
+        .args(args)
+        .current_dir(common::root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed().as_secs() >= secs {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("flinkform {args:?} still ran after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn with_naming_pattern(project: &Path, pattern: &str) {
+    let settings = project.join("flinkform.yaml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    let pattern = serde_json::to_string(pattern).unwrap();
+    let text = text.replace(
+        "  naming:\n",
+        &format!("  naming:\n    configMap: {pattern}\n"),
+    );
+    std::fs::write(&settings, text).unwrap();
+}
+
+#[test]
+fn naming_patterns_and_templates_share_one_fuel_and_output_bound() {
+    let nested = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}{{ name }}-config";
+    let repeated = "{% for i in range(10000) %}{{ 'x' * 50000000 }}{% endfor %}";
+    for pattern in [nested, repeated] {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = seed(tmp.path());
+        with_naming_pattern(&project, pattern);
+        let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{pattern}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("error[naming-pattern]"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    // A project template: the same bound on its output.
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    common::copy_tree(
+        &common::root().join("fixtures/valid/10-custom-templates"),
+        &project,
+    );
+    std::fs::write(
+        project.join("templates/big.yaml.j2"),
+        format!("{repeated}\n"),
+    )
+    .unwrap();
+    let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[template]"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn aliases_are_bounded_in_bytes_as_well_as_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    // 1,000 aliases of a 1 MB scalar: a thousand values, a gigabyte of text.
+    let text = std::fs::read_to_string(job_file(&project))
+        .unwrap()
+        .replace(
+            "    team: payments\n",
+            &format!(
+                "    team: payments\n  annotations:\n    big: &big {}\n    all: [{}]\n",
+                "x".repeat(1 << 20),
+                vec!["*big"; 1_000].join(", ")
+            ),
+        );
+    std::fs::write(job_file(&project), text).unwrap();
+    let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[yaml-too-large]"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// git in `dir`, with no user or system configuration; its output must be a success.
+fn git(dir: &Path, args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    out
+}
+
+/// A repository holding the seed project in `folder`, committed.
+fn seed_repo(tmp: &Path, folder: &str) -> (PathBuf, PathBuf) {
+    let repo = tmp.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let project = repo.join(folder);
+    common::copy_tree(&common::root().join("fixtures/valid/01-seed"), &project);
+    std::fs::remove_dir_all(project.join("expected")).unwrap();
+    std::fs::remove_file(project.join("expected.stderr")).unwrap();
+    commit(&repo, "first");
+    (repo, project)
+}
+
+fn commit(repo: &Path, message: &str) {
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", message]);
+}
+
+/// `flinkform --format json diff ARGS` in `project`, which must succeed: its JSON report.
+fn diff_report(dir: &Path, project: &str, args: &[&str]) -> serde_json::Value {
+    let output = std::process::Command::new(common::bin())
+        .args([
+            "--color",
+            "never",
+            "--project",
+            project,
+            "--format",
+            "json",
+            "diff",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn the_job(report: &serde_json::Value) -> &serde_json::Value {
+    &report["environments"][0]["jobs"][0]
+}
+
+#[test]
+fn diff_reads_symlinked_folders_of_a_revision_as_the_disk_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, project) = seed_repo(tmp.path(), "flink");
+    std::fs::rename(project.join("jobs"), project.join("shared-jobs")).unwrap();
+    symlink("shared-jobs", project.join("jobs")).unwrap();
+    commit(&repo, "jobs through a link");
+    let file = project.join("shared-jobs/orders-enrichment.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace(":1.4.2", ":1.5.0")).unwrap();
+    let report = diff_report(&repo, "flink", &["--against", "HEAD"]);
+    let job = the_job(&report);
+    assert_eq!(job["change"], "changed", "{report:#}");
+    assert_eq!(job["impact"], "state-loss", "{report:#}");
+}
+
+#[test]
+fn diff_takes_a_project_folder_name_literally() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, _) = seed_repo(tmp.path(), ":(top)x");
+    let report = diff_report(&repo, ":(top)x", &["--against", "HEAD"]);
+    assert_eq!(the_job(&report)["change"], "unchanged", "{report:#}");
+}
+
+#[test]
+fn diff_never_lets_git_fetch_in_a_partial_clone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (origin, project) = seed_repo(tmp.path(), "flink");
+    let file = project.join("jobs/orders-enrichment.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace(":1.4.2", ":1.5.0")).unwrap();
+    commit(&origin, "second");
+    git(&origin, &["config", "uploadpack.allowFilter", "true"]);
+    let url = format!("file://{}", origin.display());
+    git(
+        tmp.path(),
+        &["clone", "-q", "--filter=blob:none", &url, "clone"],
+    );
+    let clone = tmp.path().join("clone");
+    let old_blob = String::from_utf8(
+        git(
+            &origin,
+            &["rev-parse", "HEAD~1:flink/jobs/orders-enrichment.yaml"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let output = std::process::Command::new(common::bin())
+        .args([
+            "--color",
+            "never",
+            "--project",
+            "flink",
+            "diff",
+            "--against",
+            "HEAD~1",
+        ])
+        .current_dir(&clone)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("never lets git fetch"),
+        "{}",
+        stderr(&output)
+    );
+    // The object is still not in the clone: nothing was fetched.
+    let present = std::process::Command::new("git")
+        .args(["cat-file", "-e", old_blob.trim()])
+        .current_dir(&clone)
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .output()
+        .unwrap();
+    assert!(!present.status.success(), "git fetched the old job file");
+}
+
+#[test]
+fn diff_reads_no_oversized_blob_a_symlink_included() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, _) = seed_repo(tmp.path(), "flink");
+    // A "symlink" whose target is 9 MB: git stores whatever a commit says.
+    let target = tmp.path().join("target");
+    std::fs::write(&target, "x/".repeat(9 * 1024 * 1024 / 2)).unwrap();
+    let oid =
+        String::from_utf8(git(&repo, &["hash-object", "-w", target.to_str().unwrap()]).stdout)
+            .unwrap();
+    let info = format!("120000,{},flink/jobs/link.yaml", oid.trim());
+    git(&repo, &["update-index", "--add", "--cacheinfo", &info]);
+    git(&repo, &["commit", "-q", "-m", "a large link"]);
+    let output = std::process::Command::new(common::bin())
+        .args([
+            "--color",
+            "never",
+            "--project",
+            "flink",
+            "diff",
+            "--against",
+            "HEAD",
+        ])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("bytes long"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_annotation_only_change_is_not_a_configuration_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, project) = seed_repo(tmp.path(), "flink");
+    let file = project.join("jobs/orders-enrichment.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace(
+            "    team: payments\n",
+            "    team: payments\n  annotations: {owner: ops}\n",
+        ),
+    )
+    .unwrap();
+    let report = diff_report(&repo, "flink", &["--against", "HEAD"]);
+    let job = the_job(&report);
+    assert_eq!(job["impact"], "no-restart", "{report:#}");
+    let reasons = job["reasons"].to_string();
+    assert!(!reasons.contains("configuration"), "{reasons}");
+}
+
+#[test]
+fn files_found_in_the_output_folder_are_read_only_up_to_a_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    let p = project.to_str().unwrap();
+    assert_eq!(run(&["--project", p, "render"]).status.code(), Some(0));
+    // A gigabyte where a manifest goes (sparse: it costs no disk), and an index as large.
+    let planted = project.join("deploy/base/orders-enrichment/configmap.yaml");
+    std::fs::File::create(&planted)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let output = run_within(&["--project", p, "check"], 60);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("too large to compare"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        output.stdout.len() < 10_000,
+        "check printed {} bytes",
+        output.stdout.len()
+    );
+    let output = run_within(&["--project", p, "render"], 60);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(std::fs::metadata(&planted).unwrap().len() < 100_000);
+
+    std::fs::File::options()
+        .write(true)
+        .open(project.join("deploy/.flinkform-index"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let output = run_within(&["--project", p, "check"], 60);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("larger than"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn mount_paths_are_normalized_before_the_configuration_guard() {
+    let spellings = [
+        "//opt/flink/conf",
+        "/opt/flink/./conf",
+        "/opt/flink/x/../conf",
+        "/opt//flink/conf/",
+        "/opt/flink/conf/../conf/sub",
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    let mounts: Vec<String> = spellings
+        .iter()
+        .map(|p| format!("      - {{name: scratch, mountPath: \"{p}\"}}\n"))
+        .collect();
+    let text = std::fs::read_to_string(job_file(&project)).unwrap().replace(
+        "  metrics: {port: 9249}\n",
+        &format!(
+            "  metrics: {{port: 9249}}\n  pod:\n    volumes:\n      - {{name: scratch, emptyDir: {{}}}}\n    volumeMounts:\n{}",
+            mounts.concat()
+        ),
+    );
+    std::fs::write(job_file(&project), text).unwrap();
+    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    for p in spellings {
+        assert!(
+            err.contains(&format!("error[mount-over-conf]: a mount at `{p}`")),
+            "{p} passed the guard:\n{err}"
+        );
+    }
+}
