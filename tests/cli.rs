@@ -109,7 +109,8 @@ fn build_prints_objects_in_spec_order_and_filters_jobs() {
             "Service",
             "Service",
             "Deployment",
-            "Deployment"
+            "Deployment",
+            "PodDisruptionBudget"
         ]
     );
     assert!(
