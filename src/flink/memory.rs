@@ -128,16 +128,19 @@ const SEGMENT_SIZE: &str = "taskmanager.memory.segment-size";
 const JM_HEAP: &str = "jobmanager.memory.heap.size";
 const JM_OFF_HEAP: &str = "jobmanager.memory.off-heap.size";
 
-/// A size in the words of a message: whole mebibytes where it is one, bytes otherwise.
+/// A size in the words of a message: whole mebibytes or kibibytes where it is one, else
+/// mebibytes to two places, or bytes.
 #[must_use]
 pub fn human(bytes: u64) -> String {
     const MIB: u64 = 1 << 20;
-    if bytes % MIB == 0 {
+    if bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else if bytes >= MIB {
         #[allow(clippy::cast_precision_loss)]
         let mib = bytes as f64 / MIB as f64;
         format!("{mib:.2} MiB")
+    } else if bytes.is_multiple_of(1024) && bytes > 0 {
+        format!("{} KiB", bytes / 1024)
     } else {
         format!("{bytes} bytes")
     }
