@@ -44,6 +44,10 @@ codes! {
         "A `flinkConfiguration` key with characters other than letters, digits, `.`, `-` and `_`.";
         "No Flink option has such a key, and a space, `#`, `:` or line break in it would change how a reader of the configuration file splits the line: a key could hide another or smuggle in one flinkform sets.";
         "Use the option's key as Flink documents it, e.g. `execution.checkpointing.interval`."
+    "config-value" error:
+        "A `flinkConfiguration` value that does not parse as the type of its option in the job's Flink version: a duration, memory size, boolean, integer, number or enum value Flink refuses (`30 seconds`, `1600Mi`, `yes`, `1.5` for an integer).";
+        "Flink converts the value when a component reads the option, often only when the JobManager starts or the job is submitted: the pod starts, then crash-loops. The types come from Flink's own option classes of each release (scripts/flink-options), and the values are parsed the way Flink parses them (`TimeUtils`, `MemorySize`, `ConfigurationUtils`).";
+        "Write a value of the option's type: durations as a whole number and a unit (`30 s`, `5 min`), memory sizes with Flink's units, which are powers of 1024 (`512m`, `2g`; not Kubernetes' `Mi`/`Gi`), booleans as `true`/`false`, enums as one of the values the message lists."
     "duplicate-environment" error:
         "Two environments with the same name in flinkform.yaml.";
         "An environment names an output folder and an overlay; two would overwrite each other.";
@@ -56,6 +60,10 @@ codes! {
         "A key given twice in one YAML map.";
         "YAML readers disagree on which value wins; Kubernetes tools take the last, others the first.";
         "Remove one of the two."
+    "duration-without-unit" warning:
+        "A duration option in `flinkConfiguration` given as a bare number (`execution.checkpointing.interval: 30`).";
+        "Flink reads a number without a unit as milliseconds: a checkpoint every 30 ms instead of every 30 seconds.";
+        "Write the unit: `30 s`, `30000 ms`, `5 min`."
     "empty-file" error:
         "A job file with no document, or only comments.";
         "Every file below `jobs/` is read as a job definition.";
@@ -76,6 +84,10 @@ codes! {
         "A file larger than the 8 MiB flinkform reads.";
         "Definitions are small; the bound keeps a stray file from stalling every run.";
         "Split the file, or remove what does not belong in the project."
+    "flink-memory" error:
+        "A JobManager or TaskManager memory that Flink refuses to start with, computed with Flink's own memory model for the job's version: the container's memory becomes `*.memory.process.size`, Flink takes JVM metaspace (default 256 MiB) and overhead (10 %, at least 192 MiB, at most 1 GiB) off it, and divides the rest, the Flink memory: on a TaskManager framework heap and off-heap (128 MiB each), task off-heap, managed memory (40 %) and network memory (10 %, at least 64 MiB), with the task heap taking what is left; on a JobManager off-heap (128 MiB) and the JVM heap. The job's own `*.memory.*` keys change the parts; when the parts do not fit, or a derived part falls outside its configured range, the process exits before it starts.";
+        "Kubernetes starts the pod and Flink refuses the configuration at once: the pod crash-loops with an IllegalConfigurationException, and nothing before it says so. With the default settings a TaskManager needs about 1 GiB.";
+        "Give the container more memory (the help line names the smallest size that starts with the job's settings), or lower the fixed parts (`taskmanager.memory.managed.fraction`, `taskmanager.memory.network.min`, `*.memory.jvm-metaspace.size`), or remove keys that fix a part against the others (`taskmanager.memory.task.heap.size` with `taskmanager.memory.managed.size`, `*.memory.flink.size`): Flink derives what is not set."
     "flink-properties-env" error:
         "`FLINK_PROPERTIES` in a pod's `env`.";
         "The official image's entrypoint appends `FLINK_PROPERTIES` to the Flink configuration file, but flinkform's pods mount the configuration read-only (so that the entrypoint cannot rewrite it), and the variable would be silently ignored.";
@@ -212,6 +224,10 @@ codes! {
         "A naming pattern that does not render: an unknown variable or a syntax error.";
         "Every object's name comes from its pattern.";
         "Use `name`, `space`, `spaceId`, and `env` in the namespace pattern only."
+    "network-buffers" warning:
+        "A TaskManager whose network memory cannot hold the buffers one all-to-all exchange (a keyBy, a rebalance) reserves at the largest parallelism the job reaches: `maxReplicas` x `taskSlots` when it autoscales (capped by the maximum parallelism), else its parallelism. Each of a TaskManager's slots runs a sender, which reserves one buffer per receiver and one more, and a receiver, which reserves `buffers-per-channel` (2) per sender and one more; the TaskManager has its network memory divided by `taskmanager.memory.segment-size` (32 KiB) buffers.";
+        "The job runs at a small scale, and after the autoscaler adds TaskManagers the tasks fail with `Insufficient number of network buffers`: the job does not restart at the new scale.";
+        "Raise the network memory (`taskmanager.memory.network.fraction`, `taskmanager.memory.network.min`) or the TaskManager's memory, use fewer slots per TaskManager, or lower `maxReplicas` or the maximum parallelism."
     "no-checkpointing" warning:
         "Autoscaling without a checkpoint interval.";
         "Every scale event restarts the job; without checkpoints it restarts from nothing.";
@@ -356,6 +372,10 @@ codes! {
         "A volume mount that names no volume of its pod.";
         "The API server rejects the Deployment.";
         "Define the volume in the same pod, or in `pod` for both."
+    "unknown-config-key" warning:
+        "A `flinkConfiguration` key that no option of the job's Flink version has, in a family of keys Flink uses (`execution.checkpointing.intreval`); the message names the closest key Flink knows. Keys whose first word Flink never uses (`kafka.bootstrap`, `myapp.mode`) are the job's own and pass, as do entries of a map option (`pipeline.global-job-parameters.x`), a reporter's parameters (`metrics.reporter.<name>.x`), Hadoop's `fs.*` keys, and the operator's `kubernetes.operator.*` and `job.autoscaler.*` keys on the operator target.";
+        "Flink ignores keys it does not know, without a word: a typo leaves the setting at its default, and a key renamed in a newer release stops working after an upgrade. The known keys come from Flink's own option classes of each supported release (scripts/flink-options).";
+        "Use the key the message suggests, or the one Flink's configuration reference names for your version."
     "unknown-field" error:
         "A field the schema does not know: a typo, or a field in the wrong place.";
         "It would be silently ignored.";

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod emit;
 pub mod explain;
 pub mod files;
+pub mod flink;
 pub mod flink_config;
 pub mod layout;
 pub mod load;

@@ -6,7 +6,9 @@
 //!
 //! - [`job`]: the jar, parallelism against slots and maximum parallelism;
 //! - [`configuration`]: the Flink configuration the user may and may not set;
+//! - [`flink_options`]: keys and values against Flink's own option table for the version;
 //! - [`resources`]: CPU and memory a Flink process can run with;
+//! - [`memory`]: Flink's memory model of each process, and the network buffers at scale;
 //! - [`image`]: image tags and values Flux would rewrite;
 //! - [`pods`]: the pods' own settings, in Kubernetes' shape;
 //! - [`ingress`]: the Ingress to the web UI;
@@ -17,10 +19,12 @@
 //! - [`labels`]: Kubernetes label syntax, shared by the rules that check selectors.
 
 mod configuration;
+mod flink_options;
 mod image;
 mod ingress;
 mod job;
 pub mod labels;
+mod memory;
 mod operator;
 mod pods;
 mod resources;
@@ -74,7 +78,9 @@ impl Located<'_> {
 pub fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics) {
     job::check(r, diags);
     configuration::check(r, diags);
+    flink_options::check(r, diags);
     resources::check(r, diags);
+    memory::check(r, diags);
     image::check(r, diags);
     pods::check(r, diags);
     ingress::check(r, diags);

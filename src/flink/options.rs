@@ -1,0 +1,353 @@
+//! Flink's configuration options per version: the table `scripts/flink-options` generates
+//! from the option classes of each supported release (`options.tsv`, embedded), read once.
+//!
+//! A key may have several definitions in one release (two classes declare it with different
+//! types): a value is fine when any of them reads it, as some part of Flink will.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+use super::values::{self, Value};
+
+const TABLE: &str = include_str!("options.tsv");
+
+/// The type of an option, as its `ConfigOption` declares it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Type {
+    String,
+    Bool,
+    Int,
+    Long,
+    Float,
+    Double,
+    Duration,
+    Memory,
+    Enum(Vec<&'static str>),
+    /// Lists, maps and anything else: not checked.
+    Other,
+}
+
+/// One definition of an option.
+#[derive(Debug)]
+pub struct Definition {
+    pub key: &'static str,
+    pub kind: Type,
+    pub is_map: bool,
+    /// The default, as the table writes it (`134217728b`, `0.4`), if the option has one.
+    pub default: Option<&'static str>,
+    /// Fallback keys, with whether each is deprecated.
+    pub fallbacks: Vec<(&'static str, bool)>,
+    versions: u32,
+}
+
+impl Definition {
+    /// Whether a value parses as this option's type, and why not.
+    pub fn check(&self, value: &Value) -> Result<(), String> {
+        match &self.kind {
+            Type::Bool => values::to_bool(value).map(drop),
+            Type::Int => values::to_int(value).map(drop),
+            Type::Long => values::to_long(value).map(drop),
+            Type::Float => values::to_float(value).map(drop),
+            Type::Double => values::to_double(value).map(drop),
+            Type::Duration => values::to_duration(value).map(drop),
+            Type::Memory => values::to_memory(value).map(drop),
+            Type::Enum(constants) => values::to_enum(value, constants).map(drop),
+            Type::String | Type::Other => Ok(()),
+        }
+    }
+
+    /// The type's name in a message.
+    #[must_use]
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            Type::String => "a string",
+            Type::Bool => "a boolean",
+            Type::Int => "an integer",
+            Type::Long => "a long integer",
+            Type::Float | Type::Double => "a number",
+            Type::Duration => "a duration",
+            Type::Memory => "a memory size",
+            Type::Enum(_) => "one of its values",
+            Type::Other => "a list or map",
+        }
+    }
+}
+
+/// The supported minor versions, in the table's order.
+pub struct Table {
+    versions: Vec<(u32, u32)>,
+    definitions: Vec<Definition>,
+    /// Definitions by key and by fallback key.
+    by_key: HashMap<&'static str, Vec<usize>>,
+}
+
+/// The table, parsed on first use.
+pub fn table() -> &'static Table {
+    static TABLE_CELL: OnceLock<Table> = OnceLock::new();
+    TABLE_CELL.get_or_init(|| parse(TABLE))
+}
+
+fn parse(text: &'static str) -> Table {
+    let mut versions = Vec::new();
+    let mut definitions = Vec::new();
+    for line in text.lines() {
+        if let Some(list) = line.strip_prefix("# versions ") {
+            versions = list
+                .split(' ')
+                .map(|v| {
+                    let (major, minor) = v.split_once('.').unwrap_or((v, "0"));
+                    (major.parse().unwrap_or(0), minor.parse().unwrap_or(0))
+                })
+                .collect();
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.split('\t');
+        let (Some(key), Some(kind), Some(default), Some(fallbacks), Some(mask)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            continue;
+        };
+        let (kind, is_map) = match kind {
+            "string" => (Type::String, false),
+            "bool" => (Type::Bool, false),
+            "int" => (Type::Int, false),
+            "long" => (Type::Long, false),
+            "float" => (Type::Float, false),
+            "double" => (Type::Double, false),
+            "duration" => (Type::Duration, false),
+            "memory" => (Type::Memory, false),
+            "map" => (Type::Other, true),
+            other => match other.strip_prefix("enum:") {
+                Some(list) => (Type::Enum(list.split('|').collect()), false),
+                None => (Type::Other, false),
+            },
+        };
+        definitions.push(Definition {
+            key,
+            kind,
+            is_map,
+            default: default.strip_prefix('='),
+            fallbacks: fallbacks
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(|f| match f.strip_prefix('~') {
+                    Some(k) => (k, true),
+                    None => (f, false),
+                })
+                .collect(),
+            versions: u32::from_str_radix(mask, 16).unwrap_or(0),
+        });
+    }
+    let mut by_key: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    for (i, d) in definitions.iter().enumerate() {
+        by_key.entry(d.key).or_default().push(i);
+        for (f, _) in &d.fallbacks {
+            by_key.entry(f).or_default().push(i);
+        }
+    }
+    Table {
+        versions,
+        definitions,
+        by_key,
+    }
+}
+
+/// One Flink version's view of the table.
+#[derive(Clone, Copy)]
+pub struct Options {
+    table: &'static Table,
+    bit: u32,
+}
+
+/// What a key is to a Flink version.
+pub enum Lookup<'a> {
+    /// Flink's option (or a fallback key of it): its definitions.
+    Known(Vec<&'a Definition>),
+    /// An entry of a map option given as `option.entry` (Flink reads those into the map).
+    MapEntry,
+    /// Not Flink's: the closest key Flink knows, if its first word is one of Flink's.
+    Unknown(Option<&'a str>),
+}
+
+impl Options {
+    /// The options of a Flink version (`1.20`, `1.20.1`, `2.1`); a release newer than the table
+    /// gets the newest table's.
+    #[must_use]
+    pub fn of(version: &str) -> Options {
+        let table = table();
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let wanted = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        let index = table
+            .versions
+            .iter()
+            .position(|v| *v == wanted)
+            .or_else(|| table.versions.iter().rposition(|v| *v <= wanted))
+            .unwrap_or(0);
+        Options {
+            table,
+            bit: 1 << index,
+        }
+    }
+
+    fn definitions(&self, key: &str) -> Vec<&'static Definition> {
+        self.table
+            .by_key
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.table.definitions[i])
+            .filter(|d| d.versions & self.bit != 0)
+            .collect()
+    }
+
+    /// The definitions whose own key is `key` (not those it is a fallback of).
+    #[must_use]
+    pub fn option(&self, key: &str) -> Vec<&'static Definition> {
+        self.definitions(key)
+            .into_iter()
+            .filter(|d| d.key == key)
+            .collect()
+    }
+
+    /// What a key is to this version. Keys below `metrics.reporter.<name>.` are read by the
+    /// reporter of that name, which takes any parameter: only Flink's own are checked.
+    #[must_use]
+    pub fn lookup(&self, key: &str) -> Lookup<'static> {
+        let found = self.definitions(key);
+        if !found.is_empty() {
+            return Lookup::Known(found);
+        }
+        if let Some(rest) = key.strip_prefix("metrics.reporter.")
+            && let Some((_, parameter)) = rest.split_once('.')
+        {
+            let found = self.definitions(&format!("metrics.reporter.<name>.{parameter}"));
+            return if found.is_empty() {
+                Lookup::MapEntry
+            } else {
+                Lookup::Known(found)
+            };
+        }
+        let mut prefix = key;
+        while let Some((head, _)) = prefix.rsplit_once('.') {
+            if self.definitions(head).iter().any(|d| d.is_map) {
+                return Lookup::MapEntry;
+            }
+            prefix = head;
+        }
+        Lookup::Unknown(self.closest(key))
+    }
+
+    /// The known key nearest to `key` by edit distance, among those of the version.
+    fn closest(&self, key: &str) -> Option<&'static str> {
+        let mut best: Option<(usize, &'static str)> = None;
+        let mut seen = BTreeSet::new();
+        for d in &self.table.definitions {
+            if d.versions & self.bit == 0 || d.key.contains('<') || !seen.insert(d.key) {
+                continue;
+            }
+            let bound = best.map_or(usize::MAX, |(b, _)| b);
+            if d.key.len().abs_diff(key.len()) >= bound {
+                continue;
+            }
+            let distance = edit_distance(key, d.key, bound);
+            if distance < bound {
+                best = Some((distance, d.key));
+            }
+        }
+        best.map(|(_, k)| k)
+    }
+
+    /// Whether Flink has options whose first dotted word is this key's: a key outside every
+    /// such family (`kafka.bootstrap`, `myapp.mode`) is the user's own.
+    #[must_use]
+    pub fn is_flink_family(&self, key: &str) -> bool {
+        let first = key.split('.').next().unwrap_or(key);
+        self.table.definitions.iter().any(|d| {
+            d.versions & self.bit != 0
+                && (d.key.split('.').next() == Some(first)
+                    || d.fallbacks
+                        .iter()
+                        .any(|(f, _)| f.split('.').next() == Some(first)))
+        })
+    }
+}
+
+/// Levenshtein distance, stopping early once every path exceeds `bound`.
+fn edit_distance(a: &str, b: &str, bound: usize) -> usize {
+    let a = a.as_bytes();
+    let b = b.as_bytes();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        current[0] = i + 1;
+        let mut row_min = current[0];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            current[j + 1] = (previous[j] + cost)
+                .min(previous[j + 1] + 1)
+                .min(current[j] + 1);
+            row_min = row_min.min(current[j + 1]);
+        }
+        if row_min >= bound {
+            return bound;
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_knows_every_version_and_the_common_keys() {
+        for v in [
+            "1.17", "1.18", "1.19", "1.20", "2.0", "2.1", "2.2", "2.3", "2.9", "1.20.1",
+        ] {
+            let o = Options::of(v);
+            assert!(
+                matches!(
+                    o.lookup("taskmanager.memory.process.size"),
+                    Lookup::Known(_)
+                ),
+                "{v}"
+            );
+            assert!(
+                matches!(
+                    o.lookup("execution.checkpointing.interval"),
+                    Lookup::Known(_)
+                ),
+                "{v}"
+            );
+        }
+        let o = Options::of("1.20");
+        match o.lookup("execution.checkpointing.intreval") {
+            Lookup::Unknown(Some(k)) => assert_eq!(k, "execution.checkpointing.interval"),
+            _ => panic!("a typo is unknown"),
+        }
+        assert!(matches!(
+            o.lookup("metrics.reporter.prom.port"),
+            Lookup::Known(_)
+        ));
+        assert!(matches!(
+            o.lookup("metrics.reporter.prom.anything"),
+            Lookup::MapEntry
+        ));
+        assert!(matches!(
+            o.lookup("pipeline.global-job-parameters.foo"),
+            Lookup::MapEntry
+        ));
+        assert!(!o.is_flink_family("kafka.group.id"));
+        assert!(o.is_flink_family("execution.foo"));
+        // A deprecated key is a fallback of its successor.
+        assert!(matches!(o.lookup("state.backend"), Lookup::Known(_)));
+    }
+}

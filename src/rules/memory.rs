@@ -1,0 +1,261 @@
+//! Rules on the memory of the Flink processes, computed with Flink's own model for the job's
+//! version (`flink::memory`): a container size or memory key with which Flink refuses to start,
+//! and a TaskManager whose network memory cannot hold the buffers of one all-to-all exchange
+//! at the largest parallelism the job reaches.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::flink::config::Config;
+use crate::flink::memory::{self, Problem, Refused, human};
+use crate::flink::network;
+use crate::flink::options::{Options, Type};
+use crate::flink::values::Value;
+use crate::model::parse_quantity;
+
+use super::Located;
+
+const MIB: u64 = 1 << 20;
+
+/// The process size Flink is given for a container's memory: whole mebibytes on the
+/// standalone target (`flink_config::flink_memory`); the operator reads binary quantities and
+/// plain bytes exactly.
+fn process_size(r: &Located, quantity: &str) -> Option<u64> {
+    let bytes = parse_quantity(quantity)?;
+    // Smaller containers are `invalid-quantity` errors already.
+    if bytes < 256.0 * MIB as f64 || bytes >= 9.2e18 {
+        return None;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let bytes = bytes.floor() as u64;
+    let exact = r.on_operator()
+        && (["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+            .iter()
+            .any(|s| quantity.ends_with(s))
+            || quantity.bytes().all(|b| b.is_ascii_digit()));
+    Some(if exact { bytes } else { bytes / MIB * MIB })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Process {
+    JobManager,
+    TaskManager,
+}
+
+impl Process {
+    fn name(self) -> &'static str {
+        match self {
+            Process::JobManager => "JobManager",
+            Process::TaskManager => "TaskManager",
+        }
+    }
+
+    fn field(self) -> &'static str {
+        match self {
+            Process::JobManager => "jobManager",
+            Process::TaskManager => "taskManager",
+        }
+    }
+
+    fn process_key(self) -> &'static str {
+        match self {
+            Process::JobManager => "jobmanager.memory.process.size",
+            Process::TaskManager => "taskmanager.memory.process.size",
+        }
+    }
+
+    fn fits(self, c: &Config) -> Result<(), Problem> {
+        match self {
+            Process::JobManager => memory::job_manager(c).map(drop),
+            Process::TaskManager => memory::task_manager(c).map(drop),
+        }
+    }
+}
+
+pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
+    let spec = &r.job.spec;
+    let options = Options::of(&spec.flink_version);
+    let yaml = crate::flink_config::uses_config_yaml(&spec.flink_version);
+    let mut values: BTreeMap<String, Value> = spec
+        .flink_configuration
+        .iter()
+        .filter(|(k, _)| k.contains("memory") || k.contains("network"))
+        .map(|(k, v)| (k.clone(), Value::from_json(v, yaml)))
+        .collect();
+    for process in [Process::JobManager, Process::TaskManager] {
+        let resources = match process {
+            Process::JobManager => &spec.job_manager.resources,
+            Process::TaskManager => &spec.task_manager.resources,
+        };
+        let Some(size) = process_size(r, &resources.memory) else {
+            continue;
+        };
+        values.insert(
+            process.process_key().into(),
+            Value::Text(format!("{size}b")),
+        );
+        let config = Config::new(options, &values);
+        match process.fits(&config) {
+            Ok(()) => {
+                if process == Process::TaskManager
+                    && let Ok(m) = memory::task_manager(&config)
+                {
+                    check_network(r, &config, &m, diags);
+                }
+            }
+            Err(Problem::Refused(refused)) => {
+                report(r, process, size, &refused, &values, options, diags);
+            }
+            // A value that does not parse is a `config-value` error of its own.
+            Err(Problem::Unreadable(_)) => {}
+        }
+    }
+}
+
+fn report(
+    r: &Located,
+    process: Process,
+    size: u64,
+    refused: &Refused,
+    values: &BTreeMap<String, Value>,
+    options: Options,
+    diags: &mut Diagnostics,
+) {
+    let spec = &r.job.spec;
+    let config = Config::new(options, values);
+    // The first key of the job's configuration that took part; else the container's memory.
+    let key = refused
+        .keys
+        .iter()
+        .filter(|k| **k != process.process_key())
+        .find_map(|k| {
+            [Type::Memory, Type::Float, Type::Int]
+                .iter()
+                .find_map(|t| config.setter(k, t))
+        });
+    let span = match key {
+        Some(k) => r.span(&["spec", "flinkConfiguration", k]),
+        None => r.span(&["spec", process.field(), "resources", "memory"]),
+    };
+    let short = refused
+        .short_by
+        .map(|b| format!(" ({} short)", human(b)))
+        .unwrap_or_default();
+    let message = format!(
+        "Flink {} refuses to start a {} of {}: {}{short}",
+        spec.flink_version,
+        process.name(),
+        human(size),
+        refused.message
+    );
+    let help = match (key, smallest_size(process, values, options, size)) {
+        (None, Some(least)) => format!(
+            "give `{}.resources.memory` at least {}Mi, or lower the memory keys it must hold (`flinkform explain flink-memory`)",
+            process.field(),
+            least / MIB
+        ),
+        (Some(k), _) => format!(
+            "change `{k}` or the other memory keys so the components fit (`flinkform explain flink-memory`)"
+        ),
+        (None, None) => {
+            "lower the memory keys the process must hold (`flinkform explain flink-memory`)".into()
+        }
+    };
+    diags.push(Diagnostic::error("flink-memory", span, message).help(help));
+}
+
+/// The smallest process size, in whole mebibytes, with which Flink starts the process under
+/// the job's other settings (within 1 TiB), found by bisection and confirmed.
+fn smallest_size(
+    process: Process,
+    values: &BTreeMap<String, Value>,
+    options: Options,
+    from: u64,
+) -> Option<u64> {
+    let mut values = values.clone();
+    let mut fits = |mib: u64| {
+        values.insert(process.process_key().into(), Value::Text(format!("{mib}m")));
+        process.fits(&Config::new(options, &values)).is_ok()
+    };
+    let (mut low, mut high) = (from / MIB, 1 << 20);
+    if !fits(high) {
+        return None;
+    }
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if fits(mid) {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    fits(high).then_some(high * MIB)
+}
+
+/// The largest parallelism the job runs at, and how it comes about.
+fn top_parallelism(r: &Located) -> (u64, String, Vec<&'static str>) {
+    let spec = &r.job.spec;
+    let slots = u64::from(spec.task_manager.task_slots);
+    if let Some(a) = spec.autoscaling.as_ref().filter(|a| a.enabled)
+        && let Some(max) = a.max_replicas
+    {
+        let reach = u64::from(max) * slots;
+        let cap = spec.job.max_parallelism.map_or_else(
+            || default_max_parallelism(u64::from(spec.job.parallelism)),
+            u64::from,
+        );
+        let p = reach.min(cap);
+        let how = if p < reach {
+            format!("{max} TaskManagers x {slots} slots, capped by the maximum parallelism {cap}")
+        } else {
+            format!("{max} TaskManagers x {slots} slots")
+        };
+        return (p, how, vec!["spec", "autoscaling", "maxReplicas"]);
+    }
+    (
+        u64::from(spec.job.parallelism),
+        "its parallelism".into(),
+        vec!["spec", "job", "parallelism"],
+    )
+}
+
+/// Flink's default maximum parallelism of an operator (`KeyGroupRangeAssignment`): 1.5 times
+/// the parallelism rounded up to a power of two, between 128 and 32768.
+fn default_max_parallelism(parallelism: u64) -> u64 {
+    (parallelism + parallelism / 2)
+        .next_power_of_two()
+        .clamp(128, 32768)
+}
+
+fn check_network(
+    r: &Located,
+    config: &Config,
+    m: &memory::TaskManagerMemory,
+    diags: &mut Diagnostics,
+) {
+    let slots = u64::from(r.job.spec.task_manager.task_slots);
+    let (parallelism, how, path) = top_parallelism(r);
+    let Ok(needed) = network::buffers_needed(config, slots, parallelism) else {
+        return;
+    };
+    let available = m.network_buffers();
+    if needed <= available {
+        return;
+    }
+    diags.push(
+        Diagnostic::warning(
+            "network-buffers",
+            r.span(&path),
+            format!(
+                "at parallelism {parallelism} ({how}), one all-to-all exchange needs {needed} network buffers on each TaskManager, which has {available} ({} of network memory in buffers of {}): the job fails to start at that scale",
+                human(m.network),
+                human(m.segment)
+            ),
+        )
+        .help(format!(
+            "give the TaskManager more network memory (`taskmanager.memory.network.fraction`, `.min`; {} more buffers are {} more), or lower the scale",
+            needed - available,
+            human((needed - available) * m.segment)
+        )),
+    );
+}

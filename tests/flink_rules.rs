@@ -1,0 +1,379 @@
+//! Flink's own rules, checked against Flink itself: generated container sizes, slot counts,
+//! scales and memory keys, and generated configuration keys and values, go through
+//! `flinkform validate` and through Flink's own classes of every supported release (the Java
+//! probe `tests/flink/ConfigProbe.java`, one JVM per release and test, every case of a release
+//! in one batch); the verdicts must agree on every case.
+//!
+//! Needs Java 17 and the distributions `scripts/flink-dist` installs (`scripts/setup --flink`).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One release per supported minor version, as `scripts/flink-options` reads them.
+const RELEASES: &[&str] = &[
+    "1.17.2", "1.18.1", "1.19.3", "1.20.1", "2.0.1", "2.1.1", "2.2.1", "2.3.0",
+];
+
+fn dist(release: &str) -> PathBuf {
+    let output = Command::new(common::root().join("scripts/flink-dist"))
+        .arg(release)
+        .output()
+        .expect("scripts/flink-dist runs");
+    assert!(
+        output.status.success(),
+        "scripts/flink-dist {release} failed:\n{}",
+        common::all_output(&output)
+    );
+    PathBuf::from(common::stdout(&output).trim())
+}
+
+/// The probe, compiled once against the first release (its calls are the same in all).
+fn probe_classes(work: &Path) -> PathBuf {
+    let classes = work.join("probe");
+    let status = Command::new("javac")
+        .args(["-nowarn", "--release", "17", "-cp"])
+        .arg(format!("{}/lib/*", dist(RELEASES[0]).display()))
+        .arg("-d")
+        .arg(&classes)
+        .arg(common::root().join("tests/flink/ConfigProbe.java"))
+        .status()
+        .expect("javac runs (Java 17 is installed)");
+    assert!(status.success(), "javac failed");
+    classes
+}
+
+/// Runs the probe in one JVM over a release's jars (`extra`: its opt/ and plugins/ too).
+fn probe(classes: &Path, flink: &Path, extra: bool, args: &[String]) -> Vec<serde_json::Value> {
+    let mut classpath = format!("{}:{}/lib/*", classes.display(), flink.display());
+    if extra {
+        classpath.push_str(&format!(":{}/opt/*", flink.display()));
+        for plugin in std::fs::read_dir(flink.join("plugins"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            classpath.push_str(&format!(":{}/*", plugin.path().display()));
+        }
+    }
+    let out = Command::new("java")
+        .arg("-Dfile.encoding=UTF-8")
+        .arg("-Djava.io.tmpdir=/tmp")
+        .arg("-cp")
+        .arg(classpath)
+        .arg("ConfigProbe")
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("java runs");
+    assert!(
+        out.status.success(),
+        "the probe failed: {}",
+        common::all_output(&out)
+    );
+    common::stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("the probe prints JSON"))
+        .collect()
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// The diagnostics of `flinkform validate` over a project, by job file name.
+fn validate(project: &Path) -> BTreeMap<String, Vec<serde_json::Value>> {
+    let out = Command::new(common::bin())
+        .args([
+            "--project",
+            project.to_str().unwrap(),
+            "validate",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "validate ended with {:?}: {}",
+        out.status.code(),
+        common::stderr(&out)
+    );
+    let mut by_file: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for line in common::stdout(&out)
+        .lines()
+        .chain(common::stderr(&out).lines())
+        .filter(|l| l.starts_with('{'))
+    {
+        let d: serde_json::Value = serde_json::from_str(line).expect("JSON diagnostics");
+        let file = d["file"]
+            .as_str()
+            .unwrap_or("")
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        by_file.entry(file).or_default().push(d);
+    }
+    by_file
+}
+
+fn config_file(release: &str) -> &'static str {
+    let minor: Vec<u32> = release.split('.').map(|p| p.parse().unwrap()).collect();
+    if minor[0] >= 2 || minor[1] >= 19 {
+        "config.yaml"
+    } else {
+        "flink-conf.yaml"
+    }
+}
+
+/// A job file: TaskManager and JobManager memory (MiB), slots, maximum replicas and maximum
+/// parallelism, and `flinkConfiguration` lines.
+fn job(name: &str, version: &str, shape: (u64, u64, u64, u64, u64), keys: &str) -> String {
+    let (tm, jm, slots, max, max_par) = shape;
+    format!(
+        "apiVersion: flinkform.dev/v1alpha1\nkind: FlinkJob\nmetadata:\n  name: {name}\n  space: s\n  spaceId: 1\nspec:\n  flinkVersion: \"{version}\"\n  image: registry.example.com/flink/job:1.0.0\n  job:\n    jarURI: local:///opt/flink/usrlib/job.jar\n    entryClass: com.example.Job\n    parallelism: 1\n    maxParallelism: {max_par}\n  jobManager:\n    resources: {{cpu: \"1\", memory: {jm}Mi}}\n  taskManager:\n    taskSlots: {slots}\n    resources: {{cpu: \"1\", memory: {tm}Mi}}\n  autoscaling:\n    enabled: true\n    minReplicas: 1\n    maxReplicas: {max}\n    cpu: {{averageUtilization: 65}}\n  flinkConfiguration:\n    execution.checkpointing.interval: 10 s\n{keys}"
+    )
+}
+
+/// Memory keys a job may set, with values around their defaults and past them.
+const MEMORY_KEYS: &[(&str, &[&str])] = &[
+    (
+        "taskmanager.memory.managed.fraction",
+        &["0.1", "0.25", "0.4", "0.6", "0.8", "0.95"],
+    ),
+    (
+        "taskmanager.memory.managed.size",
+        &["0m", "64m", "256m", "512m", "1g", "3g"],
+    ),
+    (
+        "taskmanager.memory.network.fraction",
+        &["0.05", "0.1", "0.2", "0.4"],
+    ),
+    (
+        "taskmanager.memory.network.min",
+        &["16m", "64m", "128m", "256m", "1g"],
+    ),
+    (
+        "taskmanager.memory.network.max",
+        &["32m", "64m", "256m", "1g", "4g"],
+    ),
+    (
+        "taskmanager.memory.task.heap.size",
+        &["64m", "256m", "512m", "1g", "2g"],
+    ),
+    (
+        "taskmanager.memory.task.off-heap.size",
+        &["0m", "64m", "256m"],
+    ),
+    (
+        "taskmanager.memory.framework.heap.size",
+        &["64m", "128m", "512m"],
+    ),
+    (
+        "taskmanager.memory.framework.off-heap.size",
+        &["64m", "128m", "256m"],
+    ),
+    (
+        "taskmanager.memory.flink.size",
+        &["512m", "768m", "1g", "1536m", "3g"],
+    ),
+    (
+        "taskmanager.memory.jvm-metaspace.size",
+        &["96m", "256m", "512m"],
+    ),
+    (
+        "taskmanager.memory.jvm-overhead.min",
+        &["64m", "192m", "512m"],
+    ),
+    (
+        "taskmanager.memory.jvm-overhead.max",
+        &["128m", "512m", "1g"],
+    ),
+    (
+        "taskmanager.memory.jvm-overhead.fraction",
+        &["0.05", "0.1", "0.3"],
+    ),
+    (
+        "taskmanager.memory.segment-size",
+        &["8k", "32k", "64k", "1000", "2k"],
+    ),
+    (
+        "taskmanager.network.memory.buffers-per-channel",
+        &["1", "2", "4"],
+    ),
+    (
+        "taskmanager.network.memory.read-buffer.required-per-gate.max",
+        &["1", "100", "1000"],
+    ),
+    ("jobmanager.memory.heap.size", &["256m", "512m", "1g", "2g"]),
+    (
+        "jobmanager.memory.off-heap.size",
+        &["64m", "128m", "600m", "1g"],
+    ),
+    (
+        "jobmanager.memory.flink.size",
+        &["512m", "768m", "1g", "2g"],
+    ),
+    (
+        "jobmanager.memory.jvm-metaspace.size",
+        &["128m", "256m", "1g"],
+    ),
+    (
+        "jobmanager.memory.jvm-overhead.min",
+        &["64m", "192m", "400m"],
+    ),
+    ("jobmanager.memory.jvm-overhead.fraction", &["0.1", "0.2"]),
+];
+
+/// Container sizes, slots, scales and memory keys for every release: Flink's
+/// `TaskExecutorProcessUtils` / `JobManagerProcessUtils` must refuse exactly the processes
+/// flinkform refuses, and where the TaskManager starts, flinkform must warn exactly when one
+/// all-to-all exchange at the top scale needs more buffers than Flink gives the TaskManager.
+#[test]
+fn flinks_memory_model_agrees_on_generated_processes() {
+    const CASES: usize = 150;
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let work = tmp.path();
+    let classes = probe_classes(work);
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut totals = (0, 0, 0);
+    for release in RELEASES {
+        let flink = dist(release);
+        let version = &release[..release.rfind('.').unwrap()];
+        let project = work.join(format!("memory-{release}"));
+        std::fs::create_dir_all(project.join("jobs")).unwrap();
+        let mut cases = Vec::new();
+        let mut dirs = Vec::new();
+        for i in 0..CASES {
+            let tm = 300 + rng.below(4000);
+            let jm = 300 + rng.below(3000);
+            let slots = 1 + rng.below(16);
+            let max = 1 + rng.below(64);
+            let max_par = *rng.pick(&[128, 720, 4096]);
+            let mut keys = BTreeMap::new();
+            for _ in 0..rng.below(4) {
+                let (key, values) = rng.pick(MEMORY_KEYS);
+                // Before 2.0 only: the option is gone since.
+                if key.contains("buffers-per-channel") && version.starts_with('2') {
+                    continue;
+                }
+                keys.insert(*key, *rng.pick(values));
+            }
+            let lines: String = keys
+                .iter()
+                .map(|(k, v)| format!("    {k}: \"{v}\"\n"))
+                .collect();
+            let name = format!("case-{i}");
+            std::fs::write(
+                project.join("jobs").join(format!("{name}.yaml")),
+                job(&name, version, (tm, jm, slots, max, max_par), &lines),
+            )
+            .unwrap();
+            // The file flinkform writes: whole mebibytes for the processes, the user's keys.
+            let dir = work.join(format!("memory-{release}-{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut text = format!(
+                "taskmanager.memory.process.size: {tm}m\njobmanager.memory.process.size: {jm}m\ntaskmanager.numberOfTaskSlots: {slots}\n"
+            );
+            for (k, v) in &keys {
+                text.push_str(&format!("{k}: {v}\n"));
+            }
+            std::fs::write(dir.join(config_file(release)), text).unwrap();
+            dirs.push(dir.to_string_lossy().into_owned());
+            cases.push((name, slots, (max * slots).min(max_par), keys));
+        }
+        let flinkform = validate(&project);
+        let mut args = vec!["--memory".to_owned()];
+        args.extend(dirs);
+        let flink_says = probe(&classes, &flink, false, &args);
+        assert_eq!(flink_says.len(), CASES);
+        let mut refused = 0;
+        let mut warned = 0;
+        for ((name, slots, parallelism, keys), flink) in cases.iter().zip(&flink_says) {
+            let diags = flinkform
+                .get(&format!("{name}.yaml"))
+                .cloned()
+                .unwrap_or_default();
+            let unexpected: Vec<_> = diags
+                .iter()
+                .filter(|d| d["severity"] == "error" && d["code"] != "flink-memory")
+                .collect();
+            assert!(
+                unexpected.is_empty(),
+                "Flink {release}, {name} {keys:?}: {unexpected:?}"
+            );
+            for (process, field) in [("TaskManager", "tm"), ("JobManager", "jm")] {
+                let ours = diags.iter().find(|d| {
+                    d["code"] == "flink-memory"
+                        && d["message"]
+                            .as_str()
+                            .unwrap_or("")
+                            .contains(&format!("a {process} of"))
+                });
+                let theirs = flink[field].as_str().unwrap_or("");
+                assert_eq!(
+                    ours.is_some(),
+                    theirs != "ok",
+                    "Flink {release}, {name} with {keys:?}: flinkform says {ours:?} of the {process}, Flink says {theirs}"
+                );
+                refused += usize::from(ours.is_some());
+            }
+            if let Some(available) = flink["buffers"].as_u64() {
+                let per_channel: u64 = keys
+                    .get("taskmanager.network.memory.buffers-per-channel")
+                    .map_or(2, |v| v.parse().unwrap());
+                let mut gate = parallelism * per_channel + 1;
+                if let Some(max) =
+                    keys.get("taskmanager.network.memory.read-buffer.required-per-gate.max")
+                {
+                    gate = gate.min(max.parse().unwrap());
+                }
+                let needed = slots * (parallelism + 1 + gate);
+                let warning = diags.iter().find(|d| d["code"] == "network-buffers");
+                assert_eq!(
+                    warning.is_some(),
+                    needed > available,
+                    "Flink {release}, {name} with {keys:?}: {needed} buffers needed, Flink gives {available}; flinkform: {warning:?}"
+                );
+                if let Some(w) = warning {
+                    let text = w["message"].as_str().unwrap();
+                    assert!(
+                        text.contains(&format!("which has {available} ")),
+                        "Flink {release}, {name}: Flink gives {available} buffers; flinkform: {text}"
+                    );
+                    warned += 1;
+                }
+            }
+        }
+        println!(
+            "Flink {release}: {CASES} cases agree ({refused} processes refused, {warned} network warnings)"
+        );
+        totals.0 += CASES;
+        totals.1 += refused;
+        totals.2 += warned;
+    }
+    println!(
+        "memory: {} cases agree over {} releases ({} processes refused, {} network warnings)",
+        totals.0,
+        RELEASES.len(),
+        totals.1,
+        totals.2
+    );
+}
