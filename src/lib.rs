@@ -23,6 +23,7 @@ pub mod render;
 pub mod resolve;
 pub mod rules;
 pub mod scaffold;
+pub mod simulate;
 pub mod source;
 pub mod validate;
 pub mod verify;

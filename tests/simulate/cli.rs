@@ -1,0 +1,1 @@
+//! The command through the real binary.
