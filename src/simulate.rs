@@ -9,5 +9,12 @@
 //! TaskManagers coming and going; [`run`] steps them together through time; [`report`] and
 //! [`svg`] print the result; [`command`] is the command line's entry.
 
+pub mod command;
+pub mod flink;
 pub mod hpa;
 pub mod replicas;
+pub mod report;
+pub mod run;
+pub mod svg;
+pub mod target;
+pub mod trace;
