@@ -153,6 +153,13 @@ pub fn text(runs: &[JobRun]) -> String {
         for line in summary_lines(run) {
             let _ = writeln!(out, "  {line}");
         }
+        if !run.unavailable.is_empty() {
+            let _ = writeln!(
+                out,
+                "  not in the trace: {} (the controller finds no value, so it never scales down)",
+                run.unavailable.join(", ")
+            );
+        }
         if run.events.is_empty() {
             let _ = writeln!(out, "  no scale events");
         }

@@ -82,6 +82,8 @@ pub struct JobRun {
     pub setup: JobSetup,
     /// The trace's name of what the chart draws as load.
     pub load: String,
+    /// Metrics the trace gives no value for: the controller finds them unavailable.
+    pub unavailable: Vec<String>,
     pub events: Vec<ScaleEvent>,
     pub restarts: Vec<flink::Restart>,
     pub timeline: Vec<Tick>,
@@ -310,6 +312,19 @@ pub fn simulate(setup: &JobSetup, environment: &str, trace: &Trace, options: Opt
             .unwrap_or_default()
     };
     let load_column = column(&load);
+    let derived = inputs.records.is_some() && options.capacity.is_some();
+    let unavailable = setup
+        .spec
+        .metrics
+        .iter()
+        .zip(&inputs.metrics)
+        .filter(|(m, c)| {
+            c.is_none()
+                && !(derived
+                    && matches!(m.name.as_str(), "cpu" | "backlog" | "kafkaLag" | "busyTime"))
+        })
+        .map(|(m, _)| m.name.clone())
+        .collect();
     let min = setup.spec.min_replicas.max(1);
     let slots = u32::try_from(min).unwrap_or(1) * setup.flink.slots_per_task_manager;
     let mut world = World {
@@ -401,6 +416,7 @@ pub fn simulate(setup: &JobSetup, environment: &str, trace: &Trace, options: Opt
         environment: environment.to_owned(),
         setup: setup.clone(),
         load,
+        unavailable,
         events,
         restarts,
         timeline,
