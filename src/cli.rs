@@ -36,7 +36,8 @@ pub struct Cli {
     pub strict: bool,
     /// How diagnostics are printed: `text` for people, `json` (one object per line) for
     /// tools, `github` for GitHub Actions annotations. For `diff`, also how its report is
-    /// printed: `text`, `markdown` (a pull-request comment) or `json`.
+    /// printed: `text`, `markdown` (a pull-request comment) or `json`; for `simulate` also
+    /// `svg` (a chart).
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(subcommand)]
@@ -49,6 +50,7 @@ pub enum Format {
     Json,
     Github,
     Markdown,
+    Svg,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -110,6 +112,12 @@ pub enum Command {
         #[arg(long, default_value = "HEAD")]
         against: String,
     },
+    /// Replay a load trace through an environment's autoscaling and Flink's reactive mode:
+    /// scale events, restarts, lag and TaskManager time.
+    #[command(
+        after_help = "Example: flinkform simulate --env prod --trace load.csv --format svg > load.svg"
+    )]
+    Simulate(crate::simulate::command::Args),
     /// Create a project with one example job.
     #[command(
         after_help = "Example: flinkform init flink-jobs && flinkform --project flink-jobs render"
@@ -249,6 +257,7 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Render { out } => ctx.render(out.as_deref()),
         Command::Check { out, stat } => ctx.check(out.as_deref(), *stat),
         Command::Diff { against } => ctx.diff(against),
+        Command::Simulate(args) => ctx.simulate(args),
     }
 }
 
@@ -294,7 +303,7 @@ impl Context<'_> {
         let diags = &compilation.diags;
         let sources = &compilation.sources;
         match self.cli.format {
-            Format::Text | Format::Markdown => {
+            Format::Text | Format::Markdown | Format::Svg => {
                 eprintln!("{}", diags.render(sources, self.color));
             }
             Format::Json => eprint!("{}", diags.render_json(sources)),
@@ -368,7 +377,7 @@ impl Context<'_> {
         let text = match self.cli.format {
             Format::Markdown => report::markdown(&found, &shown),
             Format::Json => report::json(&found, &shown),
-            Format::Text | Format::Github => report::text(&found, &shown, color),
+            Format::Text | Format::Github | Format::Svg => report::text(&found, &shown, color),
         };
         let mut stdout = std::io::stdout().lock();
         let _ = stdout
@@ -540,6 +549,39 @@ impl Context<'_> {
             self.elapsed()
         );
         0
+    }
+
+    /// `simulate`: compiles one environment like `build`, then replays the trace over it.
+    fn simulate(&self, args: &crate::simulate::command::Args) -> u8 {
+        use crate::simulate::command::{DiagnosticForm, Output, Printing, run};
+        let c = match self.compile(&[], Goal::Environment(&args.env)) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        let compiled = c.output.as_ref().expect("checked by compile");
+        let Some(environment) = compiled.environments.first() else {
+            eprintln!(
+                "error: no environment `{}`; the project has: {}",
+                args.env,
+                compiled.environment_names.join(", ")
+            );
+            return 2;
+        };
+        let printing = Printing {
+            output: match self.cli.format {
+                Format::Json => Output::Json,
+                Format::Markdown => Output::Markdown,
+                Format::Svg => Output::Svg,
+                Format::Text | Format::Github => Output::Text,
+            },
+            diagnostics: match self.cli.format {
+                Format::Json => DiagnosticForm::Json,
+                Format::Github => DiagnosticForm::Github,
+                _ => DiagnosticForm::Text,
+            },
+            color: self.color,
+        };
+        run(environment, args, printing)
     }
 
     fn render(&self, out: Option<&Path>) -> u8 {

@@ -368,6 +368,18 @@ codes! {
         "A `templates:` folder that cannot be read, or a template in it that cannot be read.";
         "The project's templates replace built-in ones; without them the output would be wrong.";
         "Create the folder, fix its permissions, or remove `templates:` from flinkform.yaml."
+    "trace-column" error:
+        "A load trace for `simulate` whose header is not what the simulation reads: no `time` column, `time` not first, a column given twice, a column that names no input of the simulated jobs' autoscaling (or, as `JOB:name`, no simulated job), or `records` without `--capacity`.";
+        "Each column feeds one input of the autoscaling the environment emits: a column it does not read would be silently ignored, and the simulation would answer a question that was not asked.";
+        "Name the columns `time`, then `cpu`, `memory`, `records`, a flinkMetrics preset or an external metric's name (`JOB:cpu` for one job); the error's help lists what the jobs read."
+    "trace-time" error:
+        "A row of a load trace whose time is earlier than the row before.";
+        "Each value holds until the next row, so rows out of order have no meaning.";
+        "Sort the rows by `time` (seconds from the start)."
+    "trace-value" error:
+        "A cell of a load trace that is not a number of 0 or more (a Kubernetes quantity such as `2Gi` is read too), a row with more or fewer cells than the header, a first row with an empty cell, or a trace without rows.";
+        "The simulation cannot guess a load: a mistyped value would change every scale event after it.";
+        "Write each cell as a number; leave a cell empty to keep the previous row's value."
     "undefined-volume" error:
         "A volume mount that names no volume of its pod.";
         "The API server rejects the Deployment.";

@@ -25,6 +25,7 @@ pub mod resolve;
 pub mod rules;
 pub mod sandbox;
 pub mod scaffold;
+pub mod simulate;
 pub mod source;
 pub mod terminal;
 pub mod validate;
