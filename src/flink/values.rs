@@ -142,10 +142,21 @@ pub struct Duration {
 
 /// Parses a duration as `TimeUtils.parseDuration` does: digits, then an optional unit from
 /// `d`, `h`, `min`/`m`, `s`, `ms`, `µs`, `ns` and their words (`days`, `second`, ...); no
-/// unit means milliseconds.
-pub fn to_duration(v: &Value) -> Result<Duration, Refusal> {
+/// unit means milliseconds. Before 2.0 the number is a `long`; since, any number of digits
+/// whose duration a Java `Duration` holds (`unbounded`).
+pub fn to_duration(v: &Value, unbounded: bool) -> Result<Duration, Refusal> {
     let text = v.text();
-    let (value, unit) = number_and_unit(&text)?;
+    let (digits, unit) = digits_and_unit(&text)?;
+    let significant = digits.trim_start_matches('0');
+    let value: i128 = if unbounded && significant.len() <= 38 {
+        significant.parse().unwrap_or(0)
+    } else {
+        i128::from(
+            digits
+                .parse::<i64>()
+                .map_err(|_| format!("`{digits}` is too large a number (64 bits)"))?,
+        )
+    };
     let nanos_per: i128 = match unit.as_str() {
         "" | "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => 1_000_000,
         "d" | "day" | "days" => 86_400_000_000_000,
@@ -161,7 +172,7 @@ pub fn to_duration(v: &Value) -> Result<Duration, Refusal> {
         }
     };
     // Java's Duration holds up to Long.MAX seconds; `Duration.of` overflows past it.
-    let nanos = i128::from(value) * nanos_per;
+    let nanos = value.checked_mul(nanos_per).unwrap_or(i128::MAX);
     if nanos / 1_000_000_000 > i128::from(i64::MAX) {
         return Err(format!("`{text}` is longer than a Java Duration can hold"));
     }
@@ -197,7 +208,7 @@ pub fn to_memory(v: &Value) -> Result<u64, Refusal> {
 
 /// The number and unit of a duration or memory size: the text trimmed as Java's `trim()` does,
 /// leading ASCII digits, and the rest trimmed and lowercased.
-fn number_and_unit(text: &str) -> Result<(i64, String), Refusal> {
+fn digits_and_unit(text: &str) -> Result<(&str, String), Refusal> {
     let trimmed = java_trim(text);
     if trimmed.is_empty() {
         return Err("the value is empty".into());
@@ -207,10 +218,15 @@ fn number_and_unit(text: &str) -> Result<(i64, String), Refusal> {
     if number.is_empty() {
         return Err(format!("`{text}` does not start with a number"));
     }
+    Ok((number, java_trim(unit).to_lowercase()))
+}
+
+fn number_and_unit(text: &str) -> Result<(i64, String), Refusal> {
+    let (number, unit) = digits_and_unit(text)?;
     let value: i64 = number
         .parse()
         .map_err(|_| format!("`{number}` is too large a number (64 bits)"))?;
-    Ok((value, java_trim(unit).to_lowercase()))
+    Ok((value, unit))
 }
 
 /// Java's `String.trim()`: every character up to U+0020 goes from both ends.
@@ -381,16 +397,26 @@ mod tests {
 
     #[test]
     fn durations_read_as_flink_reads_them() {
-        assert_eq!(to_duration(&t("30")).unwrap().nanos, 30_000_000);
-        assert!(!to_duration(&t("30")).unwrap().unit_given);
-        assert_eq!(to_duration(&t(" 10 S ")).unwrap().nanos, 10_000_000_000);
-        assert_eq!(to_duration(&t("2min")).unwrap().nanos, 120_000_000_000);
-        assert!(to_duration(&t("1.5s")).is_err());
-        assert!(to_duration(&t("-1s")).is_err());
-        assert!(to_duration(&t("10 sec ")).is_ok());
-        assert!(to_duration(&t("PT10S")).is_err());
-        assert!(to_duration(&Value::Int(30)).is_ok());
-        assert!(to_duration(&Value::Float(1.5)).is_err());
+        assert_eq!(to_duration(&t("30"), false).unwrap().nanos, 30_000_000);
+        assert!(!to_duration(&t("30"), false).unwrap().unit_given);
+        assert_eq!(
+            to_duration(&t(" 10 S "), false).unwrap().nanos,
+            10_000_000_000
+        );
+        assert_eq!(
+            to_duration(&t("2min"), false).unwrap().nanos,
+            120_000_000_000
+        );
+        assert!(to_duration(&t("1.5s"), false).is_err());
+        assert!(to_duration(&t("-1s"), false).is_err());
+        assert!(to_duration(&t("10 sec "), false).is_ok());
+        assert!(to_duration(&t("PT10S"), false).is_err());
+        assert!(to_duration(&Value::Int(30), false).is_ok());
+        assert!(to_duration(&Value::Float(1.5), false).is_err());
+        // 2.x reads any number of digits while the Duration holds it.
+        assert!(to_duration(&t("9223372036854775808"), false).is_err());
+        assert!(to_duration(&t("9223372036854775808"), true).is_ok());
+        assert!(to_duration(&t("9223372036854775808 d"), true).is_err());
     }
 
     #[test]
