@@ -464,6 +464,13 @@ const TEXT_VALUES: &[&str] = &[
     "exactly_once",
     "Exactly_Once",
     "none",
+    "P1D",
+    "pt1m30.5s",
+    "-PT1S",
+    "PT",
+    "P1DT-1H",
+    "PT1.1234567891S",
+    "PT0.5S",
 ];
 
 /// Typed YAML values, as the job file gives them (numbers and booleans, not strings), in the
@@ -549,7 +556,8 @@ fn flinks_option_parsing_agrees_on_generated_values() {
             let mut lines = String::new();
             for key in &keys {
                 let value: serde_json::Value = if rng.below(5) == 0 {
-                    serde_json::from_str(*rng.pick(TYPED_VALUES)).unwrap()
+                    let text: &&str = rng.pick(TYPED_VALUES);
+                    serde_json::from_str(text).unwrap()
                 } else {
                     let text = *rng.pick(TEXT_VALUES);
                     // The legacy file cuts and trims what flinkform refuses otherwise.

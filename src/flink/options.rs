@@ -49,7 +49,12 @@ impl Definition {
             Type::Long => values::to_long(value).map(drop),
             Type::Float => values::to_float(value).map(drop),
             Type::Double => values::to_double(value).map(drop),
-            Type::Duration => values::to_duration(value, options.unbounded_durations()).map(drop),
+            Type::Duration => values::to_duration_in(
+                value,
+                options.unbounded_durations(),
+                options.iso_durations(),
+            )
+            .map(drop),
             Type::Memory => values::to_memory(value).map(drop),
             Type::Enum(constants) => values::to_enum(value, constants).map(drop),
             Type::String | Type::Other => Ok(()),
@@ -189,7 +194,7 @@ fn parse(text: &'static str) -> Table {
 pub struct Options {
     table: &'static Table,
     bit: u32,
-    major: u32,
+    release: (u32, u32),
 }
 
 /// What a key is to a Flink version.
@@ -219,14 +224,20 @@ impl Options {
         Options {
             table,
             bit: 1 << index,
-            major: table.versions.get(index).map_or(1, |v| v.0),
+            release: table.versions.get(index).copied().unwrap_or((1, 0)),
         }
     }
 
     /// Whether the release reads a duration's number with any number of digits (2.0 and later).
     #[must_use]
     pub fn unbounded_durations(&self) -> bool {
-        self.major >= 2
+        self.release.0 >= 2
+    }
+
+    /// Whether the release also reads ISO-8601 durations (2.2 and later).
+    #[must_use]
+    pub fn iso_durations(&self) -> bool {
+        self.release >= (2, 2)
     }
 
     fn definitions(&self, key: &str) -> Vec<&'static Definition> {
@@ -280,8 +291,8 @@ impl Options {
     /// The known key nearest to `key` by edit distance, among those of the version. Answers
     /// are kept: a project repeats its keys in every job and environment.
     fn closest(&self, key: &str) -> Option<&'static str> {
-        static KNOWN: OnceLock<Mutex<HashMap<(u32, String), Option<&'static str>>>> =
-            OnceLock::new();
+        type Suggestions = Mutex<HashMap<(u32, String), Option<&'static str>>>;
+        static KNOWN: OnceLock<Suggestions> = OnceLock::new();
         let cache = KNOWN.get_or_init(Mutex::default);
         let entry = (self.bit, key.to_owned());
         if let Some(found) = cache.lock().ok().and_then(|c| c.get(&entry).copied()) {

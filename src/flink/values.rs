@@ -145,7 +145,28 @@ pub struct Duration {
 /// unit means milliseconds. Before 2.0 the number is a `long`; since, any number of digits
 /// whose duration a Java `Duration` holds (`unbounded`).
 pub fn to_duration(v: &Value, unbounded: bool) -> Result<Duration, Refusal> {
+    to_duration_in(v, unbounded, false)
+}
+
+/// [`to_duration`], where `iso` (2.2 and later) also reads a text without leading digits as an
+/// ISO-8601 duration (`PT10S`), as Java's `Duration.parse` does, if it is not negative.
+pub fn to_duration_in(v: &Value, unbounded: bool, iso: bool) -> Result<Duration, Refusal> {
     let text = v.text();
+    if iso {
+        let trimmed = java_trim(&text);
+        if !trimmed.starts_with(|c: char| c.is_ascii_digit()) && !trimmed.is_empty() {
+            return match iso_duration(trimmed) {
+                Some(nanos) if nanos >= 0 => Ok(Duration {
+                    nanos,
+                    unit_given: true,
+                }),
+                Some(_) => Err(format!("`{text}` is a negative duration")),
+                None => Err(format!(
+                    "`{text}` does not start with a number and is no ISO-8601 duration"
+                )),
+            };
+        }
+    }
     let (digits, unit) = digits_and_unit(&text)?;
     let significant = digits.trim_start_matches('0');
     let value: i128 = if unbounded && significant.len() <= 38 {
@@ -180,6 +201,112 @@ pub fn to_duration(v: &Value, unbounded: bool) -> Result<Duration, Refusal> {
         nanos,
         unit_given: !unit.is_empty(),
     })
+}
+
+/// Java's `Duration.parse`: `[-+]P[nD][T[nH][nM][n[.f]S]]` in any case, each number with its
+/// own sign, at least one part, a `T` only with a time part; `None` where Java throws.
+fn iso_duration(text: &str) -> Option<i128> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let negate = match b.first() {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    if !matches!(b.get(i), Some(b'P' | b'p')) {
+        return None;
+    }
+    i += 1;
+    // A signed number at i, and where it ends.
+    let number = |i: usize| -> Option<(i64, bool, usize)> {
+        let mut j = i;
+        let negative = match b.get(j) {
+            Some(b'-') => {
+                j += 1;
+                true
+            }
+            Some(b'+') => {
+                j += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = j;
+        while b.get(j).is_some_and(u8::is_ascii_digit) {
+            j += 1;
+        }
+        if j == start {
+            return None;
+        }
+        let v: i64 = text[i..j].parse().ok()?;
+        Some((v, negative, j))
+    };
+    let mut seconds: i64 = 0;
+    let mut nanos: i64 = 0;
+    let mut parts = 0;
+    if let Some((v, _, j)) = number(i)
+        && matches!(b.get(j), Some(b'D' | b'd'))
+    {
+        seconds = v.checked_mul(86_400)?;
+        parts += 1;
+        i = j + 1;
+    }
+    if matches!(b.get(i), Some(b'T' | b't')) {
+        i += 1;
+        let mut time_parts = 0;
+        for (letter, factor) in [(b'H', 3600), (b'M', 60)] {
+            if let Some((v, _, j)) = number(i)
+                && b.get(j).map(u8::to_ascii_uppercase) == Some(letter)
+            {
+                seconds = seconds.checked_add(v.checked_mul(factor)?)?;
+                time_parts += 1;
+                i = j + 1;
+            }
+        }
+        if let Some((v, negative, mut j)) = number(i) {
+            let mut fraction: i64 = 0;
+            if matches!(b.get(j), Some(b'.' | b',')) {
+                j += 1;
+                let start = j;
+                while b.get(j).is_some_and(u8::is_ascii_digit) {
+                    j += 1;
+                }
+                if j - start > 9 {
+                    return None;
+                }
+                let digits = &text[start..j];
+                fraction = format!("{digits:0<9}").parse().unwrap_or(0);
+                if negative {
+                    fraction = -fraction;
+                }
+            }
+            if matches!(b.get(j), Some(b'S' | b's')) {
+                seconds = seconds.checked_add(v)?;
+                nanos = fraction;
+                time_parts += 1;
+                i = j + 1;
+            } else {
+                return None;
+            }
+        }
+        if time_parts == 0 {
+            return None;
+        }
+        parts += time_parts;
+    }
+    if i != b.len() || parts == 0 {
+        return None;
+    }
+    let total = i128::from(seconds) * 1_000_000_000 + i128::from(nanos);
+    // `Duration.ofSeconds(seconds, nanos)` carries the nanoseconds into the seconds.
+    seconds.checked_add(nanos.div_euclid(1_000_000_000))?;
+    Some(if negate { -total } else { total })
 }
 
 /// Parses a memory size as `MemorySize.parseBytes` does: digits, then an optional unit from
@@ -417,6 +544,14 @@ mod tests {
         assert!(to_duration(&t("9223372036854775808"), false).is_err());
         assert!(to_duration(&t("9223372036854775808"), true).is_ok());
         assert!(to_duration(&t("9223372036854775808 d"), true).is_err());
+        // 2.2 reads ISO-8601 durations that are not negative.
+        assert!(to_duration_in(&t("PT10S"), true, true).is_ok());
+        assert!(to_duration_in(&t("p1dt2h3m4.5s"), true, true).is_ok());
+        assert!(to_duration_in(&t("-PT1S"), true, true).is_err());
+        assert!(to_duration_in(&t("P1DT-1H"), true, true).is_ok());
+        assert!(to_duration_in(&t("PT"), true, true).is_err());
+        assert!(to_duration_in(&t("P"), true, true).is_err());
+        assert!(to_duration_in(&t("PT10S"), true, false).is_err());
     }
 
     #[test]

@@ -57,7 +57,11 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
                 }
                 let is_duration = definitions.iter().any(|d| d.kind == Type::Duration);
                 if is_duration
-                    && let Ok(d) = values::to_duration(&value, options.unbounded_durations())
+                    && let Ok(d) = values::to_duration_in(
+                        &value,
+                        options.unbounded_durations(),
+                        options.iso_durations(),
+                    )
                     && !d.unit_given
                 {
                     let ms = d.nanos / 1_000_000;
