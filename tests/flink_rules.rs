@@ -477,6 +477,37 @@ const TEXT_VALUES: &[&str] = &[
 /// form flinkform writes them back (it writes `2.0` as `2`).
 const TYPED_VALUES: &[&str] = &["30", "-5", "3000000000", "0.5", "2.5", "true", "false"];
 
+/// A value of the kind an option of this type takes, in one of the spellings Flink reads
+/// (or one near it), so that accepted values are as common as refused ones.
+fn likely_value(kind: &str, rng: &mut Rng) -> Option<String> {
+    let pool: &[&str] = match kind {
+        "duration" => &[
+            "30 s",
+            "5 min",
+            "100ms",
+            "1 h",
+            "2d",
+            "10",
+            "3 Seconds",
+            "7 MIN",
+        ],
+        "memory" => &["64m", "1 gb", "512 kb", "1024", "2 G", "16 mebibytes"],
+        "bool" => &["true", "FALSE", "True"],
+        "int" | "long" => &["4", "0", "-1", "+12", "65536"],
+        "float" | "double" => &["0.5", "1", "2.5e-1", "-3", "1E2"],
+        _ => {
+            let constants: Vec<&str> = kind.strip_prefix("enum:")?.split('|').collect();
+            let c = *rng.pick(&constants);
+            return Some(match rng.below(3) {
+                0 => c.to_lowercase(),
+                1 => c.to_owned(),
+                _ => c.to_uppercase(),
+            });
+        }
+    };
+    Some((*rng.pick(pool)).to_owned())
+}
+
 /// The checkable options of a release from the committed table: (key, type).
 fn table_options(release: &str) -> Vec<(String, String)> {
     let table = std::fs::read_to_string(common::root().join("src/flink/options.tsv")).unwrap();
@@ -548,6 +579,10 @@ fn flinks_option_parsing_agrees_on_generated_values() {
         keys.extend(["myapp.mode".into(), "kafka.group.id".into()]);
         keys.sort();
         keys.dedup();
+        let types: BTreeMap<&str, String> = options
+            .iter()
+            .map(|(k, t)| (k.as_str(), t.clone()))
+            .collect();
         let project = work.join(format!("options-{release}"));
         std::fs::create_dir_all(project.join("jobs")).unwrap();
         // One job per value round, each holding every key once; a case is (round, key).
@@ -555,9 +590,14 @@ fn flinks_option_parsing_agrees_on_generated_values() {
         for round in 0..VALUES {
             let mut lines = String::new();
             for key in &keys {
+                let kind = types.get(key.as_str()).map_or("", String::as_str);
                 let value: serde_json::Value = if rng.below(5) == 0 {
                     let text: &&str = rng.pick(TYPED_VALUES);
                     serde_json::from_str(text).unwrap()
+                } else if rng.below(2) == 0
+                    && let Some(text) = likely_value(kind, &mut rng)
+                {
+                    text.into()
                 } else {
                     let text = *rng.pick(TEXT_VALUES);
                     // The legacy file cuts and trims what flinkform refuses otherwise.

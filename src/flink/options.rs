@@ -234,10 +234,10 @@ impl Options {
         self.release.0 >= 2
     }
 
-    /// Whether the release also reads ISO-8601 durations (2.2 and later).
+    /// Whether the release also reads ISO-8601 durations (2.1 and later).
     #[must_use]
     pub fn iso_durations(&self) -> bool {
-        self.release >= (2, 2)
+        self.release >= (2, 1)
     }
 
     fn definitions(&self, key: &str) -> Vec<&'static Definition> {

@@ -148,7 +148,7 @@ pub fn to_duration(v: &Value, unbounded: bool) -> Result<Duration, Refusal> {
     to_duration_in(v, unbounded, false)
 }
 
-/// [`to_duration`], where `iso` (2.2 and later) also reads a text without leading digits as an
+/// [`to_duration`], where `iso` (2.1 and later) also reads a text without leading digits as an
 /// ISO-8601 duration (`PT10S`), as Java's `Duration.parse` does, if it is not negative.
 pub fn to_duration_in(v: &Value, unbounded: bool, iso: bool) -> Result<Duration, Refusal> {
     let text = v.text();
@@ -544,7 +544,7 @@ mod tests {
         assert!(to_duration(&t("9223372036854775808"), false).is_err());
         assert!(to_duration(&t("9223372036854775808"), true).is_ok());
         assert!(to_duration(&t("9223372036854775808 d"), true).is_err());
-        // 2.2 reads ISO-8601 durations that are not negative.
+        // 2.1 reads ISO-8601 durations that are not negative.
         assert!(to_duration_in(&t("PT10S"), true, true).is_ok());
         assert!(to_duration_in(&t("p1dt2h3m4.5s"), true, true).is_ok());
         assert!(to_duration_in(&t("-PT1S"), true, true).is_err());
