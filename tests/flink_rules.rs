@@ -705,3 +705,17 @@ fn flinks_option_parsing_agrees_on_generated_values() {
         totals.3
     );
 }
+
+/// The committed option table is what the option classes of the releases declare.
+#[test]
+fn the_option_table_is_what_the_releases_declare() {
+    let out = Command::new(common::root().join("scripts/flink-options"))
+        .arg("--check")
+        .output()
+        .expect("scripts/flink-options runs");
+    assert!(
+        out.status.success(),
+        "src/flink/options.tsv is stale or could not be generated:\n{}",
+        common::all_output(&out)
+    );
+}
