@@ -228,6 +228,13 @@ impl Options {
         }
     }
 
+    /// Whether the release reads `config.yaml` as YAML (1.19 and later), where numbers and
+    /// booleans reach the converters as such; before, every value is the text of its line.
+    #[must_use]
+    pub fn reads_yaml(&self) -> bool {
+        self.release >= (1, 19)
+    }
+
     /// Whether the release reads a duration's number with any number of digits (2.0 and later).
     #[must_use]
     pub fn unbounded_durations(&self) -> bool {

@@ -23,7 +23,7 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         return;
     }
     let options = Options::of(&spec.flink_version);
-    let yaml = crate::flink_config::uses_config_yaml(&spec.flink_version);
+    let yaml = options.reads_yaml();
     let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
     for (key, value) in &spec.flink_configuration {
         // Malformed and owned keys have rules of their own.

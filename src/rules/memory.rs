@@ -75,7 +75,7 @@ impl Process {
 pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
     let spec = &r.job.spec;
     let options = Options::of(&spec.flink_version);
-    let yaml = crate::flink_config::uses_config_yaml(&spec.flink_version);
+    let yaml = options.reads_yaml();
     let mut values: BTreeMap<String, Value> = spec
         .flink_configuration
         .iter()
@@ -95,14 +95,14 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
             Value::Text(format!("{size}b")),
         );
         let config = Config::new(options, &values);
-        match process.fits(&config) {
-            Ok(()) => {
-                if process == Process::TaskManager
-                    && let Ok(m) = memory::task_manager(&config)
-                {
-                    check_network(r, &config, &m, diags);
-                }
+        let verdict = match process {
+            Process::JobManager => memory::job_manager(&config).map(drop),
+            Process::TaskManager => {
+                memory::task_manager(&config).map(|m| check_network(r, &config, &m, diags))
             }
+        };
+        match verdict {
+            Ok(()) => {}
             Err(Problem::Refused(refused)) => {
                 report(r, process, size, &refused, &values, options, diags);
             }
