@@ -173,10 +173,12 @@ fn parse(text: &'static str) -> Table {
             .filter(|k| !k.contains('<'))
             .collect();
         suggestions.push(keys.into_iter().collect());
+        // Only dotted keys make a family: the single words (`format`, `path`, `charset`) are
+        // options of table connectors and formats, which a job's own keys may well share.
         families.push(
             of_version()
                 .flat_map(|d| std::iter::once(d.key).chain(d.fallbacks.iter().map(|(f, _)| *f)))
-                .map(|k| k.split('.').next().unwrap_or(k))
+                .filter_map(|k| k.split_once('.').map(|(first, _)| first))
                 .collect(),
         );
     }
@@ -426,6 +428,7 @@ mod tests {
             Lookup::MapEntry
         ));
         assert!(!o.is_flink_family("kafka.group.id"));
+        assert!(!o.is_flink_family("charset.name"));
         let mut rows = (Vec::new(), Vec::new());
         for (a, b, d) in [
             ("kitten", "sitting", 3),
