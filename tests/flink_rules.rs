@@ -296,8 +296,13 @@ fn flinks_memory_model_agrees_on_generated_processes() {
                 text.push_str(&format!("{k}: {v}\n"));
             }
             std::fs::write(dir.join(config_file(release)), text).unwrap();
+            std::fs::write(
+                dir.join("exchange"),
+                format!("{} {slots}", (max * slots).min(max_par)),
+            )
+            .unwrap();
             dirs.push(dir.to_string_lossy().into_owned());
-            cases.push((name, slots, (max * slots).min(max_par), keys));
+            cases.push((name, keys));
         }
         let flinkform = validate(&project);
         let mut args = vec!["--memory".to_owned()];
@@ -306,7 +311,7 @@ fn flinks_memory_model_agrees_on_generated_processes() {
         assert_eq!(flink_says.len(), CASES);
         let mut refused = 0;
         let mut warned = 0;
-        for ((name, slots, parallelism, keys), flink) in cases.iter().zip(&flink_says) {
+        for ((name, keys), flink) in cases.iter().zip(&flink_says) {
             let diags = flinkform
                 .get(&format!("{name}.yaml"))
                 .cloned()
@@ -336,16 +341,10 @@ fn flinks_memory_model_agrees_on_generated_processes() {
                 refused += usize::from(ours.is_some());
             }
             if let Some(available) = flink["buffers"].as_u64() {
-                let per_channel: u64 = keys
-                    .get("taskmanager.network.memory.buffers-per-channel")
-                    .map_or(2, |v| v.parse().unwrap());
-                let mut gate = parallelism * per_channel + 1;
-                if let Some(max) =
-                    keys.get("taskmanager.network.memory.read-buffer.required-per-gate.max")
-                {
-                    gate = gate.min(max.parse().unwrap());
-                }
-                let needed = slots * (parallelism + 1 + gate);
+                // What Flink's own pool sizing reserves for one exchange (the probe).
+                let needed = flink["needed"]
+                    .as_u64()
+                    .expect("the probe sizes the exchange");
                 let warning = diags.iter().find(|d| d["code"] == "network-buffers");
                 assert_eq!(
                     warning.is_some(),
