@@ -296,8 +296,13 @@ fn flinks_memory_model_agrees_on_generated_processes() {
                 text.push_str(&format!("{k}: {v}\n"));
             }
             std::fs::write(dir.join(config_file(release)), text).unwrap();
+            std::fs::write(
+                dir.join("exchange"),
+                format!("{} {slots}", (max * slots).min(max_par)),
+            )
+            .unwrap();
             dirs.push(dir.to_string_lossy().into_owned());
-            cases.push((name, slots, (max * slots).min(max_par), keys));
+            cases.push((name, keys));
         }
         let flinkform = validate(&project);
         let mut args = vec!["--memory".to_owned()];
@@ -306,7 +311,7 @@ fn flinks_memory_model_agrees_on_generated_processes() {
         assert_eq!(flink_says.len(), CASES);
         let mut refused = 0;
         let mut warned = 0;
-        for ((name, slots, parallelism, keys), flink) in cases.iter().zip(&flink_says) {
+        for ((name, keys), flink) in cases.iter().zip(&flink_says) {
             let diags = flinkform
                 .get(&format!("{name}.yaml"))
                 .cloned()
@@ -336,16 +341,10 @@ fn flinks_memory_model_agrees_on_generated_processes() {
                 refused += usize::from(ours.is_some());
             }
             if let Some(available) = flink["buffers"].as_u64() {
-                let per_channel: u64 = keys
-                    .get("taskmanager.network.memory.buffers-per-channel")
-                    .map_or(2, |v| v.parse().unwrap());
-                let mut gate = parallelism * per_channel + 1;
-                if let Some(max) =
-                    keys.get("taskmanager.network.memory.read-buffer.required-per-gate.max")
-                {
-                    gate = gate.min(max.parse().unwrap());
-                }
-                let needed = slots * (parallelism + 1 + gate);
+                // What Flink's own pool sizing reserves for one exchange (the probe).
+                let needed = flink["needed"]
+                    .as_u64()
+                    .expect("the probe sizes the exchange");
                 let warning = diags.iter().find(|d| d["code"] == "network-buffers");
                 assert_eq!(
                     warning.is_some(),
@@ -375,5 +374,347 @@ fn flinks_memory_model_agrees_on_generated_processes() {
         RELEASES.len(),
         totals.1,
         totals.2
+    );
+}
+
+/// Values of every shape Flink's converters meet: valid and invalid durations, memory sizes,
+/// numbers, booleans, enum names, with units, cases, signs, spaces and other scripts.
+const TEXT_VALUES: &[&str] = &[
+    "30",
+    "30 s",
+    "10s",
+    "1 min",
+    "5min",
+    "2 h",
+    "1d",
+    "500 ms",
+    "1 sec",
+    "3 secs",
+    "2 minutes",
+    "1 hour",
+    "7 days",
+    "10 µs",
+    "10 micros",
+    "5ns",
+    "1.5s",
+    "-1s",
+    "PT10S",
+    "ten seconds",
+    "10 S",
+    "10 MIN",
+    " 10 s ",
+    "10 s x",
+    "99999999999999999999s",
+    "9223372036854775807 d",
+    "512m",
+    "512 mb",
+    "1g",
+    "1 GB",
+    "1024",
+    "1024b",
+    "64k",
+    "1t",
+    "1600Mi",
+    "2Gi",
+    "1.5g",
+    "-1m",
+    "m",
+    "10 mebibytes",
+    "9223372036854775807k",
+    " 64 m ",
+    "64 M",
+    "1e3",
+    "true",
+    "false",
+    "TRUE",
+    "False",
+    "yes",
+    "no",
+    "1",
+    "0",
+    " true",
+    "tru",
+    "42",
+    "-7",
+    "+8",
+    "2147483647",
+    "2147483648",
+    "-2147483648",
+    "1.0",
+    "٣",
+    "0x10",
+    "12a",
+    "9223372036854775807",
+    "9223372036854775808",
+    "0.5",
+    "-2.5",
+    "1.5f",
+    "0x1p3",
+    ".5",
+    "5.",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1e",
+    "1,5",
+    " 0.25 ",
+    "1e400",
+    "",
+    "exactly_once",
+    "Exactly_Once",
+    "none",
+    "P1D",
+    "pt1m30.5s",
+    "-PT1S",
+    "PT",
+    "P1DT-1H",
+    "PT1.1234567891S",
+    "PT0.5S",
+];
+
+/// Typed YAML values, as the job file gives them (numbers and booleans, not strings), in the
+/// form flinkform writes them back (it writes `2.0` as `2`).
+const TYPED_VALUES: &[&str] = &["30", "-5", "3000000000", "0.5", "2.5", "true", "false"];
+
+/// A value of the kind an option of this type takes, in one of the spellings Flink reads
+/// (or one near it), so that accepted values are as common as refused ones.
+fn likely_value(kind: &str, rng: &mut Rng) -> Option<String> {
+    let pool: &[&str] = match kind {
+        "duration" => &[
+            "30 s",
+            "5 min",
+            "100ms",
+            "1 h",
+            "2d",
+            "10",
+            "3 Seconds",
+            "7 MIN",
+        ],
+        "memory" => &["64m", "1 gb", "512 kb", "1024", "2 G", "16 mebibytes"],
+        "bool" => &["true", "FALSE", "True"],
+        "int" | "long" => &["4", "0", "-1", "+12", "65536"],
+        "float" | "double" => &["0.5", "1", "2.5e-1", "-3", "1E2"],
+        _ => {
+            let constants: Vec<&str> = kind.strip_prefix("enum:")?.split('|').collect();
+            let c = *rng.pick(&constants);
+            return Some(match rng.below(3) {
+                0 => c.to_lowercase(),
+                1 => c.to_owned(),
+                _ => c.to_uppercase(),
+            });
+        }
+    };
+    Some((*rng.pick(pool)).to_owned())
+}
+
+/// The checkable options of a release from the committed table: (key, type).
+fn table_options(release: &str) -> Vec<(String, String)> {
+    let table = std::fs::read_to_string(common::root().join("src/flink/options.tsv")).unwrap();
+    let minor = &release[..release.rfind('.').unwrap()];
+    let versions: Vec<&str> = table
+        .lines()
+        .find_map(|l| l.strip_prefix("# versions "))
+        .unwrap()
+        .split(' ')
+        .collect();
+    let bit = 1 << versions.iter().position(|v| *v == minor).unwrap();
+    table
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let mask = u32::from_str_radix(f[4], 16).unwrap();
+            let checkable = [
+                "bool", "int", "long", "float", "double", "duration", "memory",
+            ]
+            .contains(&f[1])
+                || f[1].starts_with("enum:");
+            // Keys that are no dotted words (`fields.#.length`, of table connectors) are
+            // `config-key` errors of their own.
+            let word = f[0]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            (mask & bit != 0 && checkable && word).then(|| (f[0].to_owned(), f[1].to_owned()))
+        })
+        .collect()
+}
+
+/// Generated keys and values through flinkform and through Flink's own option parsing, for
+/// every release: a value flinkform refuses as `config-value` is one no option of that key
+/// reads, and one it accepts is read by one; a key flinkform calls unknown is no option of the
+/// release's jars, and no option of them is called unknown.
+#[test]
+fn flinks_option_parsing_agrees_on_generated_values() {
+    const KEYS: usize = 70;
+    const VALUES: usize = 6;
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let work = tmp.path();
+    let classes = probe_classes(work);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let owned = flinkform::rules::OWNED_CONFIG_KEYS;
+    let mut totals = (0, 0, 0, 0);
+    for release in RELEASES {
+        let flink = dist(release);
+        let version = &release[..release.rfind('.').unwrap()];
+        let legacy = config_file(release) == "flink-conf.yaml";
+        let options: Vec<(String, String)> = table_options(release)
+            .into_iter()
+            .filter(|(k, _)| !owned.iter().any(|(o, _)| o == k))
+            .collect();
+        let mut keys: Vec<String> = (0..KEYS).map(|_| rng.pick(&options).0.clone()).collect();
+        // Typos of known keys, and keys of the job's own.
+        for _ in 0..20 {
+            let mut k: Vec<char> = rng.pick(&options).0.chars().collect();
+            let at = rng.below(k.len() as u64 - 1) as usize;
+            match rng.below(3) {
+                0 => k.swap(at, at + 1),
+                1 => {
+                    k.remove(at);
+                }
+                _ => k.insert(at, 'x'),
+            }
+            keys.push(k.into_iter().collect());
+        }
+        keys.extend(["myapp.mode".into(), "kafka.group.id".into()]);
+        keys.sort();
+        keys.dedup();
+        let types: BTreeMap<&str, String> = options
+            .iter()
+            .map(|(k, t)| (k.as_str(), t.clone()))
+            .collect();
+        let project = work.join(format!("options-{release}"));
+        std::fs::create_dir_all(project.join("jobs")).unwrap();
+        // One job per value round, each holding every key once; a case is (round, key).
+        let mut cases: Vec<(usize, String, serde_json::Value)> = Vec::new();
+        for round in 0..VALUES {
+            let mut lines = String::new();
+            for key in &keys {
+                let kind = types.get(key.as_str()).map_or("", String::as_str);
+                let value: serde_json::Value = if rng.below(5) == 0 {
+                    let text: &&str = rng.pick(TYPED_VALUES);
+                    serde_json::from_str(text).unwrap()
+                } else if rng.below(2) == 0
+                    && let Some(text) = likely_value(kind, &mut rng)
+                {
+                    text.into()
+                } else {
+                    let text = *rng.pick(TEXT_VALUES);
+                    // The legacy file cuts and trims what flinkform refuses otherwise.
+                    if legacy && (text.is_empty() || text.trim() != text) {
+                        continue;
+                    }
+                    text.into()
+                };
+                lines.push_str(&format!("    {key}: {value}\n"));
+                cases.push((round, key.clone(), value));
+            }
+            let name = format!("round-{round}");
+            let text = job(&name, version, (2048, 1600, 1, 1, 128), "")
+                .replace("    execution.checkpointing.interval: 10 s\n", &lines);
+            std::fs::write(project.join("jobs").join(format!("{name}.yaml")), text).unwrap();
+        }
+        let flinkform = validate(&project);
+        let mut args = vec!["--options".to_owned()];
+        for (i, (_, key, value)) in cases.iter().enumerate() {
+            let dir = work.join(format!("options-{release}-{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let line = if legacy {
+                match value {
+                    serde_json::Value::String(s) => format!("{key}: {s}\n"),
+                    other => format!("{key}: {other}\n"),
+                }
+            } else {
+                format!("{key}: {value}\n")
+            };
+            std::fs::write(dir.join(config_file(release)), line).unwrap();
+            std::fs::write(dir.join("key"), key).unwrap();
+            args.push(dir.to_string_lossy().into_owned());
+        }
+        let flink_says = probe(&classes, &flink, true, &args);
+        assert_eq!(flink_says.len(), cases.len());
+        let (mut accepted, mut rejected, mut unknown) = (0, 0, 0);
+        for ((round, key, value), flink) in cases.iter().zip(&flink_says) {
+            let file = format!("round-{round}.yaml");
+            let diags = flinkform.get(&file).cloned().unwrap_or_default();
+            let text = std::fs::read_to_string(project.join("jobs").join(&file)).unwrap();
+            let line = text
+                .lines()
+                .position(|l| l.starts_with(&format!("    {key}: ")))
+                .unwrap()
+                + 1;
+            let at = |code: &str| {
+                diags
+                    .iter()
+                    .find(|d| d["code"] == code && d["line"] == line)
+                    .cloned()
+            };
+            let verdict = flink["verdict"].as_str().unwrap();
+            let refused = at("config-value");
+            let unknown_key = at("unknown-config-key");
+            match verdict {
+                "accept" => {
+                    assert!(
+                        refused.is_none() && unknown_key.is_none(),
+                        "Flink {release} reads `{key}: {value}`; flinkform: {refused:?} {unknown_key:?}"
+                    );
+                    accepted += 1;
+                }
+                "reject" => {
+                    assert!(
+                        refused.is_some(),
+                        "Flink {release} refuses `{key}: {value}` ({}); flinkform accepts it",
+                        flink["why"]
+                    );
+                    rejected += 1;
+                }
+                _ => {
+                    assert!(
+                        refused.is_none(),
+                        "Flink {release} has no option `{key}`; flinkform: {refused:?}"
+                    );
+                    unknown += 1;
+                }
+            }
+            if unknown_key.is_some() {
+                assert_eq!(
+                    verdict, "unknown",
+                    "flinkform calls `{key}` unknown to Flink {release}"
+                );
+            }
+        }
+        assert!(
+            rejected > 0 && accepted > 0 && unknown > 0,
+            "Flink {release}: {accepted} {rejected} {unknown}"
+        );
+        println!(
+            "Flink {release}: {} cases agree ({accepted} values read, {rejected} refused, {unknown} keys unknown)",
+            cases.len()
+        );
+        totals.0 += cases.len();
+        totals.1 += accepted;
+        totals.2 += rejected;
+        totals.3 += unknown;
+    }
+    println!(
+        "options: {} cases agree over {} releases ({} values read, {} refused, {} keys unknown)",
+        totals.0,
+        RELEASES.len(),
+        totals.1,
+        totals.2,
+        totals.3
+    );
+}
+
+/// The committed option table is what the option classes of the releases declare.
+#[test]
+fn the_option_table_is_what_the_releases_declare() {
+    let out = Command::new(common::root().join("scripts/flink-options"))
+        .arg("--check")
+        .output()
+        .expect("scripts/flink-options runs");
+    assert!(
+        out.status.success(),
+        "src/flink/options.tsv is stale or could not be generated:\n{}",
+        common::all_output(&out)
     );
 }

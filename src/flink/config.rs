@@ -8,7 +8,7 @@ use super::options::{Definition, Options, Type};
 use super::values::{self, Value};
 
 /// Why a value could not be read.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Unreadable {
     /// The value at this key does not parse as the option's type (reported elsewhere).
     Value(String),

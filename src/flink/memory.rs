@@ -24,7 +24,7 @@ pub struct Refused {
 }
 
 /// What stops the model: a refusal, or a value it cannot read (reported by the option rules).
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
     Refused(Refused),
     Unreadable(Unreadable),

@@ -4,8 +4,8 @@
 //! A key may have several definitions in one release (two classes declare it with different
 //! types): a value is fine when any of them reads it, as some part of Flink will.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Mutex, OnceLock};
 
 use super::values::{self, Value};
 
@@ -41,15 +41,20 @@ pub struct Definition {
 }
 
 impl Definition {
-    /// Whether a value parses as this option's type, and why not.
-    pub fn check(&self, value: &Value) -> Result<(), String> {
+    /// Whether a value parses as this option's type in a release, and why not.
+    pub fn check(&self, value: &Value, options: Options) -> Result<(), String> {
         match &self.kind {
             Type::Bool => values::to_bool(value).map(drop),
             Type::Int => values::to_int(value).map(drop),
             Type::Long => values::to_long(value).map(drop),
             Type::Float => values::to_float(value).map(drop),
             Type::Double => values::to_double(value).map(drop),
-            Type::Duration => values::to_duration(value).map(drop),
+            Type::Duration => values::to_duration_in(
+                value,
+                options.unbounded_durations(),
+                options.iso_durations(),
+            )
+            .map(drop),
             Type::Memory => values::to_memory(value).map(drop),
             Type::Enum(constants) => values::to_enum(value, constants).map(drop),
             Type::String | Type::Other => Ok(()),
@@ -79,6 +84,9 @@ pub struct Table {
     definitions: Vec<Definition>,
     /// Definitions by key and by fallback key.
     by_key: HashMap<&'static str, Vec<usize>>,
+    /// Per version: the option keys a suggestion may name, and the first words of all keys.
+    suggestions: Vec<Vec<&'static str>>,
+    families: Vec<HashSet<&'static str>>,
 }
 
 /// The table, parsed on first use.
@@ -152,10 +160,34 @@ fn parse(text: &'static str) -> Table {
             by_key.entry(f).or_default().push(i);
         }
     }
+    let mut suggestions = Vec::new();
+    let mut families = Vec::new();
+    for v in 0..versions.len() {
+        let of_version = || {
+            definitions
+                .iter()
+                .filter(move |d| d.versions & (1 << v) != 0)
+        };
+        let keys: BTreeSet<&'static str> = of_version()
+            .map(|d| d.key)
+            .filter(|k| !k.contains('<'))
+            .collect();
+        suggestions.push(keys.into_iter().collect());
+        // Only dotted keys make a family: the single words (`format`, `path`, `charset`) are
+        // options of table connectors and formats, which a job's own keys may well share.
+        families.push(
+            of_version()
+                .flat_map(|d| std::iter::once(d.key).chain(d.fallbacks.iter().map(|(f, _)| *f)))
+                .filter_map(|k| k.split_once('.').map(|(first, _)| first))
+                .collect(),
+        );
+    }
     Table {
         versions,
         definitions,
         by_key,
+        suggestions,
+        families,
     }
 }
 
@@ -164,6 +196,7 @@ fn parse(text: &'static str) -> Table {
 pub struct Options {
     table: &'static Table,
     bit: u32,
+    release: (u32, u32),
 }
 
 /// What a key is to a Flink version.
@@ -193,7 +226,27 @@ impl Options {
         Options {
             table,
             bit: 1 << index,
+            release: table.versions.get(index).copied().unwrap_or((1, 0)),
         }
+    }
+
+    /// Whether the release reads `config.yaml` as YAML (1.19 and later), where numbers and
+    /// booleans reach the converters as such; before, every value is the text of its line.
+    #[must_use]
+    pub fn reads_yaml(&self) -> bool {
+        self.release >= (1, 19)
+    }
+
+    /// Whether the release reads a duration's number with any number of digits (2.0 and later).
+    #[must_use]
+    pub fn unbounded_durations(&self) -> bool {
+        self.release.0 >= 2
+    }
+
+    /// Whether the release also reads ISO-8601 durations (2.1 and later).
+    #[must_use]
+    pub fn iso_durations(&self) -> bool {
+        self.release >= (2, 1)
     }
 
     fn definitions(&self, key: &str) -> Vec<&'static Definition> {
@@ -244,24 +297,45 @@ impl Options {
         Lookup::Unknown(self.closest(key))
     }
 
-    /// The known key nearest to `key` by edit distance, among those of the version.
+    /// The known key nearest to `key` by edit distance, among those of the version. Answers
+    /// are kept: a project repeats its keys in every job and environment.
     fn closest(&self, key: &str) -> Option<&'static str> {
+        type Suggestions = Mutex<HashMap<(u32, String), Option<&'static str>>>;
+        static KNOWN: OnceLock<Suggestions> = OnceLock::new();
+        let cache = KNOWN.get_or_init(Mutex::default);
+        let entry = (self.bit, key.to_owned());
+        if let Some(found) = cache.lock().ok().and_then(|c| c.get(&entry).copied()) {
+            return found;
+        }
+        let index = self.bit.trailing_zeros() as usize;
         let mut best: Option<(usize, &'static str)> = None;
-        let mut seen = BTreeSet::new();
-        for d in &self.table.definitions {
-            if d.versions & self.bit == 0 || d.key.contains('<') || !seen.insert(d.key) {
+        let mut rows = (Vec::new(), Vec::new());
+        // Beyond a third of the key's length, a key is no typo of it. Keys of the same family
+        // go first: a typo's nearest key is mostly one of them, and the bound it sets stops
+        // the others early.
+        let limit = key.len() / 3 + 2;
+        let family = key.split('.').next().unwrap_or(key);
+        let keys = &self.table.suggestions[index];
+        let same = |k: &&&str| k.split('.').next() == Some(family);
+        for candidate in keys
+            .iter()
+            .filter(same)
+            .chain(keys.iter().filter(|k| !same(k)))
+        {
+            let bound = best.map_or(limit, |(b, _)| b);
+            if candidate.len().abs_diff(key.len()) >= bound {
                 continue;
             }
-            let bound = best.map_or(usize::MAX, |(b, _)| b);
-            if d.key.len().abs_diff(key.len()) >= bound {
-                continue;
-            }
-            let distance = edit_distance(key, d.key, bound);
+            let distance = edit_distance(key, candidate, bound, &mut rows);
             if distance < bound {
-                best = Some((distance, d.key));
+                best = Some((distance, candidate));
             }
         }
-        best.map(|(_, k)| k)
+        let found = best.map(|(_, k)| k);
+        if let Ok(mut c) = cache.lock() {
+            c.insert(entry, found);
+        }
+        found
     }
 
     /// Whether Flink has options whose first dotted word is this key's: a key outside every
@@ -269,38 +343,46 @@ impl Options {
     #[must_use]
     pub fn is_flink_family(&self, key: &str) -> bool {
         let first = key.split('.').next().unwrap_or(key);
-        self.table.definitions.iter().any(|d| {
-            d.versions & self.bit != 0
-                && (d.key.split('.').next() == Some(first)
-                    || d.fallbacks
-                        .iter()
-                        .any(|(f, _)| f.split('.').next() == Some(first)))
-        })
+        self.table.families[self.bit.trailing_zeros() as usize].contains(first)
     }
 }
 
-/// Levenshtein distance, stopping early once every path exceeds `bound`.
-fn edit_distance(a: &str, b: &str, bound: usize) -> usize {
+/// Levenshtein distance, or `bound` when it is at least that: only the band of cells within
+/// `bound` of the diagonal is computed, and a row whose cells all reach `bound` ends it.
+fn edit_distance(a: &str, b: &str, bound: usize, rows: &mut (Vec<usize>, Vec<usize>)) -> usize {
     let a = a.as_bytes();
     let b = b.as_bytes();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
+    let (previous, current) = rows;
+    previous.clear();
+    previous.extend((0..=b.len()).map(|j| j.min(bound)));
+    current.clear();
+    current.resize(b.len() + 1, bound);
     for (i, ca) in a.iter().enumerate() {
-        current[0] = i + 1;
-        let mut row_min = current[0];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            current[j + 1] = (previous[j] + cost)
-                .min(previous[j + 1] + 1)
-                .min(current[j] + 1);
-            row_min = row_min.min(current[j + 1]);
+        let low = (i + 1).saturating_sub(bound);
+        let high = (i + 1 + bound).min(b.len());
+        current[0] = (i + 1).min(bound);
+        if low > 0 {
+            current[low - 1] = bound;
+        }
+        let mut row_min = if low == 0 { current[0] } else { bound };
+        for j in low.max(1)..=high {
+            let cost = usize::from(*ca != b[j - 1]);
+            let cell = (previous[j - 1] + cost)
+                .min(previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(bound);
+            current[j] = cell;
+            row_min = row_min.min(cell);
+        }
+        if high < b.len() {
+            current[high + 1] = bound;
         }
         if row_min >= bound {
             return bound;
         }
-        std::mem::swap(&mut previous, &mut current);
+        std::mem::swap(previous, current);
     }
-    previous[b.len()]
+    previous[b.len()].min(bound)
 }
 
 #[cfg(test)]
@@ -346,6 +428,18 @@ mod tests {
             Lookup::MapEntry
         ));
         assert!(!o.is_flink_family("kafka.group.id"));
+        assert!(!o.is_flink_family("charset.name"));
+        let mut rows = (Vec::new(), Vec::new());
+        for (a, b, d) in [
+            ("kitten", "sitting", 3),
+            ("abc", "abc", 0),
+            ("", "ab", 2),
+            ("abcdef", "abdcef", 2),
+        ] {
+            assert_eq!(edit_distance(a, b, 10, &mut rows), d, "{a} {b}");
+            assert_eq!(edit_distance(b, a, 10, &mut rows), d, "{b} {a}");
+        }
+        assert_eq!(edit_distance("abcdefgh", "zyxwvuts", 3, &mut rows), 3);
         assert!(o.is_flink_family("execution.foo"));
         // A deprecated key is a fallback of its successor.
         assert!(matches!(o.lookup("state.backend"), Lookup::Known(_)));

@@ -142,10 +142,42 @@ pub struct Duration {
 
 /// Parses a duration as `TimeUtils.parseDuration` does: digits, then an optional unit from
 /// `d`, `h`, `min`/`m`, `s`, `ms`, `µs`, `ns` and their words (`days`, `second`, ...); no
-/// unit means milliseconds.
-pub fn to_duration(v: &Value) -> Result<Duration, Refusal> {
+/// unit means milliseconds. Before 2.0 the number is a `long`; since, any number of digits
+/// whose duration a Java `Duration` holds (`unbounded`).
+pub fn to_duration(v: &Value, unbounded: bool) -> Result<Duration, Refusal> {
+    to_duration_in(v, unbounded, false)
+}
+
+/// [`to_duration`], where `iso` (2.1 and later) also reads a text without leading digits as an
+/// ISO-8601 duration (`PT10S`), as Java's `Duration.parse` does, if it is not negative.
+pub fn to_duration_in(v: &Value, unbounded: bool, iso: bool) -> Result<Duration, Refusal> {
     let text = v.text();
-    let (value, unit) = number_and_unit(&text)?;
+    if iso {
+        let trimmed = java_trim(&text);
+        if !trimmed.starts_with(|c: char| c.is_ascii_digit()) && !trimmed.is_empty() {
+            return match iso_duration(trimmed) {
+                Some(nanos) if nanos >= 0 => Ok(Duration {
+                    nanos,
+                    unit_given: true,
+                }),
+                Some(_) => Err(format!("`{text}` is a negative duration")),
+                None => Err(format!(
+                    "`{text}` does not start with a number and is no ISO-8601 duration"
+                )),
+            };
+        }
+    }
+    let (digits, unit) = digits_and_unit(&text)?;
+    let significant = digits.trim_start_matches('0');
+    let value: i128 = if unbounded && significant.len() <= 38 {
+        significant.parse().unwrap_or(0)
+    } else {
+        i128::from(
+            digits
+                .parse::<i64>()
+                .map_err(|_| format!("`{digits}` is too large a number (64 bits)"))?,
+        )
+    };
     let nanos_per: i128 = match unit.as_str() {
         "" | "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => 1_000_000,
         "d" | "day" | "days" => 86_400_000_000_000,
@@ -161,7 +193,7 @@ pub fn to_duration(v: &Value) -> Result<Duration, Refusal> {
         }
     };
     // Java's Duration holds up to Long.MAX seconds; `Duration.of` overflows past it.
-    let nanos = i128::from(value) * nanos_per;
+    let nanos = value.checked_mul(nanos_per).unwrap_or(i128::MAX);
     if nanos / 1_000_000_000 > i128::from(i64::MAX) {
         return Err(format!("`{text}` is longer than a Java Duration can hold"));
     }
@@ -169,6 +201,112 @@ pub fn to_duration(v: &Value) -> Result<Duration, Refusal> {
         nanos,
         unit_given: !unit.is_empty(),
     })
+}
+
+/// Java's `Duration.parse`: `[-+]P[nD][T[nH][nM][n[.f]S]]` in any case, each number with its
+/// own sign, at least one part, a `T` only with a time part; `None` where Java throws.
+fn iso_duration(text: &str) -> Option<i128> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let negate = match b.first() {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    if !matches!(b.get(i), Some(b'P' | b'p')) {
+        return None;
+    }
+    i += 1;
+    // A signed number at i, and where it ends.
+    let number = |i: usize| -> Option<(i64, bool, usize)> {
+        let mut j = i;
+        let negative = match b.get(j) {
+            Some(b'-') => {
+                j += 1;
+                true
+            }
+            Some(b'+') => {
+                j += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = j;
+        while b.get(j).is_some_and(u8::is_ascii_digit) {
+            j += 1;
+        }
+        if j == start {
+            return None;
+        }
+        let v: i64 = text[i..j].parse().ok()?;
+        Some((v, negative, j))
+    };
+    let mut seconds: i64 = 0;
+    let mut nanos: i64 = 0;
+    let mut parts = 0;
+    if let Some((v, _, j)) = number(i)
+        && matches!(b.get(j), Some(b'D' | b'd'))
+    {
+        seconds = v.checked_mul(86_400)?;
+        parts += 1;
+        i = j + 1;
+    }
+    if matches!(b.get(i), Some(b'T' | b't')) {
+        i += 1;
+        let mut time_parts = 0;
+        for (letter, factor) in [(b'H', 3600), (b'M', 60)] {
+            if let Some((v, _, j)) = number(i)
+                && b.get(j).map(u8::to_ascii_uppercase) == Some(letter)
+            {
+                seconds = seconds.checked_add(v.checked_mul(factor)?)?;
+                time_parts += 1;
+                i = j + 1;
+            }
+        }
+        if let Some((v, negative, mut j)) = number(i) {
+            let mut fraction: i64 = 0;
+            if matches!(b.get(j), Some(b'.' | b',')) {
+                j += 1;
+                let start = j;
+                while b.get(j).is_some_and(u8::is_ascii_digit) {
+                    j += 1;
+                }
+                if j - start > 9 {
+                    return None;
+                }
+                let digits = &text[start..j];
+                fraction = format!("{digits:0<9}").parse().unwrap_or(0);
+                if negative {
+                    fraction = -fraction;
+                }
+            }
+            if matches!(b.get(j), Some(b'S' | b's')) {
+                seconds = seconds.checked_add(v)?;
+                nanos = fraction;
+                time_parts += 1;
+                i = j + 1;
+            } else {
+                return None;
+            }
+        }
+        if time_parts == 0 {
+            return None;
+        }
+        parts += time_parts;
+    }
+    if i != b.len() || parts == 0 {
+        return None;
+    }
+    let total = i128::from(seconds) * 1_000_000_000 + i128::from(nanos);
+    // `Duration.ofSeconds(seconds, nanos)` carries the nanoseconds into the seconds.
+    seconds.checked_add(nanos.div_euclid(1_000_000_000))?;
+    Some(if negate { -total } else { total })
 }
 
 /// Parses a memory size as `MemorySize.parseBytes` does: digits, then an optional unit from
@@ -197,7 +335,7 @@ pub fn to_memory(v: &Value) -> Result<u64, Refusal> {
 
 /// The number and unit of a duration or memory size: the text trimmed as Java's `trim()` does,
 /// leading ASCII digits, and the rest trimmed and lowercased.
-fn number_and_unit(text: &str) -> Result<(i64, String), Refusal> {
+fn digits_and_unit(text: &str) -> Result<(&str, String), Refusal> {
     let trimmed = java_trim(text);
     if trimmed.is_empty() {
         return Err("the value is empty".into());
@@ -207,10 +345,15 @@ fn number_and_unit(text: &str) -> Result<(i64, String), Refusal> {
     if number.is_empty() {
         return Err(format!("`{text}` does not start with a number"));
     }
+    Ok((number, java_trim(unit).to_lowercase()))
+}
+
+fn number_and_unit(text: &str) -> Result<(i64, String), Refusal> {
+    let (number, unit) = digits_and_unit(text)?;
     let value: i64 = number
         .parse()
         .map_err(|_| format!("`{number}` is too large a number (64 bits)"))?;
-    Ok((value, java_trim(unit).to_lowercase()))
+    Ok((value, unit))
 }
 
 /// Java's `String.trim()`: every character up to U+0020 goes from both ends.
@@ -381,16 +524,34 @@ mod tests {
 
     #[test]
     fn durations_read_as_flink_reads_them() {
-        assert_eq!(to_duration(&t("30")).unwrap().nanos, 30_000_000);
-        assert!(!to_duration(&t("30")).unwrap().unit_given);
-        assert_eq!(to_duration(&t(" 10 S ")).unwrap().nanos, 10_000_000_000);
-        assert_eq!(to_duration(&t("2min")).unwrap().nanos, 120_000_000_000);
-        assert!(to_duration(&t("1.5s")).is_err());
-        assert!(to_duration(&t("-1s")).is_err());
-        assert!(to_duration(&t("10 sec ")).is_ok());
-        assert!(to_duration(&t("PT10S")).is_err());
-        assert!(to_duration(&Value::Int(30)).is_ok());
-        assert!(to_duration(&Value::Float(1.5)).is_err());
+        assert_eq!(to_duration(&t("30"), false).unwrap().nanos, 30_000_000);
+        assert!(!to_duration(&t("30"), false).unwrap().unit_given);
+        assert_eq!(
+            to_duration(&t(" 10 S "), false).unwrap().nanos,
+            10_000_000_000
+        );
+        assert_eq!(
+            to_duration(&t("2min"), false).unwrap().nanos,
+            120_000_000_000
+        );
+        assert!(to_duration(&t("1.5s"), false).is_err());
+        assert!(to_duration(&t("-1s"), false).is_err());
+        assert!(to_duration(&t("10 sec "), false).is_ok());
+        assert!(to_duration(&t("PT10S"), false).is_err());
+        assert!(to_duration(&Value::Int(30), false).is_ok());
+        assert!(to_duration(&Value::Float(1.5), false).is_err());
+        // 2.x reads any number of digits while the Duration holds it.
+        assert!(to_duration(&t("9223372036854775808"), false).is_err());
+        assert!(to_duration(&t("9223372036854775808"), true).is_ok());
+        assert!(to_duration(&t("9223372036854775808 d"), true).is_err());
+        // 2.1 reads ISO-8601 durations that are not negative.
+        assert!(to_duration_in(&t("PT10S"), true, true).is_ok());
+        assert!(to_duration_in(&t("p1dt2h3m4.5s"), true, true).is_ok());
+        assert!(to_duration_in(&t("-PT1S"), true, true).is_err());
+        assert!(to_duration_in(&t("P1DT-1H"), true, true).is_ok());
+        assert!(to_duration_in(&t("PT"), true, true).is_err());
+        assert!(to_duration_in(&t("P"), true, true).is_err());
+        assert!(to_duration_in(&t("PT10S"), true, false).is_err());
     }
 
     #[test]

@@ -8,9 +8,9 @@ use crate::flink::values::{self, Value};
 
 use super::Located;
 
-/// Families of keys that something other than Flink's option classes reads: the operator's
-/// own settings of a FlinkDeployment, and Hadoop's filesystem keys the filesystem plugins
-/// take over as they are.
+/// Families of keys that something other than Flink's option classes reads, so a key of them
+/// that no option has is not unknown: the operator's own settings of a FlinkDeployment, and
+/// Hadoop's filesystem keys the filesystem plugins take over as they are.
 const READ_ELSEWHERE: &[(&str, bool)] = &[
     ("kubernetes.operator.", true),
     ("job.autoscaler.", true),
@@ -23,23 +23,20 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         return;
     }
     let options = Options::of(&spec.flink_version);
-    let yaml = crate::flink_config::uses_config_yaml(&spec.flink_version);
+    let yaml = options.reads_yaml();
     let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
     for (key, value) in &spec.flink_configuration {
         // Malformed and owned keys have rules of their own.
-        if !key.chars().all(word)
-            || super::OWNED_CONFIG_KEYS.iter().any(|(k, _)| k == key)
-            || READ_ELSEWHERE
-                .iter()
-                .any(|(p, operator_only)| key.starts_with(p) && (!operator_only || r.on_operator()))
-        {
+        if !key.chars().all(word) || super::OWNED_CONFIG_KEYS.iter().any(|(k, _)| k == key) {
             continue;
         }
         match options.lookup(key) {
             Lookup::Known(definitions) => {
                 let value = Value::from_json(value, yaml);
-                let verdicts: Vec<Result<(), String>> =
-                    definitions.iter().map(|d| d.check(&value)).collect();
+                let verdicts: Vec<Result<(), String>> = definitions
+                    .iter()
+                    .map(|d| d.check(&value, options))
+                    .collect();
                 if let Some(Err(why)) = verdicts.iter().find(|v| v.is_err())
                     && verdicts.iter().all(Result::is_err)
                 {
@@ -60,7 +57,11 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
                 }
                 let is_duration = definitions.iter().any(|d| d.kind == Type::Duration);
                 if is_duration
-                    && let Ok(d) = values::to_duration(&value)
+                    && let Ok(d) = values::to_duration_in(
+                        &value,
+                        options.unbounded_durations(),
+                        options.iso_durations(),
+                    )
                     && !d.unit_given
                 {
                     let ms = d.nanos / 1_000_000;
@@ -79,7 +80,10 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
             }
             Lookup::MapEntry => {}
             Lookup::Unknown(closest) => {
-                if !options.is_flink_family(key) {
+                let read_elsewhere = READ_ELSEWHERE.iter().any(|(p, operator_only)| {
+                    key.starts_with(p) && (!operator_only || r.on_operator())
+                });
+                if read_elsewhere || !options.is_flink_family(key) {
                     continue;
                 }
                 let help = closest.map_or_else(

@@ -3,7 +3,9 @@
 //! and a TaskManager whose network memory cannot hold the buffers of one all-to-all exchange
 //! at the largest parallelism the job reaches.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::flink::config::Config;
@@ -75,7 +77,7 @@ impl Process {
 pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
     let spec = &r.job.spec;
     let options = Options::of(&spec.flink_version);
-    let yaml = crate::flink_config::uses_config_yaml(&spec.flink_version);
+    let yaml = options.reads_yaml();
     let mut values: BTreeMap<String, Value> = spec
         .flink_configuration
         .iter()
@@ -95,14 +97,10 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
             Value::Text(format!("{size}b")),
         );
         let config = Config::new(options, &values);
-        match process.fits(&config) {
-            Ok(()) => {
-                if process == Process::TaskManager
-                    && let Ok(m) = memory::task_manager(&config)
-                {
-                    check_network(r, &config, &m, diags);
-                }
-            }
+        let verdict = flinks_verdict(process, &spec.flink_version, &config, &values)
+            .map(|m| m.map_or((), |m| check_network(r, &config, &m, diags)));
+        match verdict {
+            Ok(()) => {}
             Err(Problem::Refused(refused)) => {
                 report(r, process, size, &refused, &values, options, diags);
             }
@@ -110,6 +108,34 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
             Err(Problem::Unreadable(_)) => {}
         }
     }
+}
+
+/// Flink's verdict on a process (with the TaskManager's memory), kept per thread for each
+/// distinct input: the jobs of a project share their sizes and keys, and every environment
+/// repeats them.
+fn flinks_verdict(
+    process: Process,
+    version: &str,
+    config: &Config,
+    values: &BTreeMap<String, Value>,
+) -> Result<Option<memory::TaskManagerMemory>, Problem> {
+    type Verdicts = HashMap<String, Result<Option<memory::TaskManagerMemory>, Problem>>;
+    thread_local! {
+        static SEEN: RefCell<Verdicts> = RefCell::default();
+    }
+    let mut key = format!("{version}|{}", process.name());
+    for (k, v) in values {
+        let _ = write!(key, "|{k}={v:?}");
+    }
+    if let Some(known) = SEEN.with(|seen| seen.borrow().get(&key).cloned()) {
+        return known;
+    }
+    let verdict = match process {
+        Process::JobManager => memory::job_manager(config).map(|_| None),
+        Process::TaskManager => memory::task_manager(config).map(Some),
+    };
+    SEEN.with(|seen| seen.borrow_mut().insert(key, verdict.clone()));
+    verdict
 }
 
 fn report(

@@ -44,7 +44,7 @@ public class ConfigProbe {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("--memory")) {
             for (int i = 1; i < args.length; i++) {
-                System.out.println(memory(GlobalConfiguration.loadConfiguration(args[i])));
+                System.out.println(memory(GlobalConfiguration.loadConfiguration(args[i]), args[i]));
             }
             return;
         }
@@ -94,7 +94,62 @@ public class ConfigProbe {
         out.append('"');
     }
 
-    private static String memory(Configuration config) throws Exception {
+    /**
+     * The network buffers a TaskManager of {@code slots} slots reserves for one all-to-all
+     * exchange at {@code parallelism}, from Flink's own sizing of a streaming job's pools: each
+     * sender's result partition (its minimum), and each receiver's input gate (exclusive
+     * buffers for the channels from other TaskManagers, and its required floating buffers).
+     */
+    private static long buffersNeeded(
+            NettyShuffleEnvironmentConfiguration network, int parallelism, int slots)
+            throws Exception {
+        Class<?> typeClass =
+                Class.forName("org.apache.flink.runtime.io.network.partition.ResultPartitionType");
+        Object pipelinedBounded = typeClass.getField("PIPELINED_BOUNDED").get(null);
+        int perChannel = (Integer) call(network, "networkBuffersPerChannel");
+        int floating = (Integer) call(network, "floatingNetworkBuffersPerGate");
+        Object maxRequired = call(network, "maxRequiredBuffersPerGate");
+        Method partition =
+                find(
+                        Class.forName("org.apache.flink.runtime.shuffle.NettyShuffleUtils"),
+                        "getMinMaxNetworkBuffersPerResultPartition");
+        Object[] partitionArgs =
+                partition.getParameterCount() == 6
+                        ? new Object[] {perChannel, floating, Integer.MAX_VALUE, 0, parallelism, pipelinedBounded}
+                        : new Object[] {
+                            perChannel, floating, Integer.MAX_VALUE, 0, parallelism, false, 0, pipelinedBounded
+                        };
+        Object minMax = partition.invoke(null, partitionArgs);
+        int partitionMin = (Integer) minMax.getClass().getMethod("getLeft").invoke(minMax);
+        Method gate =
+                find(
+                        Class.forName(
+                                "org.apache.flink.runtime.io.network.partition.consumer.InputGateSpecUtils"),
+                        "createGateBuffersSpec");
+        Object[] gateArgs =
+                gate.getParameterCount() == 5
+                        ? new Object[] {maxRequired, perChannel, floating, pipelinedBounded, parallelism}
+                        : new Object[] {maxRequired, perChannel, floating, pipelinedBounded, parallelism, false};
+        Object spec = gate.invoke(null, gateArgs);
+        int exclusive = (Integer) declared(spec, "getEffectiveExclusiveBuffersPerChannel");
+        int requiredFloating = (Integer) declared(spec, "getRequiredFloatingBuffers");
+        int local = Math.min(slots, parallelism);
+        long remoteChannels = parallelism - local;
+        return (long) local * (partitionMin + exclusive * remoteChannels + requiredFloating);
+    }
+
+    private static Object call(Object target, String name) throws Exception {
+        Method m = target.getClass().getMethod(name);
+        return m.invoke(target);
+    }
+
+    private static Object declared(Object target, String name) throws Exception {
+        Method m = target.getClass().getDeclaredMethod(name);
+        m.setAccessible(true);
+        return m.invoke(target);
+    }
+
+    private static String memory(Configuration config, String dir) throws Exception {
         StringBuilder out = new StringBuilder("{");
         try {
             Configuration tm = config;
@@ -110,6 +165,16 @@ public class ConfigProbe {
                     NettyShuffleEnvironmentConfiguration.fromConfiguration(
                             tm, spec.getNetworkMemSize(), false, InetAddress.getLoopbackAddress());
             out.append("\"tm\":\"ok\",\"buffers\":").append(network.numNetworkBuffers());
+            File exchange = new File(dir, "exchange");
+            if (exchange.exists()) {
+                String[] ps = Files.readString(exchange.toPath()).trim().split(" ");
+                out.append(",\"needed\":")
+                        .append(
+                                buffersNeeded(
+                                        network,
+                                        Integer.parseInt(ps[0]),
+                                        Integer.parseInt(ps[1])));
+            }
         } catch (Throwable t) {
             out.append("\"tm\":");
             quote(out, "refused: " + cause(t));
