@@ -1105,11 +1105,14 @@ fn autoscaling(job: &ResolvedJob, a: &Autoscaling, prometheus_url: Option<&str>)
     }
 }
 
-/// Kubernetes' own HPA defaults (autoscaling/v2), written out in full: the API server fills
-/// in the whole block once any part is set, and a partial block is drift in Argo CD.
+/// The default behavior, written out in full: the API server fills in the whole block once
+/// any part is set, and a partial block is drift in Argo CD. Kubernetes' own defaults but for
+/// a 60 s scale-up window: the catch-up after every restart burns CPU that looks like load,
+/// and without the window that catch-up alone adds a TaskManager, which is another restart
+/// (docs/simulate.md has the simulations).
 fn default_scale_up() -> ScalingRules {
     ScalingRules {
-        stabilization_window_seconds: Some(0),
+        stabilization_window_seconds: Some(60),
         select_policy: Some("Max".into()),
         policies: Some(vec![
             ScalingPolicy {

@@ -225,6 +225,7 @@ pub fn run(environment: &EnvironmentObjects, args: &Args, printing: Printing) ->
         sync_period: args.sync_period,
         restart_time: args.restart_time,
         capacity: args.capacity,
+        timeline: matches!(printing.output, Output::Json | Output::Svg),
     };
     let runs: Vec<JobRun> = setups
         .par_iter()

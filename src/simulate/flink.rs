@@ -8,8 +8,8 @@
 //! Flink's "desired resources"), then the next completed checkpoint (or
 //! `rescale-trigger.max-delay`). A TaskManager that goes away fails the job's tasks at once:
 //! the job waits for its resources to settle (`resource-stabilization-timeout`, 2.x
-//! `submission.resource-stabilization-timeout`) and restarts with what is left. Each restart
-//! processes nothing for the restart time.
+//! `submission.resource-stabilization-timeout`; reactive mode makes its default 0) and restarts
+//! with what is left. Each restart processes nothing for the restart time.
 
 /// The adaptive scheduler's generation of options.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

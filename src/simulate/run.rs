@@ -27,6 +27,9 @@ pub struct Options {
     pub restart_time: f64,
     /// Records per second one slot processes (with a `records` column).
     pub capacity: Option<f64>,
+    /// Keep a row per sync (JSON and the chart need it; a summary does not, and a week of a
+    /// thousand jobs would hold millions of rows).
+    pub timeline: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -381,6 +384,10 @@ pub fn simulate(setup: &JobSetup, environment: &str, trace: &Trace, options: Opt
             replicas = result.replicas;
         }
         let row = trace.row_at(now);
+        sync += 1;
+        if !options.timeline {
+            continue;
+        }
         timeline.push(Tick {
             time: now,
             replicas,
@@ -406,7 +413,6 @@ pub fn simulate(setup: &JobSetup, environment: &str, trace: &Trace, options: Opt
                 .map(|_| world.backlog),
             load: Inputs::at(load_column, row),
         });
-        sync += 1;
     }
     world.advance(end);
     let restarts = world.job.restarts.clone();

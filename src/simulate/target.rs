@@ -364,11 +364,14 @@ fn settings(version: &str, config: &serde_json::Map<String, Json>) -> Settings {
     let checkpoint_interval = key(&["execution.checkpointing.interval"])
         .and_then(|v| flink_duration(&v))
         .filter(|d| *d > 0.0);
+    // Reactive mode waits for no resources to settle after a failure unless told to.
+    let reactive = key(&["scheduler-mode"]).is_some_and(|m| m.eq_ignore_ascii_case("reactive"));
+    let settle = if reactive { 0.0 } else { 10.0 };
     let (cooldown, executing_stabilization, submission_stabilization) = match generation {
         Generation::One => (
             duration(&[&format!("{p}scaling-interval.min")], 30.0),
             0.0,
-            duration(&[&format!("{p}resource-stabilization-timeout")], 10.0),
+            duration(&[&format!("{p}resource-stabilization-timeout")], settle),
         ),
         Generation::Two => (
             duration(
@@ -390,7 +393,7 @@ fn settings(version: &str, config: &serde_json::Map<String, Json>) -> Settings {
                     &format!("{p}submission.resource-stabilization-timeout"),
                     &format!("{p}resource-stabilization-timeout"),
                 ],
-                10.0,
+                settle,
             ),
         ),
     };

@@ -23,6 +23,33 @@ fn json_of(project: &str, args: &[&str]) -> Json {
     serde_json::from_str(&stdout(&output)).unwrap()
 }
 
+/// The scale-up stabilization window of the first autoscaler `build --env` emits for a project,
+/// so the tests hold whatever the default is.
+fn scale_up_window(project: &str, env: &str) -> f64 {
+    let built = stdout(&run(&["--project", project, "build", "--env", env]));
+    let objects = common::documents(&built);
+    let behavior = objects
+        .iter()
+        .find_map(|o| match o["kind"].as_str() {
+            Some("HorizontalPodAutoscaler") => Some(&o["spec"]["behavior"]),
+            Some("ScaledObject") => {
+                Some(&o["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["behavior"])
+            }
+            _ => None,
+        })
+        .unwrap();
+    behavior["scaleUp"]["stabilizationWindowSeconds"]
+        .as_f64()
+        .unwrap()
+}
+
+/// The sync at which a load that the controller first sees at `first` scales up: the window
+/// holds the recommendations of the syncs after `now - window`, so with 15 s syncs it is full
+/// of high ones `window - 15` s after the first.
+fn scale_up_at(first: f64, window: f64) -> f64 {
+    first + (window - 15.0).max(0.0)
+}
+
 fn trace_file(dir: &Path, text: &str) -> String {
     let path = dir.join("trace.csv");
     std::fs::write(&path, text).unwrap();
@@ -57,14 +84,7 @@ fn the_example_trace_tells_the_seed_story() {
     // The scale-up comes once the one TaskManager's CPU has been past 65 % by more than the
     // tolerance for the HPA's scale-up stabilization window (read from what `build` emits);
     // the timeline shows the utilization the HPA read.
-    let built = stdout(&run(&["--project", EXAMPLE, "build", "--env", "prod"]));
-    let hpa = common::documents(&built)
-        .into_iter()
-        .find(|o| o["kind"] == "HorizontalPodAutoscaler")
-        .unwrap();
-    let window = hpa["spec"]["behavior"]["scaleUp"]["stabilizationWindowSeconds"]
-        .as_f64()
-        .unwrap();
+    let window = scale_up_window(EXAMPLE, "prod");
     let timeline = job["timeline"].as_array().unwrap();
     let over = timeline
         .iter()
@@ -73,7 +93,11 @@ fn the_example_trace_tells_the_seed_story() {
         .as_f64()
         .unwrap();
     let up_time = up["time"].as_f64().unwrap();
-    assert_eq!(up_time, over + window, "CPU over the target from {over} s");
+    assert_eq!(
+        up_time,
+        scale_up_at(over, window),
+        "CPU over the target from {over} s"
+    );
     // The load drops when two TaskManagers want one; the scale-down follows the 300 s window.
     let drop = timeline
         .iter()
@@ -249,18 +273,18 @@ fn a_scaled_object_is_simulated_as_the_hpa_keda_creates() {
         ],
     );
     let events = doc["jobs"][0]["events"].as_array().unwrap();
-    // 30000 records of backlog at 2000 per TaskManager want 15; the default scale-up policy
-    // allows 4 pods or 100 % per 15 s from 1, then the maximum, 6.
+    // 30000 records of backlog at 2000 per TaskManager want 15 from 300 s on, once the
+    // scale-up window has passed; the default scale-up policy allows 4 pods or 100 % per 15 s
+    // from 1, then the maximum, 6.
+    let at = scale_up_at(300.0, scale_up_window("fixtures/valid/12-keda", "default"));
     assert_eq!(events[0]["metric"], "backlog");
     assert_eq!(
         (&events[0]["from"], &events[0]["to"]),
         (&Json::from(1), &Json::from(5))
     );
-    assert_eq!(events[0]["time"], 300);
-    assert_eq!(
-        (&events[1]["to"], &events[1]["time"]),
-        (&Json::from(6), &Json::from(315))
-    );
+    assert_eq!(events[0]["time"].as_f64(), Some(at));
+    assert_eq!(events[1]["to"], 6);
+    assert_eq!(events[1]["time"].as_f64(), Some(at + 15.0));
 }
 
 /// Flink 2: a new TaskManager waits for the cooldown, then the resource stabilization, then
@@ -269,20 +293,23 @@ fn a_scaled_object_is_simulated_as_the_hpa_keda_creates() {
 fn flink_2_rescales_at_the_checkpoint_after_its_waits() {
     let tmp = tempfile::tempdir().unwrap();
     // Two TaskManagers of 1.5 cores: 1.5 cores is 50 %, 4.5 cores 150 %.
-    let trace = trace_file(tmp.path(), "time,cpu\n0,1.5\n60,4.5\n300,4.5\n");
+    let trace = trace_file(tmp.path(), "time,cpu\n0,1.5\n60,4.5\n600,4.5\n");
     let doc = json_of(
         "fixtures/valid/04-flink-2",
         &["--env", "default", "--trace", &trace],
     );
     let job = &doc["jobs"][0];
     let up = &job["events"][0];
-    assert_eq!(
-        (&up["time"], &up["from"], &up["to"]),
-        (&Json::from(60), &Json::from(2), &Json::from(5))
+    let at = scale_up_at(
+        60.0,
+        scale_up_window("fixtures/valid/04-flink-2", "default"),
     );
-    // Pods run at 65 s; + 10 s stabilization = 75 s; the next checkpoint: 80 s.
-    assert_eq!(up["restart"]["time"], 80);
-    assert_eq!(up["restart"]["resumed"], 100);
+    assert_eq!(up["time"].as_f64(), Some(at));
+    assert_eq!((&up["from"], &up["to"]), (&Json::from(2), &Json::from(5)));
+    // The pods run 5 s later; 10 s of stabilization; then the next checkpoint (every 20 s).
+    let checkpoint = ((at + 5.0 + 10.0) / 20.0).ceil() * 20.0;
+    assert_eq!(up["restart"]["time"].as_f64(), Some(checkpoint));
+    assert_eq!(up["restart"]["resumed"].as_f64(), Some(checkpoint + 20.0));
     assert_eq!(up["restart"]["parallelismTo"], 15);
     // memory and busyTime have no column: reported, and unavailable to the controller.
     let text = stdout(&simulate(
@@ -300,9 +327,14 @@ fn flink_2_rescales_at_the_checkpoint_after_its_waits() {
 #[test]
 fn an_hpa_on_a_flink_deployment_reads_the_deployment() {
     let tmp = tempfile::tempdir().unwrap();
+    // 900 ms/s busy for the scale-up window, then 500: one scale-up.
+    let window = scale_up_window("fixtures/valid/16-operator", "staging");
     let trace = trace_file(
         tmp.path(),
-        "time,busyTime\n0,300\n60,900\n75,500\n300,500\n",
+        &format!(
+            "time,busyTime\n0,300\n60,900\n{},500\n600,500\n",
+            75.0 + window
+        ),
     );
     let doc = json_of(
         "fixtures/valid/16-operator",
@@ -315,11 +347,14 @@ fn an_hpa_on_a_flink_deployment_reads_the_deployment() {
             &trace,
         ],
     );
-    let up = &doc["jobs"][0]["events"][0];
+    let events = doc["jobs"][0]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{events:#?}");
     // 900 ms/s busy against a value of 700: ceil(1.29 × 1) = 2 TaskManagers of 2 slots.
+    let up = &events[0];
+    assert_eq!(up["time"].as_f64(), Some(scale_up_at(60.0, window)));
     assert_eq!(
-        (&up["time"], &up["to"], &up["metric"]),
-        (&Json::from(60), &Json::from(2), &Json::from("busyTime"))
+        (&up["to"], &up["metric"]),
+        (&Json::from(2), &Json::from("busyTime"))
     );
     assert_eq!(up["restart"]["parallelismTo"], 4);
 }
@@ -341,27 +376,43 @@ fn records_and_capacity_give_backlog_and_cpu() {
         (&up["metric"], &up["to"]),
         (&Json::from("cpu"), &Json::from(2))
     );
-    // Nothing is processed while the job restarts: the backlog peaks at the input of the
-    // longest restart (a scale-down's: 10 s for the resources to settle, then 20 s).
+    // Nothing is processed while the job restarts: the backlog peaks at the input of a
+    // restart (20 s; reactive mode lets no time pass for resources to settle).
     let longest = job["events"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["restart"]["resumed"].as_f64().unwrap() - e["restart"]["time"].as_f64().unwrap())
         .fold(0.0, f64::max);
-    assert_eq!(longest, 30.0);
+    assert_eq!(longest, 20.0);
     let peak = job["summary"]["peakBacklog"].as_f64().unwrap();
     assert!((peak - 1500.0 * longest).abs() < 1.0, "peak backlog {peak}");
-    // Catching up keeps the slots busy, and so the CPU high: the restart itself asks for
-    // more TaskManagers.
-    assert!(job["summary"]["scaleUps"].as_u64().unwrap() >= 2);
-    // Flink 1.20 rescales at most once per `scaling-interval.min` (30 s) after the last one.
-    let ups: Vec<&Json> = job["events"]
+    // Catching up keeps the slots busy, and so the CPU high. With no scale-up window
+    // (Kubernetes' own default) the restart itself asks for more TaskManagers — another
+    // restart; the default's window outlasts the catch-up.
+    let settings =
+        std::fs::read_to_string(common::root().join("examples/realfuture/flinkform.yaml")).unwrap();
+    let eager = common::example_job().replace(
+        "    cpu: {averageUtilization: 65}",
+        "    cpu: {averageUtilization: 65}\n    behavior: {scaleUp: {stabilizationWindowSeconds: 0}}",
+    );
+    let project = common::temp_project(Some(&settings), &[("orders.yaml", &eager)]);
+    let dir = project.path().to_string_lossy().into_owned();
+    let eager = json_of(
+        &dir,
+        &["--env", "prod", "--trace", &trace, "--capacity", "1000"],
+    );
+    let ups: Vec<&Json> = eager["jobs"][0]["events"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|e| e["kind"] == "scale-up")
         .collect();
+    assert!(ups.len() >= 2, "{ups:#?}");
+    if scale_up_window(EXAMPLE, "prod") >= 60.0 {
+        assert_eq!(job["summary"]["scaleUps"], 1);
+    }
+    // Flink 1.20 rescales at most once per `scaling-interval.min` (30 s) after the last one.
     let gap = ups[1]["restart"]["time"].as_f64().unwrap()
         - ups[0]["restart"]["resumed"].as_f64().unwrap();
     assert!(gap >= 30.0, "rescaled {gap} s after the last rescale");
