@@ -23,6 +23,22 @@ pub fn to_yaml(value: &Json) -> String {
     out
 }
 
+/// The longest key, in characters of its JSON form, that every reader reads back: kustomize
+/// re-encodes each object as flow YAML, where a longer key is past YAML's 1,024-character
+/// bound on implicit keys, and fails on the whole file.
+pub const MAX_KEY_CHARS: usize = 1_000;
+
+/// Whether a map key is longer than every reader takes (see [`MAX_KEY_CHARS`]).
+#[must_use]
+pub fn key_too_long(key: &str) -> bool {
+    // A character is at most six in JSON (`\u001f`): shorter keys need no count.
+    key.len() > MAX_KEY_CHARS / 6 && Json::from(key).to_string().chars().count() > MAX_KEY_CHARS
+}
+
+/// The longest key written as an implicit key (`key: value`), with room to spare below the
+/// 1,024 characters YAML allows.
+const MAX_IMPLICIT_KEY: usize = 1_000;
+
 fn indent(out: &mut String, n: usize) {
     const SPACES: &str = "                                                                ";
     let mut left = n;
@@ -66,6 +82,22 @@ fn write_entries<'a>(
     for (i, (key, value)) in entries.into_iter().enumerate() {
         if i > 0 {
             indent(out, level);
+        }
+        // YAML readers take an implicit key of at most 1,024 characters (PyYAML and Go's YAML
+        // refuse a longer one); a longer key is written as an explicit `? ` key, which they
+        // all read.
+        if key.len() > MAX_IMPLICIT_KEY / 10 {
+            let mut written = String::with_capacity(key.len() + 2);
+            write_key(&mut written, key);
+            if written.chars().count() > MAX_IMPLICIT_KEY {
+                out.push_str("? ");
+                out.push_str(&written);
+                out.push('\n');
+                indent(out, level);
+                out.push(':');
+                write_value(out, value, level);
+                continue;
+            }
         }
         write_key(out, key);
         out.push(':');
@@ -343,6 +375,21 @@ mod tests {
         });
         let expected = "apiVersion: v1\nmetadata:\n  name: x\n  labels:\n    a: \"on\"\nlist:\n  - name: a\n    ports:\n      - 1\n      - 2\n  - s\n  - []\nempty: {}\ntext: |\n  line1\n  line2\n";
         assert_eq!(to_yaml(&v), expected);
+    }
+
+    #[test]
+    fn long_keys_are_explicit_and_read_back() {
+        let long = "k".repeat(2_000);
+        let quoted = format!("on{}", "é".repeat(600));
+        let v = json!({"a": {&long: "x", &quoted: {"b": [1, {&long: []}]}, "c": 1}});
+        let text = to_yaml(&v);
+        assert!(text.contains(&format!("  ? {long}\n  : x\n")), "{text}");
+        assert_eq!(text.matches("? ").count(), 2, "{text}");
+        let back = crate::yaml::parse(&text, crate::source::FileId(0))
+            .unwrap()
+            .remove(0)
+            .to_json();
+        assert_eq!(back, v, "{text}");
     }
 
     #[test]

@@ -277,6 +277,21 @@ fn same_for_the_typed_check(a: &Json, b: &Json) -> bool {
     walk(a, b, kind, &mut Vec::with_capacity(12))
 }
 
+/// The first map key in a value that is longer than every reader takes.
+fn long_key(value: &serde_json::Value) -> Option<&str> {
+    match value {
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if crate::emit::key_too_long(k) {
+                Some(k.as_str())
+            } else {
+                long_key(v)
+            }
+        }),
+        serde_json::Value::Array(items) => items.iter().find_map(long_key),
+        _ => None,
+    }
+}
+
 /// Checks the objects of one job (or the shared objects) of one environment; `env` is `None`
 /// for the base, whose problems are those of an environment in all but rare cases.
 /// `checked` are objects that passed the typed check already (the job's base): an object
@@ -327,6 +342,18 @@ pub fn verify(
                 diags,
                 o,
                 format!("its name {:?} is not a Kubernetes object name", o.name()),
+            );
+        }
+        if let Some(key) = long_key(&o.value) {
+            fail(
+                diags,
+                o,
+                format!(
+                    "it has a key of {} characters (`{}…`); kustomize reads back keys of at most {}",
+                    key.chars().count(),
+                    key.chars().take(40).collect::<String>().escape_debug(),
+                    crate::emit::MAX_KEY_CHARS
+                ),
             );
         }
         let ns = o.namespace();

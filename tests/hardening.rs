@@ -540,3 +540,50 @@ fn mount_paths_are_normalized_before_the_configuration_guard() {
         );
     }
 }
+
+#[test]
+fn keys_no_reader_reads_back_are_refused_at_their_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    let long_config = format!("a.{}", "b".repeat(1_500));
+    let long_annotation = format!("example.com/{}", "c".repeat(2_000));
+    let text = std::fs::read_to_string(job_file(&project))
+        .unwrap()
+        .replace(
+            "    state.backend.type: rocksdb\n",
+            &format!("    state.backend.type: rocksdb\n    ? {long_config}\n    : x\n"),
+        )
+        .replace(
+            "    team: payments\n",
+            &format!("    team: payments\n  annotations:\n    ? {long_annotation}\n    : x\n"),
+        );
+    std::fs::write(job_file(&project), text).unwrap();
+    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("error[config-key]"), "{err}");
+    assert!(err.contains("error[invalid-key]"), "{err}");
+
+    // A project template's key is held to the same bound.
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    common::copy_tree(
+        &common::root().join("fixtures/valid/10-custom-templates"),
+        &project,
+    );
+    std::fs::write(
+        project.join("templates/extra.yaml.j2"),
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: {{{{ names.namespace }}}}\ndata:\n  ? {}\n  : x\n",
+            "d".repeat(1_500)
+        ),
+    )
+    .unwrap();
+    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("kustomize reads back keys of at most"),
+        "{}",
+        stderr(&output)
+    );
+}
