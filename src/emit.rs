@@ -138,13 +138,30 @@ fn write_scalar(out: &mut String, value: &Json, level: usize) {
     match value {
         Json::Null => out.push_str("null"),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) => {
-            use std::fmt::Write as _;
-            let _ = write!(out, "{n}");
-        }
+        Json::Number(n) => write_number(out, n),
         Json::String(s) => write_string(out, s, level),
         Json::Object(_) => out.push_str("{}"),
         Json::Array(_) => out.push_str("[]"),
+    }
+}
+
+/// A number as Go's YAML and YAML 1.1 readers both read it: a float with an exponent gets a
+/// fraction and a signed exponent (`1.0e+17`; `1e17` is a string to PyYAML, a number to Go).
+fn write_number(out: &mut String, n: &serde_json::Number) {
+    let text = n.to_string();
+    match text.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => {
+            out.push_str(mantissa);
+            if !mantissa.contains('.') {
+                out.push_str(".0");
+            }
+            out.push_str("e");
+            if !exponent.starts_with(['-', '+']) {
+                out.push('+');
+            }
+            out.push_str(exponent);
+        }
+        None => out.push_str(&text),
     }
 }
 
@@ -375,6 +392,20 @@ mod tests {
         });
         let expected = "apiVersion: v1\nmetadata:\n  name: x\n  labels:\n    a: \"on\"\nlist:\n  - name: a\n    ports:\n      - 1\n      - 2\n  - s\n  - []\nempty: {}\ntext: |\n  line1\n  line2\n";
         assert_eq!(to_yaml(&v), expected);
+    }
+
+    #[test]
+    fn floats_with_exponents_have_a_fraction_and_a_sign() {
+        let text = to_yaml(&json!({"a": 1e17, "b": 1.5e-7, "c": 2.5, "d": 12, "e": -3e300}));
+        assert_eq!(text, "a: 1.0e+17\nb: 1.5e-7\nc: 2.5\nd: 12\ne: -3.0e+300\n");
+        let back = crate::yaml::parse(&text, crate::source::FileId(0))
+            .unwrap()
+            .remove(0)
+            .to_json();
+        assert_eq!(
+            back,
+            json!({"a": 1e17, "b": 1.5e-7, "c": 2.5, "d": 12, "e": -3e300})
+        );
     }
 
     #[test]
