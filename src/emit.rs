@@ -155,7 +155,7 @@ fn write_number(out: &mut String, n: &serde_json::Number) {
             if !mantissa.contains('.') {
                 out.push_str(".0");
             }
-            out.push_str("e");
+            out.push('e');
             if !exponent.starts_with(['-', '+']) {
                 out.push('+');
             }
