@@ -583,3 +583,78 @@ fn templates_cannot_break_the_build_kustomize_invariant() {
         assert!(!dir.join("deploy").exists(), "{meta}: {text}");
     }
 }
+
+/// Where a generated project plants a symlink, and where it points.
+#[derive(Clone, Debug)]
+struct PlantedLink {
+    /// The configured output path, one or two folders deep.
+    output: &'static str,
+    /// Which folder of it is the link (0: the first).
+    at: usize,
+    /// Where the link points: a folder outside the project, or nowhere.
+    dangling: bool,
+}
+
+/// A symlink planted anywhere on the project's output path (and any link in init's way)
+/// never receives a file: render and check refuse it, init writes nothing.
+#[test]
+fn planted_symlinks_never_receive_a_write() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let strategy = (
+        prop_oneof![Just("deploy"), Just("gen/deploy"), Just("a/b/deploy")],
+        0usize..3,
+        any::<bool>(),
+    )
+        .prop_map(|(output, at, dangling)| PlantedLink {
+            output,
+            at: at % output.split('/').count(),
+            dangling,
+        });
+    let mut runner = TestRunner::new(Config {
+        cases: 12,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |link| {
+            let tmp = tempfile::tempdir().unwrap();
+            let project = tmp.path().join("project");
+            common::copy_tree(&root().join("fixtures/valid/01-seed"), &project);
+            let settings = project.join("flinkform.yaml");
+            let text = std::fs::read_to_string(&settings).unwrap().replace(
+                "  output: deploy\n",
+                &format!("  output: {}\n", link.output),
+            );
+            std::fs::write(&settings, text).unwrap();
+            let victim = tmp.path().join("victim");
+            std::fs::create_dir_all(&victim).unwrap();
+            let parts: Vec<&str> = link.output.split('/').collect();
+            let planted = project.join(parts[..=link.at].join("/"));
+            std::fs::create_dir_all(planted.parent().unwrap()).unwrap();
+            let target = if link.dangling {
+                victim.join("nothing-yet")
+            } else {
+                victim.clone()
+            };
+            std::os::unix::fs::symlink(&target, &planted).unwrap();
+            for command in ["render", "check"] {
+                let output = run(&["--project", project.to_str().unwrap(), command]);
+                prop_assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+            }
+            prop_assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
+
+            // init: the same link where one of its files or folders goes.
+            let fresh = tmp.path().join("fresh");
+            std::fs::create_dir_all(&fresh).unwrap();
+            let names = ["flinkform.yaml", "jobs", "schemas", ".gitignore"];
+            let name = names[link.at % names.len()];
+            std::os::unix::fs::symlink(&target, fresh.join(name)).unwrap();
+            let output = run(&["init", fresh.to_str().unwrap()]);
+            prop_assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+            prop_assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
+            prop_assert_eq!(std::fs::read_dir(&fresh).unwrap().count(), 1);
+            Ok(())
+        })
+        .unwrap();
+}
