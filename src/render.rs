@@ -178,8 +178,9 @@ impl Renderer {
                         && name
                             .chars()
                             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-                    // Its output file would replace the job folder's kustomization.
-                    let fine = fine && !crate::layout::is_kustomization(name.trim_end_matches(".j2"));
+                    // Its output file would be taken for the job folder's kustomization (on a
+                    // file system that ignores case too), which the layout writes itself.
+                    let fine = fine && !name.eq_ignore_ascii_case("kustomization.yaml.j2");
                     if !fine {
                         diags.push(
                             Diagnostic::error(
