@@ -335,6 +335,27 @@ mod tests {
         fn plain_safe_agrees_with_its_rule(s in "[a-zA-Z0-9 ,:#./_()%+=@\\-\"'é~]{0,12}") {
             proptest::prop_assert_eq!(is_plain_safe(&s), plain_safe_reference(&s), "{:?}", s);
         }
+
+        /// Every float is written as YAML 1.1 writes a float (a `.`, a signed exponent) or
+        /// an integer, and reads back as the same number.
+        #[test]
+        fn floats_are_numbers_to_every_reader(bits in proptest::prelude::any::<u64>()) {
+            let f = f64::from_bits(bits);
+            proptest::prop_assume!(f.is_finite());
+            let text = to_yaml(&json!({"f": f}));
+            let written = text.trim_end().strip_prefix("f: ").unwrap();
+            let (mantissa, exponent) = written.split_once('e').unwrap_or((written, "+0"));
+            let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+            let mantissa = mantissa.strip_prefix('-').unwrap_or(mantissa);
+            let yaml11_float = mantissa
+                .split_once('.')
+                .is_some_and(|(a, b)| digits(a) && (b.is_empty() || digits(b)))
+                && exponent.starts_with(['+', '-'])
+                && digits(&exponent[1..]);
+            proptest::prop_assert!(yaml11_float || digits(mantissa) && !written.contains('e'), "{}", written);
+            let back = crate::yaml::parse(&text, crate::source::FileId(0)).unwrap().remove(0).to_json();
+            proptest::prop_assert_eq!(back["f"].as_f64(), Some(f), "{}", written);
+        }
     }
     use serde_json::json;
 

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use diagnostic::Diagnostics;
+use diagnostic::{Diagnostic, Diagnostics};
 use layout::{EnvironmentObjects, JobDocuments, JobObjects};
 use source::Sources;
 
@@ -135,6 +135,67 @@ struct JobOutput {
     files: Vec<(String, String)>,
     documents: Vec<JobDocuments>,
     diags: Diagnostics,
+    /// The objects project templates added, per environment: checked across jobs.
+    added: Vec<AddedObject>,
+}
+
+/// An object a project template added to a job: its environment (index), kind, namespace,
+/// name and template.
+type AddedObject = (usize, String, String, String, String);
+
+/// The objects of a job's renderings that no built-in template made.
+fn added_objects(rendered: &[JobObjects]) -> Vec<AddedObject> {
+    let builtin = |t: &str| render::BUILTIN_TEMPLATES.iter().any(|(n, _)| *n == t);
+    rendered
+        .iter()
+        .enumerate()
+        .flat_map(|(e, r)| {
+            r.objects
+                .iter()
+                .filter(|o| !builtin(&o.template))
+                .map(move |o| {
+                    let id = (o.kind(), o.namespace(), o.name());
+                    (e, id.0.into(), id.1.into(), id.2.into(), o.template.clone())
+                })
+        })
+        .collect()
+}
+
+/// Two jobs whose templates emit the same object in one environment: kustomize refuses the
+/// environment's build. Within a job, verify finds it.
+fn check_added_across_jobs(
+    outputs: &[JobOutput],
+    jobs: &[(String, Option<resolve::ResolvedJob>)],
+    envs: &[&resolve::Environment],
+    diags: &mut Diagnostics,
+) {
+    let mut seen: std::collections::HashMap<(usize, &str, &str, &str), usize> =
+        std::collections::HashMap::new();
+    for (job, output) in outputs.iter().enumerate() {
+        for (env, kind, namespace, name, template) in &output.added {
+            let key = (*env, kind.as_str(), namespace.as_str(), name.as_str());
+            match seen.get(&key) {
+                Some(&first) if first != job => diags.push(
+                    Diagnostic::error(
+                        "invalid-output",
+                        None,
+                        format!(
+                            "{kind} `{}` of job `{}` (template `{template}`) is also an object of job `{}`; kustomize refuses two objects of one kind, namespace and name",
+                            name.escape_debug(),
+                            jobs[job].0,
+                            jobs[first].0
+                        ),
+                    )
+                    .help("name the template's objects after the job, e.g. `{{ names.configMap }}-extra`")
+                    .in_environment(envs.get(*env).map(|e| e.name.as_str())),
+                ),
+                Some(_) => {}
+                None => {
+                    seen.insert(key, job);
+                }
+            }
+        }
+    }
 }
 
 fn render_all(
@@ -232,8 +293,10 @@ fn render_all(
                     files: Vec::new(),
                     documents,
                     diags: found,
+                    added: added_objects(&rendered),
                 };
             }
+            let added = added_objects(&rendered);
             let files = if goal == Goal::Tree {
                 let base_objects = own_base.unwrap_or_else(|| JobObjects {
                     name: name.clone(),
@@ -255,6 +318,7 @@ fn render_all(
                 files,
                 documents: Vec::new(),
                 diags: found,
+                added,
             }
         })
         .collect();
@@ -265,6 +329,7 @@ fn render_all(
         verify::verify(&objects, Some(&env.name), &[], diags);
         namespaces.push(objects);
     }
+    check_added_across_jobs(&outputs, &resolved.bases, &envs, diags);
     let mut tree = layout::OutputTree::new();
     // Per environment, its jobs' documents (every environment holds every job).
     let mut per_env: Vec<Vec<JobDocuments>> = envs.iter().map(|_| Vec::new()).collect();

@@ -604,3 +604,63 @@ fn generated_hostile_inputs_stay_bounded_and_are_reported_at_their_line() {
         })
         .unwrap();
 }
+
+/// A project template's name and object, generated: any name that would be taken for the
+/// kustomization, and any object of a built-in one's kind and name, is refused; others render.
+#[test]
+fn generated_templates_that_collide_with_the_layout_or_built_in_objects_are_refused() {
+    let names = prop_oneof![
+        Just("kustomization.yaml.j2"),
+        Just("Kustomization.yaml.j2"),
+        Just("KUSTOMIZATION.yaml.j2"),
+        Just("extra.yaml.j2"),
+        Just("kustomization-extra.yaml.j2"),
+    ];
+    let objects = prop_oneof![
+        Just(("ConfigMap", "{{ names.configMap }}", true)),
+        Just(("ConfigMap", "{{ names.configMap ~ '-extra' }}", false)),
+        Just(("Service", "{{ names.jobManagerService }}", true)),
+        Just(("Service", "{{ names.jobManagerService ~ '-extra' }}", false)),
+        Just(("ServiceAccount", "{{ names.configMap }}", false)),
+    ];
+    runner(24)
+        .run(&(names, objects), |(name, (kind, object, builtin))| {
+            let tmp = tempfile::tempdir().unwrap();
+            let jobs = tmp.path().join("jobs");
+            let templates = tmp.path().join("templates");
+            std::fs::create_dir_all(&jobs).unwrap();
+            std::fs::create_dir_all(&templates).unwrap();
+            std::fs::write(
+                tmp.path().join("flinkform.yaml"),
+                "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  templates: templates\n",
+            )
+            .unwrap();
+            let job = HOST_JOB
+                .replace("#HERE-METADATA\n", "")
+                .replace("#HERE-SPEC\n", "");
+            std::fs::write(jobs.join("job.yaml"), job).unwrap();
+            let spec = match kind {
+                "ConfigMap" => "data: {a: b}\n",
+                "Service" => "spec:\n  ports: [{port: 8081, name: web}]\n  selector: {{ selector.jobManager }}\n",
+                _ => "",
+            };
+            let api = "v1";
+            std::fs::write(
+                templates.join(name),
+                format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {object}\n  namespace: {{{{ names.namespace }}}}\n{spec}"),
+            )
+            .unwrap();
+            let c = flinkform::compile(tmp.path(), &[], flinkform::Goal::Tree).unwrap();
+            let sorted = c.diags.sorted(&c.sources);
+            let codes: Vec<&str> = sorted.iter().map(|d| d.code).collect();
+            let layout = name.eq_ignore_ascii_case("kustomization.yaml.j2");
+            prop_assert_eq!(layout, codes.contains(&"template-name"), "{} {:?}", name, codes);
+            if !layout {
+                let twice = sorted.iter().any(|d| d.message.contains("emits the same object"));
+                prop_assert_eq!(builtin, twice, "{} {} {:?}", kind, object, codes);
+                prop_assert_eq!(builtin, c.output.is_none(), "{:?}", codes);
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -658,3 +658,33 @@ fn numbers_read_the_same_in_go_and_pyyaml_and_quantities_fit_their_consumer() {
         );
     }
 }
+
+#[test]
+fn a_template_object_two_jobs_share_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    common::copy_tree(
+        &common::root().join("fixtures/valid/10-custom-templates"),
+        &project,
+    );
+    let jobs = project.join("jobs");
+    let text = std::fs::read_to_string(jobs.join("job.yaml")).unwrap();
+    std::fs::write(
+        jobs.join("second.yaml"),
+        text.replace("with-pdb", "second-job"),
+    )
+    .unwrap();
+    // One name for every job: each job's overlay alone is fine, the environment is not.
+    std::fs::write(
+        project.join("templates/shared.yaml.j2"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared-settings\n  namespace: {{ names.namespace }}\ndata: {a: b}\n",
+    )
+    .unwrap();
+    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("is also an object of job"),
+        "{}",
+        stderr(&output)
+    );
+}
