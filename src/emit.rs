@@ -148,21 +148,23 @@ fn write_scalar(out: &mut String, value: &Json, level: usize) {
 /// A number as Go's YAML and YAML 1.1 readers both read it: a float with an exponent gets a
 /// fraction and a signed exponent (`1.0e+17`; `1e17` is a string to PyYAML, a number to Go).
 fn write_number(out: &mut String, n: &serde_json::Number) {
-    let text = n.to_string();
-    match text.split_once(['e', 'E']) {
-        Some((mantissa, exponent)) => {
-            out.push_str(mantissa);
-            if !mantissa.contains('.') {
-                out.push_str(".0");
-            }
-            out.push('e');
-            if !exponent.starts_with(['-', '+']) {
-                out.push('+');
-            }
-            out.push_str(exponent);
-        }
-        None => out.push_str(&text),
+    use std::fmt::Write as _;
+    let start = out.len();
+    let _ = write!(out, "{n}");
+    // Integers and most floats need nothing more; only an exponent is rewritten.
+    let Some(e) = out[start..].find(['e', 'E']).map(|i| start + i) else {
+        return;
+    };
+    let exponent = out.split_off(e + 1);
+    out.pop();
+    if !out[start..].contains('.') {
+        out.push_str(".0");
     }
+    out.push('e');
+    if !exponent.starts_with(['-', '+']) {
+        out.push('+');
+    }
+    out.push_str(&exponent);
 }
 
 fn write_key(out: &mut String, key: &str) {
