@@ -139,26 +139,74 @@ struct JobOutput {
     added: Vec<AddedObject>,
 }
 
-/// An object a project template added to a job: its environment (index), kind, namespace,
+/// An object a project template made for a job: its environment (index), kind, namespace,
 /// name and template.
 type AddedObject = (usize, String, String, String, String);
 
-/// The objects of a job's renderings that no built-in template made.
-fn added_objects(rendered: &[JobObjects]) -> Vec<AddedObject> {
-    let builtin = |t: &str| render::BUILTIN_TEMPLATES.iter().any(|(n, _)| *n == t);
-    rendered
-        .iter()
-        .enumerate()
-        .flat_map(|(e, r)| {
-            r.objects
-                .iter()
-                .filter(|o| !builtin(&o.template))
-                .map(move |o| {
-                    let id = (o.kind(), o.namespace(), o.name());
-                    (e, id.0.into(), id.1.into(), id.2.into(), o.template.clone())
-                })
-        })
-        .collect()
+/// The objects of a job's renderings that project templates made. Such an object must not
+/// be one the job already has (a ConfigMap named like the built-in one): kustomize refuses two
+/// objects of one kind, namespace and name. Built-in templates never make two; a project
+/// without templates costs nothing here.
+fn project_objects(
+    renderer: &render::Renderer,
+    rendered: &[JobObjects],
+    envs: &[&resolve::Environment],
+    diags: &mut Diagnostics,
+) -> Vec<AddedObject> {
+    let mut added = Vec::new();
+    for (e, r) in rendered.iter().enumerate() {
+        if !r
+            .objects
+            .iter()
+            .any(|o| renderer.is_from_project(&o.template))
+        {
+            continue;
+        }
+        let ids: Vec<(&str, &str, &str)> = r
+            .objects
+            .iter()
+            .map(|o| (o.kind(), o.namespace(), o.name()))
+            .collect();
+        for (i, o) in r.objects.iter().enumerate() {
+            if !renderer.is_from_project(&o.template) {
+                continue;
+            }
+            // The other object may come before or after it; a pair of the project's own is
+            // reported once.
+            let other = |j: usize| {
+                j != i
+                    && ids[j] == ids[i]
+                    && (j < i || !renderer.is_from_project(&r.objects[j].template))
+            };
+            if let Some(first) = (0..ids.len()).find(|&j| other(j)) {
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-output",
+                        None,
+                        format!(
+                            "{} `{}` of job `{}` (template `{}`): template `{}` emits the same object; kustomize refuses two objects of one kind, namespace and name",
+                            ids[i].0,
+                            ids[i].2.escape_debug(),
+                            r.name,
+                            o.template,
+                            r.objects[first].template
+                        ),
+                    )
+                    .help("name the template's objects after the job's, e.g. `{{ names.configMap ~ '-extra' }}`")
+                    .in_environment(envs.get(e).map(|env| env.name.as_str())),
+                );
+            }
+            let (kind, namespace, name) = ids[i];
+            added.push((
+                e,
+                kind.into(),
+                namespace.into(),
+                name.into(),
+                o.template.clone(),
+            ));
+        }
+    }
+    added
 }
 
 /// Two jobs whose templates emit the same object in one environment: kustomize refuses the
@@ -186,7 +234,7 @@ fn check_added_across_jobs(
                             jobs[first].0
                         ),
                     )
-                    .help("name the template's objects after the job, e.g. `{{ names.configMap }}-extra`")
+                    .help("name the template's objects after the job's, e.g. `{{ names.configMap ~ '-extra' }}`")
                     .in_environment(envs.get(*env).map(|e| e.name.as_str())),
                 ),
                 Some(_) => {}
@@ -281,6 +329,7 @@ fn render_all(
                 rendered.push(objects);
             }
             let own_base = own_base.map(|(b, _)| b);
+            let added = project_objects(&renderer, &rendered, &envs, &mut found);
             if let Goal::Environment(_) | Goal::Environments = goal {
                 let documents = rendered
                     .iter()
@@ -293,10 +342,9 @@ fn render_all(
                     files: Vec::new(),
                     documents,
                     diags: found,
-                    added: added_objects(&rendered),
+                    added,
                 };
             }
-            let added = added_objects(&rendered);
             let files = if goal == Goal::Tree {
                 let base_objects = own_base.unwrap_or_else(|| JobObjects {
                     name: name.clone(),

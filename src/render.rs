@@ -387,6 +387,12 @@ impl Renderer {
         docs.into_iter().next().map(|doc| object(doc.into_json()))
     }
 
+    /// Whether a template is the project's (its own or one replacing a built-in one).
+    #[must_use]
+    pub fn is_from_project(&self, template: &str) -> bool {
+        self.from_project.contains_key(template)
+    }
+
     /// Every object of one job in one environment.
     pub fn render_job(&self, job: &ResolvedJob, diags: &mut Diagnostics) -> Vec<RenderedObject> {
         let ctx = Context::new(context(job, self.prometheus_url.as_deref()));

@@ -366,22 +366,6 @@ pub fn verify(
             );
         }
     }
-    // A second object of one kind and name in one namespace (a template's object named like
-    // a built-in one, say): kustomize refuses the whole overlay.
-    for (i, o) in objects.iter().enumerate() {
-        if let Some(first) = objects[..i].iter().find(|p| {
-            p.kind() == o.kind() && p.namespace() == o.namespace() && p.name() == o.name()
-        }) {
-            fail(
-                diags,
-                o,
-                format!(
-                    "template `{}` emits the same object; kustomize refuses two objects of one kind, namespace and name",
-                    first.template
-                ),
-            );
-        }
-    }
     let find = |kind: &str, ns: &str, name: &str| {
         objects
             .iter()
