@@ -23,6 +23,22 @@ pub fn to_yaml(value: &Json) -> String {
     out
 }
 
+/// The longest key, in characters of its JSON form, that every reader reads back: kustomize
+/// re-encodes each object as flow YAML, where a longer key is past YAML's 1,024-character
+/// bound on implicit keys, and fails on the whole file.
+pub const MAX_KEY_CHARS: usize = 1_000;
+
+/// Whether a map key is longer than every reader takes (see [`MAX_KEY_CHARS`]).
+#[must_use]
+pub fn key_too_long(key: &str) -> bool {
+    // A character is at most six in JSON (`\u001f`): shorter keys need no count.
+    key.len() > MAX_KEY_CHARS / 6 && Json::from(key).to_string().chars().count() > MAX_KEY_CHARS
+}
+
+/// The longest key written as an implicit key (`key: value`), with room to spare below the
+/// 1,024 characters YAML allows.
+const MAX_IMPLICIT_KEY: usize = 1_000;
+
 fn indent(out: &mut String, n: usize) {
     const SPACES: &str = "                                                                ";
     let mut left = n;
@@ -67,6 +83,22 @@ fn write_entries<'a>(
         if i > 0 {
             indent(out, level);
         }
+        // YAML readers take an implicit key of at most 1,024 characters (PyYAML and Go's YAML
+        // refuse a longer one); a longer key is written as an explicit `? ` key, which they
+        // all read.
+        if key.len() > MAX_IMPLICIT_KEY / 10 {
+            let mut written = String::with_capacity(key.len() + 2);
+            write_key(&mut written, key);
+            if written.chars().count() > MAX_IMPLICIT_KEY {
+                out.push_str("? ");
+                out.push_str(&written);
+                out.push('\n');
+                indent(out, level);
+                out.push(':');
+                write_value(out, value, level);
+                continue;
+            }
+        }
         write_key(out, key);
         out.push(':');
         write_value(out, value, level);
@@ -106,14 +138,33 @@ fn write_scalar(out: &mut String, value: &Json, level: usize) {
     match value {
         Json::Null => out.push_str("null"),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) => {
-            use std::fmt::Write as _;
-            let _ = write!(out, "{n}");
-        }
+        Json::Number(n) => write_number(out, n),
         Json::String(s) => write_string(out, s, level),
         Json::Object(_) => out.push_str("{}"),
         Json::Array(_) => out.push_str("[]"),
     }
+}
+
+/// A number as Go's YAML and YAML 1.1 readers both read it: a float with an exponent gets a
+/// fraction and a signed exponent (`1.0e+17`; `1e17` is a string to PyYAML, a number to Go).
+fn write_number(out: &mut String, n: &serde_json::Number) {
+    use std::fmt::Write as _;
+    let start = out.len();
+    let _ = write!(out, "{n}");
+    // Integers and most floats need nothing more; only an exponent is rewritten.
+    let Some(e) = out[start..].find(['e', 'E']).map(|i| start + i) else {
+        return;
+    };
+    let exponent = out.split_off(e + 1);
+    out.pop();
+    if !out[start..].contains('.') {
+        out.push_str(".0");
+    }
+    out.push('e');
+    if !exponent.starts_with(['-', '+']) {
+        out.push('+');
+    }
+    out.push_str(&exponent);
 }
 
 fn write_key(out: &mut String, key: &str) {
@@ -286,6 +337,27 @@ mod tests {
         fn plain_safe_agrees_with_its_rule(s in "[a-zA-Z0-9 ,:#./_()%+=@\\-\"'é~]{0,12}") {
             proptest::prop_assert_eq!(is_plain_safe(&s), plain_safe_reference(&s), "{:?}", s);
         }
+
+        /// Every float is written as YAML 1.1 writes a float (a `.`, a signed exponent) or
+        /// an integer, and reads back as the same number.
+        #[test]
+        fn floats_are_numbers_to_every_reader(bits in proptest::prelude::any::<u64>()) {
+            let f = f64::from_bits(bits);
+            proptest::prop_assume!(f.is_finite());
+            let text = to_yaml(&json!({"f": f}));
+            let written = text.trim_end().strip_prefix("f: ").unwrap();
+            let (mantissa, exponent) = written.split_once('e').unwrap_or((written, "+0"));
+            let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+            let mantissa = mantissa.strip_prefix('-').unwrap_or(mantissa);
+            let yaml11_float = mantissa
+                .split_once('.')
+                .is_some_and(|(a, b)| digits(a) && (b.is_empty() || digits(b)))
+                && exponent.starts_with(['+', '-'])
+                && digits(&exponent[1..]);
+            proptest::prop_assert!(yaml11_float || digits(mantissa) && !written.contains('e'), "{}", written);
+            let back = crate::yaml::parse(&text, crate::source::FileId(0)).unwrap().remove(0).to_json();
+            proptest::prop_assert_eq!(back["f"].as_f64(), Some(f), "{}", written);
+        }
     }
     use serde_json::json;
 
@@ -343,6 +415,35 @@ mod tests {
         });
         let expected = "apiVersion: v1\nmetadata:\n  name: x\n  labels:\n    a: \"on\"\nlist:\n  - name: a\n    ports:\n      - 1\n      - 2\n  - s\n  - []\nempty: {}\ntext: |\n  line1\n  line2\n";
         assert_eq!(to_yaml(&v), expected);
+    }
+
+    #[test]
+    fn floats_with_exponents_have_a_fraction_and_a_sign() {
+        let text = to_yaml(&json!({"a": 1e17, "b": 1.5e-7, "c": 2.5, "d": 12, "e": -3e300}));
+        assert_eq!(text, "a: 1.0e+17\nb: 1.5e-7\nc: 2.5\nd: 12\ne: -3.0e+300\n");
+        let back = crate::yaml::parse(&text, crate::source::FileId(0))
+            .unwrap()
+            .remove(0)
+            .to_json();
+        assert_eq!(
+            back,
+            json!({"a": 1e17, "b": 1.5e-7, "c": 2.5, "d": 12, "e": -3e300})
+        );
+    }
+
+    #[test]
+    fn long_keys_are_explicit_and_read_back() {
+        let long = "k".repeat(2_000);
+        let quoted = format!("on{}", "é".repeat(600));
+        let v = json!({"a": {&long: "x", &quoted: {"b": [1, {&long: []}]}, "c": 1}});
+        let text = to_yaml(&v);
+        assert!(text.contains(&format!("  ? {long}\n  : x\n")), "{text}");
+        assert_eq!(text.matches("? ").count(), 2, "{text}");
+        let back = crate::yaml::parse(&text, crate::source::FileId(0))
+            .unwrap()
+            .remove(0)
+            .to_json();
+        assert_eq!(back, v, "{text}");
     }
 
     #[test]

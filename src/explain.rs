@@ -120,6 +120,10 @@ codes! {
         "A value with a character that not every YAML reader keeps: a control character other than tab and line breaks, or a Unicode non-character.";
         "Go's YAML (kustomize, Argo CD, kubectl) refuses such characters, so the manifests would not apply, or apply with another value.";
         "Remove the character."
+    "invalid-key" error:
+        "An annotation or `nodeSelector` key that is not a Kubernetes qualified name: an optional DNS subdomain prefix and `/`, then a name of at most 63 letters, digits, `-`, `_` and `.` that starts and ends with a letter or digit (`a~b/x`, `bad key!`).";
+        "The API server refuses the object, so the job would fail at apply time, after review; and a key of thousands of characters is one YAML readers refuse to read back.";
+        "Write the key as Kubernetes documents it, e.g. `example.com/owner`."
     "invalid-kubernetes-value" error:
         "A value in Kubernetes' own shape (env, tolerations, affinity, volumes, ...) that is not of its Kubernetes type: a wrong type or a missing field.";
         "The API server would reject the Deployment.";

@@ -142,15 +142,6 @@ fn without_namespace(value: &Json) -> Json {
     v
 }
 
-/// Whether a file in a job's folder would be taken for its kustomization (on a file system
-/// that ignores case too).
-#[must_use]
-pub fn is_kustomization(file: &str) -> bool {
-    ["kustomization.yaml", "kustomization.yml", "kustomization"]
-        .iter()
-        .any(|k| k.eq_ignore_ascii_case(file))
-}
-
 fn file_name(object: &RenderedObject) -> String {
     let stem = object
         .template

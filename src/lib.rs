@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use diagnostic::Diagnostics;
+use diagnostic::{Diagnostic, Diagnostics};
 use layout::{EnvironmentObjects, JobDocuments, JobObjects};
 use source::Sources;
 
@@ -137,6 +137,115 @@ struct JobOutput {
     files: Vec<(String, String)>,
     documents: Vec<JobDocuments>,
     diags: Diagnostics,
+    /// The objects project templates added, per environment: checked across jobs.
+    added: Vec<AddedObject>,
+}
+
+/// An object a project template made for a job: its environment (index), kind, namespace,
+/// name and template.
+type AddedObject = (usize, String, String, String, String);
+
+/// The objects of a job's renderings that project templates made. Such an object must not
+/// be one the job already has (a ConfigMap named like the built-in one): kustomize refuses two
+/// objects of one kind, namespace and name. Built-in templates never make two; a project
+/// without templates costs nothing here.
+fn project_objects(
+    renderer: &render::Renderer,
+    rendered: &[JobObjects],
+    envs: &[&resolve::Environment],
+    diags: &mut Diagnostics,
+) -> Vec<AddedObject> {
+    let mut added = Vec::new();
+    for (e, r) in rendered.iter().enumerate() {
+        if !r
+            .objects
+            .iter()
+            .any(|o| renderer.is_from_project(&o.template))
+        {
+            continue;
+        }
+        let ids: Vec<(&str, &str, &str)> = r
+            .objects
+            .iter()
+            .map(|o| (o.kind(), o.namespace(), o.name()))
+            .collect();
+        for (i, o) in r.objects.iter().enumerate() {
+            if !renderer.is_from_project(&o.template) {
+                continue;
+            }
+            // The other object may come before or after it; a pair of the project's own is
+            // reported once.
+            let other = |j: usize| {
+                j != i
+                    && ids[j] == ids[i]
+                    && (j < i || !renderer.is_from_project(&r.objects[j].template))
+            };
+            if let Some(first) = (0..ids.len()).find(|&j| other(j)) {
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-output",
+                        None,
+                        format!(
+                            "{} `{}` of job `{}` (template `{}`): template `{}` emits the same object; kustomize refuses two objects of one kind, namespace and name",
+                            ids[i].0,
+                            ids[i].2.escape_debug(),
+                            r.name,
+                            o.template,
+                            r.objects[first].template
+                        ),
+                    )
+                    .help("name the template's objects after the job's, e.g. `{{ names.configMap ~ '-extra' }}`")
+                    .in_environment(envs.get(e).map(|env| env.name.as_str())),
+                );
+            }
+            let (kind, namespace, name) = ids[i];
+            added.push((
+                e,
+                kind.into(),
+                namespace.into(),
+                name.into(),
+                o.template.clone(),
+            ));
+        }
+    }
+    added
+}
+
+/// Two jobs whose templates emit the same object in one environment: kustomize refuses the
+/// environment's build. Within a job, verify finds it.
+fn check_added_across_jobs(
+    outputs: &[JobOutput],
+    jobs: &[(String, Option<resolve::ResolvedJob>)],
+    envs: &[&resolve::Environment],
+    diags: &mut Diagnostics,
+) {
+    let mut seen: std::collections::HashMap<(usize, &str, &str, &str), usize> =
+        std::collections::HashMap::new();
+    for (job, output) in outputs.iter().enumerate() {
+        for (env, kind, namespace, name, template) in &output.added {
+            let key = (*env, kind.as_str(), namespace.as_str(), name.as_str());
+            match seen.get(&key) {
+                Some(&first) if first != job => diags.push(
+                    Diagnostic::error(
+                        "invalid-output",
+                        None,
+                        format!(
+                            "{kind} `{}` of job `{}` (template `{template}`) is also an object of job `{}`; kustomize refuses two objects of one kind, namespace and name",
+                            name.escape_debug(),
+                            jobs[job].0,
+                            jobs[first].0
+                        ),
+                    )
+                    .help("name the template's objects after the job's, e.g. `{{ names.configMap ~ '-extra' }}`")
+                    .in_environment(envs.get(*env).map(|e| e.name.as_str())),
+                ),
+                Some(_) => {}
+                None => {
+                    seen.insert(key, job);
+                }
+            }
+        }
+    }
 }
 
 fn render_all(
@@ -222,6 +331,7 @@ fn render_all(
                 rendered.push(objects);
             }
             let own_base = own_base.map(|(b, _)| b);
+            let added = project_objects(&renderer, &rendered, &envs, &mut found);
             if let Goal::Environment(_) | Goal::Environments = goal {
                 let documents = rendered
                     .iter()
@@ -234,6 +344,7 @@ fn render_all(
                     files: Vec::new(),
                     documents,
                     diags: found,
+                    added,
                 };
             }
             let files = if goal == Goal::Tree {
@@ -257,6 +368,7 @@ fn render_all(
                 files,
                 documents: Vec::new(),
                 diags: found,
+                added,
             }
         })
         .collect();
@@ -267,6 +379,7 @@ fn render_all(
         verify::verify(&objects, Some(&env.name), &[], diags);
         namespaces.push(objects);
     }
+    check_added_across_jobs(&outputs, &resolved.bases, &envs, diags);
     let mut tree = layout::OutputTree::new();
     // Per environment, its jobs' documents (every environment holds every job).
     let mut per_env: Vec<Vec<JobDocuments>> = envs.iter().map(|_| Vec::new()).collect();

@@ -182,8 +182,9 @@ impl Renderer {
                         && name
                             .chars()
                             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-                    // Its output file would replace the job folder's kustomization.
-                    let fine = fine && !crate::layout::is_kustomization(name.trim_end_matches(".j2"));
+                    // Its output file would be taken for the job folder's kustomization (on a
+                    // file system that ignores case too), which the layout writes itself.
+                    let fine = fine && !name.eq_ignore_ascii_case("kustomization.yaml.j2");
                     if !fine {
                         diags.push(
                             Diagnostic::error(
@@ -388,6 +389,12 @@ impl Renderer {
             return None;
         }
         docs.into_iter().next().map(|doc| object(doc.into_json()))
+    }
+
+    /// Whether a template is the project's (its own or one replacing a built-in one).
+    #[must_use]
+    pub fn is_from_project(&self, template: &str) -> bool {
+        self.from_project.contains_key(template)
     }
 
     /// Every object of one job in one environment.

@@ -84,6 +84,7 @@ pub fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics) {
     image::check(r, diags);
     pods::check(r, diags);
     ingress::check(r, diags);
+    labels::check(r, diags);
     scaling::check(r, settings, diags);
     state::check(r, diags);
     operator::check(r, diags);

@@ -277,6 +277,21 @@ fn same_for_the_typed_check(a: &Json, b: &Json) -> bool {
     walk(a, b, kind, &mut Vec::with_capacity(12))
 }
 
+/// The first map key in a value that is longer than every reader takes.
+fn long_key(value: &serde_json::Value) -> Option<&str> {
+    match value {
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if crate::emit::key_too_long(k) {
+                Some(k.as_str())
+            } else {
+                long_key(v)
+            }
+        }),
+        serde_json::Value::Array(items) => items.iter().find_map(long_key),
+        _ => None,
+    }
+}
+
 /// Checks the objects of one job (or the shared objects) of one environment; `env` is `None`
 /// for the base, whose problems are those of an environment in all but rare cases.
 /// `checked` are objects that passed the typed check already (the job's base): an object
@@ -329,28 +344,25 @@ pub fn verify(
                 format!("its name {:?} is not a Kubernetes object name", o.name()),
             );
         }
+        // A known object has the keys of one checked already.
+        if !known && let Some(key) = long_key(&o.value) {
+            fail(
+                diags,
+                o,
+                format!(
+                    "it has a key of {} characters (`{}…`); kustomize reads back keys of at most {}",
+                    key.chars().count(),
+                    key.chars().take(40).collect::<String>().escape_debug(),
+                    crate::emit::MAX_KEY_CHARS
+                ),
+            );
+        }
         let ns = o.namespace();
         if !ns.is_empty() && crate::naming::name_problem(ns, false).is_some() {
             fail(
                 diags,
                 o,
                 format!("its namespace {ns:?} is not a Kubernetes namespace name"),
-            );
-        }
-    }
-    // A second object of one kind and name in one namespace (a template's object named like
-    // a built-in one, say): kustomize refuses the whole overlay.
-    for (i, o) in objects.iter().enumerate() {
-        if let Some(first) = objects[..i].iter().find(|p| {
-            p.kind() == o.kind() && p.namespace() == o.namespace() && p.name() == o.name()
-        }) {
-            fail(
-                diags,
-                o,
-                format!(
-                    "template `{}` emits the same object; kustomize refuses two objects of one kind, namespace and name",
-                    first.template
-                ),
             );
         }
     }

@@ -372,3 +372,74 @@ fn read_with_pyyaml(file: &Path) -> serde_json::Value {
     );
     serde_json::from_slice(&output.stdout).unwrap()
 }
+
+/// Keys too long for an implicit key (YAML allows 1,024 characters) are written as explicit
+/// `? ` keys, which PyYAML reads back at every length. kustomize cannot carry a key much past
+/// 1,000 characters however it is written (it re-encodes objects as flow YAML), so flinkform
+/// refuses longer keys at their line (`tests/hardening.rs`); up to that bound kustomize reads
+/// every key back.
+#[test]
+fn long_keys_read_back_in_kustomize_and_pyyaml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pieces = ["k", "é", "a b", "x:y", "#", "-", "on", "\\", "\""];
+    let mut keys: Vec<String> = Vec::new();
+    for (i, len) in [1, 500, 999, 1_000, 1_001, 1_023, 1_024, 1_025, 2_000, 9_000]
+        .into_iter()
+        .enumerate()
+    {
+        for (j, piece) in pieces.iter().enumerate() {
+            let mut key = format!("{i}-{j}-");
+            while key.chars().count() < len {
+                key.push_str(piece);
+            }
+            keys.push(key.chars().take(len.max(4)).collect());
+        }
+    }
+    let map = |keys: &[String]| -> serde_json::Map<String, serde_json::Value> {
+        keys.iter()
+            .map(|k| (k.clone(), serde_json::Value::from("v")))
+            .collect()
+    };
+    let config_map = |data: &serde_json::Map<String, serde_json::Value>| {
+        flinkform::emit::to_yaml(&serde_json::json!({
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "keys"}, "data": data,
+        }))
+    };
+    let all = map(&keys);
+    std::fs::write(tmp.path().join("all.yaml"), config_map(&all)).unwrap();
+    let python = read_with_pyyaml(&tmp.path().join("all.yaml"));
+    assert!(
+        python["data"] == serde_json::Value::Object(all),
+        "PyYAML reads other keys"
+    );
+
+    keys.retain(|k| {
+        serde_json::Value::from(k.as_str())
+            .to_string()
+            .chars()
+            .count()
+            <= 1_000
+    });
+    let bounded = map(&keys);
+    std::fs::write(tmp.path().join("cm.yaml"), config_map(&bounded)).unwrap();
+    std::fs::write(
+        tmp.path().join("kustomization.yaml"),
+        "resources:\n  - cm.yaml\n",
+    )
+    .unwrap();
+    let built = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(tmp.path())
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        built.status.success(),
+        "kustomize refuses keys of at most 1,000 characters written as JSON"
+    );
+    std::fs::write(tmp.path().join("built.yaml"), &built.stdout).unwrap();
+    let through = read_with_pyyaml(&tmp.path().join("built.yaml"));
+    assert!(
+        through["data"] == serde_json::Value::Object(bounded),
+        "kustomize changes keys"
+    );
+}

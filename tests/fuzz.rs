@@ -384,3 +384,283 @@ fn native_and_template_rendering_agree_on_random_projects() {
         })
         .unwrap();
 }
+
+/// A valid job to plant hostile input in: `#HERE-METADATA` and `#HERE-SPEC` mark where.
+const HOST_JOB: &str = "apiVersion: flinkform.dev/v1alpha1\nkind: FlinkJob\nmetadata:\n  name: host\n  space: s\n  spaceId: 1\n#HERE-METADATA\nspec:\n  flinkVersion: \"1.20\"\n  image: registry.example.com/flink/app:1.0.0\n  job: {jarURI: \"local:///opt/flink/usrlib/app.jar\", entryClass: com.example.App, parallelism: 2}\n  jobManager: {resources: {cpu: 500m, memory: 1Gi}}\n  taskManager: {taskSlots: 2, resources: {cpu: \"1\", memory: 2Gi}}\n#HERE-SPEC\n";
+
+/// One input of a class the third hardening round closed, generated.
+#[derive(Clone, Debug)]
+enum Hostile {
+    /// A naming pattern of nested loops, or of a string repeated in a loop.
+    Pattern(String),
+    /// Aliases of one scalar of `size` bytes, `count` times.
+    Aliases { size: usize, count: usize },
+    /// One line holding `count` errors.
+    LongLine { count: usize },
+    /// A job file name.
+    FileName(String),
+    /// A mount path spelled some way.
+    MountPath(String),
+    /// An annotation or node selector key.
+    Key(&'static str, String),
+    /// A TaskManager CPU or memory quantity.
+    Quantity(&'static str, String),
+}
+
+fn hostile() -> impl Strategy<Value = Hostile> {
+    let unsafe_char = prop_oneof![
+        Just('\u{1b}'),
+        Just('\u{7}'),
+        Just('\n'),
+        Just('\r'),
+        Just('\u{9b}'),
+        Just('\u{202e}'),
+        Just('\u{2028}'),
+        Just('\u{7f}'),
+    ];
+    let piece = prop_oneof![
+        Just("/"),
+        Just("//"),
+        Just("/./"),
+        Just("/x/../"),
+        Just("/.")
+    ];
+    prop_oneof![
+        (2u32..6, 1_000u32..200_000).prop_map(|(depth, n)| Hostile::Pattern(format!(
+            "{}{{{{ name }}}}{}",
+            format!("{{% for i in range({n}) %}}").repeat(depth as usize),
+            "{% endfor %}".repeat(depth as usize)
+        ))),
+        (1_000u32..100_000, 100u32..100_000).prop_map(|(times, size)| Hostile::Pattern(format!(
+            "{{% for i in range({times}) %}}{{{{ 'x' * {size} }}}}{{% endfor %}}"
+        ))),
+        (1usize..1_500_000, 1usize..3_000)
+            .prop_map(|(size, count)| Hostile::Aliases { size, count }),
+        (1usize..3_000).prop_map(|count| Hostile::LongLine { count }),
+        proptest::collection::vec(
+            prop_oneof![
+                unsafe_char.prop_map(String::from),
+                "[a-z:. \\[\\]]{1,6}",
+                Just("\nfake.yaml:1:1: error[forged]: fine\n".to_owned()),
+            ],
+            1..8
+        )
+        .prop_map(|parts| Hostile::FileName(format!("{}.yaml", parts.concat()))),
+        proptest::collection::vec(piece, 3..4).prop_map(|seps| {
+            Hostile::MountPath(format!("{}opt{}flink{}conf", seps[0], seps[1], seps[2]))
+        }),
+        (
+            prop_oneof![Just("annotations"), Just("nodeSelector")],
+            "([a-z0-9~!._ -]{0,12}/)?[a-zA-Z0-9~!._ -]{0,70}"
+        )
+            .prop_map(|(field, key)| Hostile::Key(field, key)),
+        (
+            prop_oneof![Just("cpu"), Just("memory")],
+            "[1-9][0-9]{0,2}(\\.[0-9])?(e[0-9]{1,3}|Ei|E|Pi)?"
+        )
+            .prop_map(|(field, q)| Hostile::Quantity(field, q)),
+    ]
+}
+
+/// A mount path as the container runtime resolves it, written independently of flinkform's.
+fn resolved_mount(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        if part == ".." {
+            parts.pop();
+        } else {
+            parts.push(part);
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Whether a key is a Kubernetes qualified name, written independently of flinkform's rule.
+fn qualified(key: &str) -> bool {
+    let (prefix, name) = key
+        .rsplit_once('/')
+        .map_or((None, key), |(p, n)| (Some(p), n));
+    let label = |l: &str, extra: &[char]| {
+        !l.is_empty()
+            && l.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && l.ends_with(|c: char| c.is_ascii_alphanumeric())
+            && l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || extra.contains(&c))
+    };
+    let prefix_ok = prefix.is_none_or(|p| {
+        p.len() <= 253
+            && p.split('.').all(|l| {
+                l.len() <= 63 && label(l, &[]) && !l.chars().any(|c| c.is_ascii_uppercase())
+            })
+    });
+    prefix_ok && name.len() <= 63 && label(name, &['_', '.'])
+}
+
+#[test]
+fn generated_hostile_inputs_stay_bounded_and_are_reported_at_their_line() {
+    let project = "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  naming: {}\n";
+    runner(48)
+        .run(&hostile(), |case| {
+            let tmp = tempfile::tempdir().unwrap();
+            let jobs = tmp.path().join("jobs");
+            std::fs::create_dir_all(&jobs).unwrap();
+            let mut settings = project.to_owned();
+            let (mut metadata, mut spec, mut file) = (String::new(), String::new(), "job.yaml".to_owned());
+            match &case {
+                Hostile::Pattern(p) => {
+                    settings = settings.replace("naming: {}", &format!("naming: {{configMap: {}}}", serde_json::to_string(p).unwrap()));
+                }
+                Hostile::Aliases { size, count } => {
+                    metadata = format!("  annotations:\n    a: &big {}\n    b: [{}]\n", "x".repeat(*size), vec!["*big"; *count].join(", "));
+                }
+                Hostile::LongLine { count } => {
+                    let keys: Vec<String> = (0..*count).map(|i| format!("k{i}: [1]")).collect();
+                    metadata = format!("  annotations: {{{}}}\n", keys.join(", "));
+                }
+                Hostile::FileName(name) => file = name.replace('/', "_"),
+                Hostile::MountPath(path) => {
+                    spec = format!("  pod:\n    volumes: [{{name: v, emptyDir: {{}}}}]\n    volumeMounts: [{{name: v, mountPath: {}}}]\n", serde_json::to_string(path).unwrap());
+                }
+                Hostile::Key(field, key) => {
+                    let key = serde_json::to_string(key).unwrap();
+                    if *field == "annotations" {
+                        metadata = format!("  annotations: {{{key}: x}}\n");
+                    } else {
+                        spec = format!("  pod: {{nodeSelector: {{{key}: x}}}}\n");
+                    }
+                }
+                Hostile::Quantity(field, q) => {
+                    spec = format!("  pod: {{}}\n#{field}={q}\n");
+                }
+            }
+            let mut job = if let Hostile::FileName(_) = case { "kind: [\n".to_owned() } else { HOST_JOB.to_owned() };
+            job = job.replace("#HERE-METADATA\n", &metadata)
+                .replace("#HERE-SPEC\n", &spec);
+            if let Hostile::Quantity(field, q) = &case {
+                let (cpu, memory) = if *field == "cpu" { (q.as_str(), "2Gi") } else { ("1", q.as_str()) };
+                job = job.replace("resources: {cpu: \"1\", memory: 2Gi}", &format!("resources: {{cpu: \"{cpu}\", memory: \"{memory}\"}}"));
+            }
+            std::fs::write(tmp.path().join("flinkform.yaml"), &settings).unwrap();
+            std::fs::write(jobs.join(&file), &job).unwrap();
+            let start = Instant::now();
+            let c = flinkform::compile(tmp.path(), &[], flinkform::Goal::Validate)
+                .expect("no I/O failure");
+            let took = start.elapsed();
+            let text = c.diags.render(&c.sources, false);
+            let github = c.diags.render_github(&c.sources);
+            prop_assert!(took < Duration::from_secs(10), "{case:?} took {took:?}");
+            let codes: Vec<&str> = c.diags.sorted(&c.sources).iter().map(|d| d.code).collect();
+            let input = job.len() + settings.len();
+            prop_assert!(text.len() < 60 * input + 20_000, "{} bytes of diagnostics for {input}", text.len());
+            for printed in [&text, &github] {
+                let raw = printed.chars().find(|c| *c != '\n' && *c != '\t' && flinkform::terminal::is_unsafe(*c));
+                prop_assert!(raw.is_none(), "{raw:?} reached the terminal: {case:?}");
+            }
+            match &case {
+                Hostile::Pattern(_) | Hostile::LongLine { .. } => prop_assert!(c.diags.has_errors()),
+                Hostile::Aliases { size, count } => {
+                    // The bound counts every byte of text; a few hundred are the job's own.
+                    let bytes = size * (count + 1);
+                    let limit = flinkform::yaml::MAX_TEXT_BYTES;
+                    if bytes > limit || bytes + 10_000 < limit {
+                        prop_assert_eq!(bytes > limit, codes.contains(&"yaml-too-large"), "{:?}", codes);
+                    }
+                }
+                Hostile::FileName(_) => {
+                    prop_assert!(!text.lines().any(|l| l.starts_with("fake")));
+                }
+                Hostile::MountPath(path) => {
+                    let conf = resolved_mount(path) == "/opt/flink/conf";
+                    prop_assert_eq!(conf, codes.contains(&"mount-over-conf"), "{} {:?}", path, codes);
+                }
+                Hostile::Key(_, key) => {
+                    prop_assert_eq!(!qualified(key), codes.contains(&"invalid-key"), "{:?} {:?}", key, codes);
+                }
+                Hostile::Quantity(field, q) => {
+                    // A quantity past its 64-bit counter is too large, never too small.
+                    let says = |w: &str| text.contains(&format!("is too {w} for"));
+                    prop_assert!(!(says("large") && says("small")));
+                    let (number, factor) = if let Some((n, e)) = q.split_once('e') {
+                        (n, 10f64.powi(e.parse().unwrap()))
+                    } else if let Some(n) = q.strip_suffix("Ei") {
+                        (n, 1024f64.powi(6))
+                    } else if let Some(n) = q.strip_suffix("Pi") {
+                        (n, 1024f64.powi(5))
+                    } else if let Some(n) = q.strip_suffix('E') {
+                        (n, 1e18)
+                    } else {
+                        (q.as_str(), 1.0)
+                    };
+                    let value = number.parse::<f64>().unwrap() * factor;
+                    let most = if *field == "cpu" { 9.2e15 } else { 9.2e18 };
+                    if value > most * 1.01 {
+                        prop_assert!(says("large"), "{q}: {text}");
+                    } else if value < most * 0.99 {
+                        prop_assert!(!says("large"), "{q}: {text}");
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// A project template's name and object, generated: any name that would be taken for the
+/// kustomization, and any object of a built-in one's kind and name, is refused; others render.
+#[test]
+fn generated_templates_that_collide_with_the_layout_or_built_in_objects_are_refused() {
+    let names = prop_oneof![
+        Just("kustomization.yaml.j2"),
+        Just("Kustomization.yaml.j2"),
+        Just("KUSTOMIZATION.yaml.j2"),
+        Just("extra.yaml.j2"),
+        Just("kustomization-extra.yaml.j2"),
+    ];
+    let objects = prop_oneof![
+        Just(("ConfigMap", "{{ names.configMap }}", true)),
+        Just(("ConfigMap", "{{ names.configMap ~ '-extra' }}", false)),
+        Just(("Service", "{{ names.jobManagerService }}", true)),
+        Just(("Service", "{{ names.jobManagerService ~ '-extra' }}", false)),
+        Just(("ServiceAccount", "{{ names.configMap }}", false)),
+    ];
+    runner(24)
+        .run(&(names, objects), |(name, (kind, object, builtin))| {
+            let tmp = tempfile::tempdir().unwrap();
+            let jobs = tmp.path().join("jobs");
+            let templates = tmp.path().join("templates");
+            std::fs::create_dir_all(&jobs).unwrap();
+            std::fs::create_dir_all(&templates).unwrap();
+            std::fs::write(
+                tmp.path().join("flinkform.yaml"),
+                "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  templates: templates\n",
+            )
+            .unwrap();
+            let job = HOST_JOB
+                .replace("#HERE-METADATA\n", "")
+                .replace("#HERE-SPEC\n", "");
+            std::fs::write(jobs.join("job.yaml"), job).unwrap();
+            let spec = match kind {
+                "ConfigMap" => "data: {a: b}\n",
+                "Service" => "spec:\n  ports: [{port: 8081, name: web}]\n  selector: {{ selector.jobManager }}\n",
+                _ => "",
+            };
+            let api = "v1";
+            std::fs::write(
+                templates.join(name),
+                format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {object}\n  namespace: {{{{ names.namespace }}}}\n{spec}"),
+            )
+            .unwrap();
+            let c = flinkform::compile(tmp.path(), &[], flinkform::Goal::Tree).unwrap();
+            let sorted = c.diags.sorted(&c.sources);
+            let codes: Vec<&str> = sorted.iter().map(|d| d.code).collect();
+            let layout = name.eq_ignore_ascii_case("kustomization.yaml.j2");
+            prop_assert_eq!(layout, codes.contains(&"template-name"), "{} {:?}", name, codes);
+            if !layout {
+                let twice = sorted.iter().any(|d| d.message.contains("emits the same object"));
+                prop_assert_eq!(builtin, twice, "{} {} {:?}", kind, object, codes);
+                prop_assert_eq!(builtin, c.output.is_none(), "{:?}", codes);
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -540,3 +540,151 @@ fn mount_paths_are_normalized_before_the_configuration_guard() {
         );
     }
 }
+
+#[test]
+fn keys_no_reader_reads_back_are_refused_at_their_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    let long_config = format!("a.{}", "b".repeat(1_500));
+    let long_annotation = format!("example.com/{}", "c".repeat(2_000));
+    let text = std::fs::read_to_string(job_file(&project))
+        .unwrap()
+        .replace(
+            "    state.backend.type: rocksdb\n",
+            &format!("    state.backend.type: rocksdb\n    ? {long_config}\n    : x\n"),
+        )
+        .replace(
+            "    team: payments\n",
+            &format!("    team: payments\n  annotations:\n    ? {long_annotation}\n    : x\n"),
+        );
+    std::fs::write(job_file(&project), text).unwrap();
+    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("error[config-key]"), "{err}");
+    assert!(err.contains("error[invalid-key]"), "{err}");
+
+    // A project template's key is held to the same bound.
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    common::copy_tree(
+        &common::root().join("fixtures/valid/10-custom-templates"),
+        &project,
+    );
+    std::fs::write(
+        project.join("templates/extra.yaml.j2"),
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: {{{{ names.namespace }}}}\ndata:\n  ? {}\n  : x\n",
+            "d".repeat(1_500)
+        ),
+    )
+    .unwrap();
+    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("kustomize reads back keys of at most"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// The operator project with the TaskManager's CPU of `orders-enrichment` set to `cpu`.
+fn operator_with_cpu(tmp: &Path, cpu: &str) -> PathBuf {
+    let project = tmp.join("operator");
+    common::copy_tree(&common::root().join("fixtures/valid/16-operator"), &project);
+    let file = project.join("jobs/orders-enrichment.yaml");
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "    resources: {cpu: 1000m, memory: 2Gi}",
+        &format!("    resources: {{cpu: \"{cpu}\", memory: 2Gi}}"),
+    );
+    std::fs::write(&file, text).unwrap();
+    project
+}
+
+#[test]
+fn numbers_read_the_same_in_go_and_pyyaml_and_quantities_fit_their_consumer() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The most CPU Kubernetes counts is written as a number every reader reads alike (a
+    // float with an exponent would carry a fraction and a signed exponent: emit.rs).
+    let project = operator_with_cpu(tmp.path(), "9e15");
+    let output = run(&[
+        "--project",
+        project.to_str().unwrap(),
+        "build",
+        "--env",
+        "prod",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let cpu = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("cpu: "))
+        .find(|v| v.starts_with('9'))
+        .unwrap_or_else(|| panic!("no cpu line:\n{text}"));
+    assert!(
+        cpu.contains('.') && (!cpu.contains('e') || cpu.contains("e+") || cpu.contains("e-")),
+        "{cpu}"
+    );
+
+    for (field, value, says) in [
+        ("cpu", "1e17", "too large"),
+        ("memory", "1e19", "too large"),
+        ("memory", "1e400", "too large"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = seed(tmp.path());
+        let text = std::fs::read_to_string(job_file(&project))
+            .unwrap()
+            .replace(
+                "    resources: {cpu: 1000m, memory: 2Gi}",
+                &if field == "cpu" {
+                    format!("    resources: {{cpu: \"{value}\", memory: 2Gi}}")
+                } else {
+                    format!("    resources: {{cpu: 1000m, memory: \"{value}\"}}")
+                },
+            );
+        std::fs::write(job_file(&project), text).unwrap();
+        let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{value}: {}",
+            stderr(&output)
+        );
+        let err = stderr(&output);
+        assert!(
+            err.contains(&format!("error[invalid-quantity]: `{value}` is {says}")),
+            "{value}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_template_object_two_jobs_share_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    common::copy_tree(
+        &common::root().join("fixtures/valid/10-custom-templates"),
+        &project,
+    );
+    let jobs = project.join("jobs");
+    let text = std::fs::read_to_string(jobs.join("job.yaml")).unwrap();
+    std::fs::write(
+        jobs.join("second.yaml"),
+        text.replace("with-pdb", "second-job"),
+    )
+    .unwrap();
+    // One name for every job: each job's overlay alone is fine, the environment is not.
+    std::fs::write(
+        project.join("templates/shared.yaml.j2"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared-settings\n  namespace: {{ names.namespace }}\ndata: {a: b}\n",
+    )
+    .unwrap();
+    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("is also an object of job"),
+        "{}",
+        stderr(&output)
+    );
+}

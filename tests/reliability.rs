@@ -583,3 +583,176 @@ fn templates_cannot_break_the_build_kustomize_invariant() {
         assert!(!dir.join("deploy").exists(), "{meta}: {text}");
     }
 }
+
+/// Where a generated project plants a symlink, and where it points.
+#[derive(Clone, Debug)]
+struct PlantedLink {
+    /// The configured output path, one or two folders deep.
+    output: &'static str,
+    /// Which folder of it is the link (0: the first).
+    at: usize,
+    /// Where the link points: a folder outside the project, or nowhere.
+    dangling: bool,
+}
+
+/// A symlink planted anywhere on the project's output path (and any link in init's way)
+/// never receives a file: render and check refuse it, init writes nothing.
+#[test]
+fn planted_symlinks_never_receive_a_write() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let strategy = (
+        prop_oneof![Just("deploy"), Just("gen/deploy"), Just("a/b/deploy")],
+        0usize..3,
+        any::<bool>(),
+    )
+        .prop_map(|(output, at, dangling)| PlantedLink {
+            output,
+            at: at % output.split('/').count(),
+            dangling,
+        });
+    let mut runner = TestRunner::new(Config {
+        cases: 12,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |link| {
+            let tmp = tempfile::tempdir().unwrap();
+            let project = tmp.path().join("project");
+            common::copy_tree(&root().join("fixtures/valid/01-seed"), &project);
+            let settings = project.join("flinkform.yaml");
+            let text = std::fs::read_to_string(&settings).unwrap().replace(
+                "  output: deploy\n",
+                &format!("  output: {}\n", link.output),
+            );
+            std::fs::write(&settings, text).unwrap();
+            let victim = tmp.path().join("victim");
+            std::fs::create_dir_all(&victim).unwrap();
+            let parts: Vec<&str> = link.output.split('/').collect();
+            let planted = project.join(parts[..=link.at].join("/"));
+            std::fs::create_dir_all(planted.parent().unwrap()).unwrap();
+            let target = if link.dangling {
+                victim.join("nothing-yet")
+            } else {
+                victim.clone()
+            };
+            std::os::unix::fs::symlink(&target, &planted).unwrap();
+            for command in ["render", "check"] {
+                let output = run(&["--project", project.to_str().unwrap(), command]);
+                prop_assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+            }
+            prop_assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
+
+            // init: the same link where one of its files or folders goes.
+            let fresh = tmp.path().join("fresh");
+            std::fs::create_dir_all(&fresh).unwrap();
+            let names = ["flinkform.yaml", "jobs", "schemas", ".gitignore"];
+            let name = names[link.at % names.len()];
+            std::os::unix::fs::symlink(&target, fresh.join(name)).unwrap();
+            let output = run(&["init", fresh.to_str().unwrap()]);
+            prop_assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+            prop_assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
+            prop_assert_eq!(std::fs::read_dir(&fresh).unwrap().count(), 1);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// git in `dir` without user or system configuration; must succeed.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+}
+
+/// However a project reaches its job files through symlinks (a chain of linked folders, a
+/// linked subfolder, a linked file), `diff` reads the revision as the disk: no change is no
+/// change, and an image change is a change of the same job.
+#[test]
+fn diff_reads_generated_symlink_layouts_as_the_disk_does() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new(Config {
+        cases: 8,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&(0usize..3, 1usize..4), |(layout, depth)| {
+            let tmp = tempfile::tempdir().unwrap();
+            let repo = tmp.path();
+            git(repo, &["init", "-q", "-b", "main"]);
+            let project = repo.join("flink");
+            common::copy_tree(&root().join("fixtures/valid/01-seed"), &project);
+            std::fs::remove_dir_all(project.join("expected")).unwrap();
+            let real = project.join("store/real");
+            std::fs::create_dir_all(&real).unwrap();
+            let job = "orders-enrichment.yaml";
+            std::fs::rename(project.join("jobs").join(job), real.join(job)).unwrap();
+            std::fs::remove_dir(project.join("jobs")).unwrap();
+            let link = |target: &str, at: &std::path::Path| {
+                std::os::unix::fs::symlink(target, at).unwrap();
+            };
+            match layout {
+                // jobs -> store/l1 -> l2 -> ... -> real
+                0 => {
+                    let mut previous = "real".to_owned();
+                    for i in (1..depth).rev() {
+                        link(&previous, &project.join(format!("store/l{i}")));
+                        previous = format!("l{i}");
+                    }
+                    link(&format!("store/{previous}"), &project.join("jobs"));
+                }
+                // jobs/team -> ../store/real
+                1 => {
+                    std::fs::create_dir_all(project.join("jobs")).unwrap();
+                    link("../store/real", &project.join("jobs/team"));
+                }
+                // jobs/x.yaml -> ../store/real/x.yaml
+                _ => {
+                    std::fs::create_dir_all(project.join("jobs")).unwrap();
+                    link(
+                        &format!("../store/real/{job}"),
+                        &project.join("jobs").join(job),
+                    );
+                }
+            }
+            git(repo, &["add", "-A"]);
+            git(repo, &["commit", "-q", "-m", "layout"]);
+            let diff = || {
+                let out = Command::new(common::bin())
+                    .args([
+                        "--project",
+                        "flink",
+                        "--format",
+                        "json",
+                        "diff",
+                        "--against",
+                        "HEAD",
+                    ])
+                    .current_dir(repo)
+                    .output()
+                    .unwrap();
+                assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+                let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                report["environments"][0]["jobs"][0]["change"].clone()
+            };
+            prop_assert_eq!(diff(), "unchanged", "layout {} depth {}", layout, depth);
+            let file = real.join(job);
+            let text = std::fs::read_to_string(&file).unwrap();
+            std::fs::write(&file, text.replace(":1.4.2", ":1.5.0")).unwrap();
+            prop_assert_eq!(diff(), "changed", "layout {} depth {}", layout, depth);
+            Ok(())
+        })
+        .unwrap();
+}

@@ -208,7 +208,10 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         // Flink's keys are dotted words; anything else could end a line, start a comment or
         // split a key from its value in a reader of the file.
         let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
-        if !key.starts_with(|c: char| c.is_ascii_alphanumeric()) || !key.chars().all(word) {
+        if !key.starts_with(|c: char| c.is_ascii_alphanumeric())
+            || !key.chars().all(word)
+            || crate::emit::key_too_long(key)
+        {
             diags.push(
                 Diagnostic::error(
                     "config-key",

@@ -1,4 +1,60 @@
-//! Kubernetes label syntax.
+//! Kubernetes label syntax, and the qualified names that annotation and node selector keys
+//! are.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::yaml::{Node, Value};
+
+use super::Located;
+
+/// The maps of a job whose keys Kubernetes requires to be qualified names (labels have their
+/// own rule, which checks their values too).
+const QUALIFIED_KEYS: &[&[&str]] = &[
+    &["metadata", "annotations"],
+    &["spec", "ingress", "annotations"],
+    &["spec", "pod", "annotations"],
+    &["spec", "pod", "nodeSelector"],
+    &["spec", "jobManager", "pod", "annotations"],
+    &["spec", "jobManager", "pod", "nodeSelector"],
+    &["spec", "taskManager", "pod", "annotations"],
+    &["spec", "taskManager", "pod", "nodeSelector"],
+];
+
+/// Every annotation and node selector key is a qualified name, reported at its line: the API
+/// server refuses the object otherwise, after the pull request was merged.
+pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
+    for path in QUALIFIED_KEYS {
+        let (
+            Node {
+                value: Value::Map(entries),
+                ..
+            },
+            _,
+            depth,
+        ) = r.tree.walk(path)
+        else {
+            continue;
+        };
+        if depth != path.len() {
+            continue;
+        }
+        for e in entries {
+            if let Some(problem) = label_key_problem(&e.key) {
+                let field = path[path.len() - 1];
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-key",
+                        e.key_span,
+                        format!(
+                            "`{}` is not a valid key of `{field}`: {problem}",
+                            e.key.escape_debug()
+                        ),
+                    )
+                    .help("keys are [prefix/]name: an optional DNS subdomain and `/`, then at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit"),
+                );
+            }
+        }
+    }
+}
 
 /// Why a label key is invalid (a DNS-1123 subdomain prefix, a 63-character name).
 pub fn label_key_problem(key: &str) -> Option<String> {

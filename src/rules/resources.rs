@@ -23,7 +23,28 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         } else {
             &text.memory
         };
-        let value = parse_quantity(text).unwrap_or(0.0);
+        // What holds the quantity: Kubernetes counts CPU in millicores and Flink memory in
+        // bytes, each in a signed 64-bit integer; past that a value wraps or is refused late.
+        let most = if kind == "cpu" {
+            i64::MAX as f64 / 1000.0
+        } else {
+            i64::MAX as f64
+        };
+        let Some(value) = parse_quantity(text).filter(|v| *v <= most) else {
+            diags.push(
+                Diagnostic::error(
+                    "invalid-quantity",
+                    r.span(&path),
+                    format!("`{text}` is too large for `{}`", path[1..].join(".")),
+                )
+                .help(if kind == "cpu" {
+                    "Kubernetes counts CPU in millicores in a 64-bit integer: at most about 9.2e15 cores"
+                } else {
+                    "Flink counts memory in bytes in a Java long: at most 8Ei - 1 bytes"
+                }),
+            );
+            continue;
+        };
         let (ok, need) = if kind == "cpu" {
             (value >= 0.001, "at least 1m of CPU")
         } else {
