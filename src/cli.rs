@@ -198,7 +198,7 @@ pub fn run(cli: &Cli) -> u8 {
                 0
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::terminal::escaped(&e.to_string()));
                 2
             }
         },
@@ -310,7 +310,7 @@ impl Context<'_> {
         let revision = match Revision::open(&self.cli.project, against) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("error: {}", e.0);
+                eprintln!("error: {}", crate::terminal::escaped(&e.0));
                 return 2;
             }
         };
@@ -339,7 +339,10 @@ impl Context<'_> {
                     compiled.push(c);
                 }
                 Err(e) => {
-                    eprintln!("error: {side}: {}", e.0);
+                    eprintln!(
+                        "error: {}",
+                        crate::terminal::escaped(&format!("{side}: {}", e.0))
+                    );
                     return 2;
                 }
             }
@@ -394,7 +397,7 @@ impl Context<'_> {
         let compilation = match crate::compile(&self.cli.project, only, goal) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("error: {}", e.0);
+                eprintln!("error: {}", crate::terminal::escaped(&e.0));
                 return Err(2);
             }
         };
@@ -569,7 +572,7 @@ impl Context<'_> {
                 0
             }
             Err(e) => {
-                eprintln!("error: {}", e.0);
+                eprintln!("error: {}", crate::terminal::escaped(&e.0));
                 2
             }
         }
@@ -646,7 +649,7 @@ impl Context<'_> {
         let _ = stdout.flush();
         drop(stdout);
         for e in &cmp.errors {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::terminal::escaped(&e.to_string()));
         }
         let drift = format!(
             "{}, {} missing, {} stale",
