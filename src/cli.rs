@@ -206,7 +206,7 @@ pub fn run(cli: &Cli) -> u8 {
                 0
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::terminal::escaped(&e.to_string()));
                 2
             }
         },
@@ -319,7 +319,7 @@ impl Context<'_> {
         let revision = match Revision::open(&self.cli.project, against) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("error: {}", e.0);
+                eprintln!("error: {}", crate::terminal::escaped(&e.0));
                 return 2;
             }
         };
@@ -348,7 +348,10 @@ impl Context<'_> {
                     compiled.push(c);
                 }
                 Err(e) => {
-                    eprintln!("error: {side}: {}", e.0);
+                    eprintln!(
+                        "error: {}",
+                        crate::terminal::escaped(&format!("{side}: {}", e.0))
+                    );
                     return 2;
                 }
             }
@@ -403,7 +406,7 @@ impl Context<'_> {
         let compilation = match crate::compile(&self.cli.project, only, goal) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("error: {}", e.0);
+                eprintln!("error: {}", crate::terminal::escaped(&e.0));
                 return Err(2);
             }
         };
@@ -611,7 +614,7 @@ impl Context<'_> {
                 0
             }
             Err(e) => {
-                eprintln!("error: {}", e.0);
+                eprintln!("error: {}", crate::terminal::escaped(&e.0));
                 2
             }
         }
@@ -688,7 +691,7 @@ impl Context<'_> {
         let _ = stdout.flush();
         drop(stdout);
         for e in &cmp.errors {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::terminal::escaped(&e.to_string()));
         }
         let drift = format!(
             "{}, {} missing, {} stale",

@@ -320,10 +320,12 @@ impl Diagnostics {
                 props.push(format!("col={}", s.col));
             }
             props.push(format!("title={}", property(d.code)));
-            let mut message = format!("{}{}", d.message, d.context());
+            // Bounded as the text format is; the line break before the help is the only one.
+            let bounded = |t: &str| terminal::bounded(t, terminal::MAX_MESSAGE_CHARS).into_owned();
+            let mut message = bounded(&format!("{}{}", d.message, d.context()));
             if let Some(help) = &d.help {
                 message.push_str("\nhelp: ");
-                message.push_str(help);
+                message.push_str(&bounded(help));
             }
             let _ = writeln!(out, "::{level} {}::{}", props.join(","), data(&message));
         }

@@ -19,6 +19,21 @@ pub fn unified(path: &str, old: &str, new: &str, color: bool) -> String {
         .context_radius(3)
         .header(&format!("a/{path}"), &format!("b/{path}"))
         .to_string();
+    // A file in the output folder may hold anything (ESC, a carriage return): its lines reach
+    // the terminal escaped, the line break that ends each kept.
+    let text = if text
+        .chars()
+        .any(|c| c != '\n' && crate::terminal::is_unsafe(c))
+    {
+        text.split_inclusive('\n')
+            .map(|line| match line.strip_suffix('\n') {
+                Some(body) => format!("{}\n", crate::terminal::escaped_line(body)),
+                None => crate::terminal::escaped_line(line).into_owned(),
+            })
+            .collect()
+    } else {
+        text
+    };
     if !color {
         return text;
     }
@@ -95,6 +110,13 @@ mod tests {
         // A removed `---` line is a removal (red), not a header.
         assert_eq!(lines[3], "\x1b[31m----\x1b[0m");
         assert_eq!(lines[4], " x");
+    }
+
+    #[test]
+    fn what_the_output_folder_holds_is_shown_escaped() {
+        let text = unified("f", "a\u{1b}]0;x\u{7}\r\n", "a\n", false);
+        assert!(text.contains("-a\\u{1b}]0;x\\u{7}\\r\n"), "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\r'));
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The one way flinkform evaluates minijinja: naming patterns and templates alike.
 //!
 //! A pattern or template comes from the project, so from anyone who can open a pull request:
-//! a loop in a loop must not hang a run, and a string repeated or concatenated must not grow
-//! without bound. Every evaluation gets the same fuel (minijinja's count of instructions) and
-//! writes into a buffer that refuses to grow past [`MAX_OUTPUT_BYTES`].
+//! a loop in a loop must not hang a run, and what it writes must not grow without bound.
+//! Every evaluation gets the same fuel (minijinja's count of instructions) and writes into a
+//! buffer that refuses to grow past [`MAX_OUTPUT_BYTES`]. (A value built inside a template,
+//! a string doubled by `{% set %}` after `{% set %}`, is minijinja's to bound: it caps one
+//! repetition at 100 MB but has no hook for the size of a concatenation.)
 
 use minijinja::{Environment, Error, ErrorKind, Template, UndefinedBehavior, Value};
 

@@ -32,6 +32,12 @@ pub fn escaped(text: &str) -> Cow<'_, str> {
     escaped_but(text, |_| false)
 }
 
+/// Like [`escaped`], keeping tabs: for a line of a file shown as it is, in a diff.
+#[must_use]
+pub fn escaped_line(text: &str) -> Cow<'_, str> {
+    escaped_but(text, |c| c == '\t')
+}
+
 /// Like [`escaped`], keeping line breaks: for a format that escapes them itself.
 #[must_use]
 pub fn escaped_lines(text: &str) -> Cow<'_, str> {

@@ -688,3 +688,23 @@ fn a_template_object_two_jobs_share_is_refused() {
         stderr(&output)
     );
 }
+
+#[test]
+fn check_shows_what_the_output_folder_holds_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = seed(tmp.path());
+    let p = project.to_str().unwrap();
+    assert_eq!(run(&["--project", p, "render"]).status.code(), Some(0));
+    // A pull request can put anything in the output folder: its text reaches check's diff.
+    let planted = project.join("deploy/base/orders-enrichment/configmap.yaml");
+    std::fs::write(
+        &planted,
+        "\u{1b}]0;owned\u{7}\u{1b}[2J\rok: true\n\u{1b}[1A+++ b/forged\n",
+    )
+    .unwrap();
+    let output = run(&["--project", p, "check"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text}");
+    assert!(text.contains("\\u{1b}]0;owned"), "{text}");
+}

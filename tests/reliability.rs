@@ -756,3 +756,68 @@ fn diff_reads_generated_symlink_layouts_as_the_disk_does() {
         })
         .unwrap();
 }
+
+/// Files of generated sizes around each bound, in each place a run reads: a job file in the
+/// project, a job file in a commit `diff` reads, a file in the output folder. Past the bound
+/// a file is refused (or, in the output folder, shown as too large) without being read whole.
+#[test]
+fn files_of_generated_sizes_are_read_only_within_their_bound() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let bound = flinkform::files::MAX_FILE_BYTES;
+    let mut runner = TestRunner::new(Config {
+        cases: 4,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&(any::<bool>(), 1u64..4096), |(over, by)| {
+            let size = if over { bound + by } else { bound - by };
+            let tmp = tempfile::tempdir().unwrap();
+            let repo = tmp.path();
+            git(repo, &["init", "-q", "-b", "main"]);
+            let project = repo.join("flink");
+            common::copy_tree(&root().join("fixtures/valid/01-seed"), &project);
+            std::fs::remove_dir_all(project.join("expected")).unwrap();
+            // A comment pads the job file to exactly `size` bytes.
+            let job = project.join("jobs/orders-enrichment.yaml");
+            let mut text = std::fs::read_to_string(&job).unwrap();
+            let pad = usize::try_from(size).unwrap() - text.len() - 2;
+            text.push('#');
+            text.push_str(&"x".repeat(pad));
+            text.push('\n');
+            std::fs::write(&job, &text).unwrap();
+            git(repo, &["add", "-A"]);
+            git(repo, &["commit", "-q", "-m", "sized"]);
+            let p = project.to_str().unwrap();
+            let output = run(&["--project", p, "validate"]);
+            let refused = stderr(&output).contains("error[file-too-large]");
+            prop_assert_eq!(over, refused, "{} bytes: {}", size, stderr(&output));
+            let output = Command::new(common::bin())
+                .args(["--project", "flink", "diff", "--against", "HEAD"])
+                .current_dir(repo)
+                .output()
+                .unwrap();
+            let refused = stderr(&output).contains("file-too-large");
+            prop_assert_eq!(over, refused, "diff, {} bytes: {}", size, stderr(&output));
+
+            // In the output folder: a sparse file of the size where a manifest goes.
+            std::fs::copy(
+                root().join("fixtures/valid/01-seed/jobs/orders-enrichment.yaml"),
+                &job,
+            )
+            .unwrap();
+            prop_assert_eq!(run(&["--project", p, "render"]).status.code(), Some(0));
+            let planted = project.join("deploy/base/orders-enrichment/configmap.yaml");
+            std::fs::File::create(&planted)
+                .unwrap()
+                .set_len(size)
+                .unwrap();
+            let output = run(&["--project", p, "check"]);
+            prop_assert_eq!(output.status.code(), Some(1));
+            let shown_large = common::stdout(&output).contains("too large to compare");
+            prop_assert_eq!(over, shown_large, "output folder, {} bytes", size);
+            Ok(())
+        })
+        .unwrap();
+}
