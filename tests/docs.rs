@@ -165,3 +165,151 @@ fn the_link_checker_finds_links_and_headings() {
         "job-file-kind-flinkjob"
     );
 }
+
+/// Every `default` of the schemas paired with its field path (keys only: defaults inside
+/// lists and maps would need an item to live in).
+fn declared_defaults(schema: &serde_json::Value) -> Vec<(Vec<String>, serde_json::Value)> {
+    fn walk(
+        schema: &serde_json::Value,
+        node: &serde_json::Value,
+        path: &mut Vec<String>,
+        found: &mut Vec<(Vec<String>, serde_json::Value)>,
+    ) {
+        if let Some(default) = node.get("default") {
+            found.push((path.clone(), default.clone()));
+        }
+        let node = match node["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+        {
+            Some(def) => &schema["$defs"][def],
+            None => node,
+        };
+        if let Some(props) = node["properties"].as_object() {
+            for (key, child) in props {
+                path.push(key.clone());
+                walk(schema, child, path, found);
+                path.pop();
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(schema, schema, &mut Vec::new(), &mut found);
+    found
+}
+
+/// Sets every declared default whose field is absent and whose parent is present; returns
+/// how many it set.
+fn fill_defaults(
+    doc: &mut serde_json::Value,
+    defaults: &[(Vec<String>, serde_json::Value)],
+) -> usize {
+    let mut set = 0;
+    for (path, value) in defaults {
+        let (field, parents) = path.split_last().unwrap();
+        let Some(parent) = parents
+            .iter()
+            .try_fold(&mut *doc, |n, k| n.get_mut(k.as_str()))
+        else {
+            continue;
+        };
+        if let Some(map) = parent.as_object_mut()
+            && !map.contains_key(field)
+        {
+            map.insert(field.clone(), value.clone());
+            set += 1;
+        }
+    }
+    set
+}
+
+/// Renders a project of one job (JSON is YAML) and returns its output tree.
+fn render_tree(
+    project: Option<&serde_json::Value>,
+    job: &serde_json::Value,
+) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("jobs")).unwrap();
+    std::fs::write(dir.join("jobs/orders.yaml"), job.to_string()).unwrap();
+    if let Some(project) = project {
+        std::fs::write(dir.join("flinkform.yaml"), project.to_string()).unwrap();
+    }
+    let output = common::run(&["--project", dir.to_str().unwrap(), "render"]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::stderr(&output));
+    let tree = common::read_tree(&dir.join("deploy"));
+    assert!(tree.len() > 5, "{tree:?}");
+    tree
+}
+
+/// The defaults the field reference shows are what flinkform does: a project that writes
+/// every one of them out renders exactly what the same project without them renders, on
+/// both targets.
+#[test]
+fn writing_out_every_declared_default_changes_nothing() {
+    let job_schema: serde_json::Value =
+        serde_json::from_str(flinkform::validate::JOB_SCHEMA).unwrap();
+    let project_schema: serde_json::Value =
+        serde_json::from_str(flinkform::validate::PROJECT_SCHEMA).unwrap();
+    let job_defaults = declared_defaults(&job_schema);
+    let project_defaults = declared_defaults(&project_schema);
+    assert!(job_defaults.len() >= 10, "{job_defaults:?}");
+    assert!(project_defaults.len() >= 8, "{project_defaults:?}");
+
+    // Every object that holds a field with a default is present, so that each is written.
+    let base = serde_json::json!({
+        "apiVersion": "flinkform.dev/v1alpha1",
+        "kind": "FlinkJob",
+        "metadata": {"name": "orders", "space": "shop", "spaceId": 7},
+        "spec": {
+            "flinkVersion": "1.20",
+            "image": "registry.example.com/flink/orders:1.0.0",
+            "job": {
+                "jarURI": "local:///opt/flink/usrlib/orders.jar",
+                "entryClass": "com.example.Orders",
+                "parallelism": 2,
+                "maxParallelism": 720,
+                "initialSavepoint": {"path": "s3://state/savepoints/sp-1"}
+            },
+            "jobManager": {"resources": {"cpu": "1", "memory": "1600Mi"}},
+            "taskManager": {"resources": {"cpu": "1", "memory": "2Gi"}},
+            "flinkConfiguration": {"execution.checkpointing.interval": "30 s"},
+            "state": {
+                "checkpoints": "s3://state/checkpoints",
+                "highAvailability": {"storageDir": "s3://state/ha"}
+            },
+            "metrics": {},
+            "autoscaling": {"maxReplicas": 4, "cpu": {"averageUtilization": 65}},
+            "ingress": {
+                "host": "flink.example.com",
+                "annotations": {"nginx.ingress.kubernetes.io/auth-url": "https://auth.example.com"}
+            },
+            "logging": {"loggers": {"org.apache.kafka": "WARN"}}
+        }
+    });
+    let mut operator = base.clone();
+    operator["spec"]["target"] = "operator".into();
+    for job in [base, operator] {
+        let mut explicit = job.clone();
+        let set = fill_defaults(&mut explicit, &job_defaults);
+        let mut project = serde_json::json!({
+            "apiVersion": "flinkform.dev/v1alpha1",
+            "kind": "Project",
+            "spec": {"naming": {}}
+        });
+        let project_set = fill_defaults(&mut project, &project_defaults);
+        assert_eq!(project_set, project_defaults.len(), "{project}");
+        assert!(set + 1 >= job_defaults.len(), "{set} of {job_defaults:?}");
+        let implicit = render_tree(None, &job);
+        let written = render_tree(Some(&project), &explicit);
+        let differ: BTreeSet<&String> = implicit
+            .keys()
+            .chain(written.keys())
+            .filter(|k| implicit.get(*k) != written.get(*k))
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "writing out the defaults changed {differ:?}\n{explicit:#}"
+        );
+    }
+}
