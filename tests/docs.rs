@@ -313,3 +313,43 @@ fn writing_out_every_declared_default_changes_nothing() {
         );
     }
 }
+
+/// The YAML blocks of a Markdown text.
+fn yaml_blocks(text: &str) -> Vec<&str> {
+    text.split("```yaml\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .collect()
+}
+
+/// Every job file the documents show is valid, with the project file shown beside it: what a
+/// reader copies works.
+#[test]
+fn the_documented_definitions_are_valid() {
+    let mut checked = 0;
+    for doc in documents() {
+        let text = std::fs::read_to_string(&doc).unwrap();
+        let blocks = yaml_blocks(&text);
+        let project = blocks.iter().find(|b| b.contains("\nkind: Project\n"));
+        for job in blocks.iter().filter(|b| b.contains("\nkind: FlinkJob\n")) {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path();
+            std::fs::create_dir(dir.join("jobs")).unwrap();
+            std::fs::create_dir(dir.join("templates")).unwrap();
+            std::fs::write(dir.join("jobs/job.yaml"), job).unwrap();
+            if let Some(project) = project {
+                std::fs::write(dir.join("flinkform.yaml"), project).unwrap();
+            }
+            let output = common::run(&["--project", dir.to_str().unwrap(), "validate"]);
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{}: a job file it shows is invalid:\n{job}\n{}",
+                rel(&doc),
+                common::stderr(&output)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "only {checked} job files found");
+}
