@@ -9,6 +9,7 @@ pub mod changes;
 pub mod cli;
 pub mod diagnostic;
 pub mod diff;
+pub mod docs;
 pub mod emit;
 pub mod explain;
 pub mod files;

@@ -2,9 +2,9 @@
 //! installs it) on a temporary git repository holding a copy of `examples/realfuture`:
 //! `pre-commit try-repo` as the issue asks (clean passes, a hand edit in the output fails, a
 //! broken job file fails with its `file:line:col`); then `pre-commit run` with the two
-//! `.pre-commit-config.yaml` examples of the README, taken from it (a project at the root of its
-//! repository, and one in a subfolder with `args: [--project, ...]`), and a `git commit` through
-//! `pre-commit install`.
+//! `.pre-commit-config.yaml` examples of docs/gitops.md, taken from it (a project at the root
+//! of its repository, and one in a subfolder with `args: [--project, ...]`), and a `git commit`
+//! through `pre-commit install`.
 //!
 //! pre-commit builds each hook repository with `cargo install --path .`. `try-repo` clones into
 //! a fresh temporary store every time, so nothing of an earlier run is reused there; two
@@ -153,14 +153,17 @@ fn edit(path: &Path, from: &str, to: &str) {
     fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
-/// The two `.pre-commit-config.yaml` examples of the README's `## pre-commit` section, with
+/// The GitOps recipes, where users copy the hook configurations and CI jobs from.
+const RECIPES: &str = "docs/gitops.md";
+
+/// The two `.pre-commit-config.yaml` examples of the recipes' `## pre-commit` section, with
 /// the repository URL and rev pointed at the hook repository under test.
-fn readme_configs(repo: &str, rev: &str) -> [String; 2] {
-    let readme = fs::read_to_string(root().join("README.md")).unwrap();
-    let section = readme
+fn recipe_configs(repo: &str, rev: &str) -> [String; 2] {
+    let recipes = fs::read_to_string(root().join(RECIPES)).unwrap();
+    let section = recipes
         .split("\n## pre-commit\n")
         .nth(1)
-        .expect("README has a `## pre-commit` section");
+        .expect("docs/gitops.md has a `## pre-commit` section");
     let section = section.split("\n## ").next().unwrap();
     let configs: Vec<String> = section
         .split("```yaml\n")
@@ -188,7 +191,7 @@ fn readme_configs(repo: &str, rev: &str) -> [String; 2] {
         .collect();
     configs.try_into().unwrap_or_else(|c: Vec<String>| {
         panic!(
-            "README's pre-commit section has {} YAML blocks, not 2",
+            "docs/gitops.md's pre-commit section has {} YAML blocks, not 2",
             c.len()
         )
     })
@@ -264,9 +267,9 @@ fn the_hooks_run_under_the_real_pre_commit() {
     );
     git(&repo, &["checkout", "--quiet", "--", "."]);
 
-    // --- run: the README's two configurations, as users copy them ---------------------------
+    // --- run: the two configurations of docs/gitops.md, as users copy them -----------------
     let rev = git(&hooks, &["rev-parse", "HEAD"]);
-    let [at_root, in_subfolder] = readme_configs(hooks_arg, rev.trim());
+    let [at_root, in_subfolder] = recipe_configs(hooks_arg, rev.trim());
     assert!(
         in_subfolder.contains("args: [--project, flink]"),
         "{in_subfolder}"
@@ -371,13 +374,13 @@ fn the_hooks_run_under_the_real_pre_commit() {
     );
 }
 
-/// The YAML blocks of one README section.
-fn readme_yaml_blocks(heading: &str) -> Vec<String> {
-    let readme = fs::read_to_string(root().join("README.md")).unwrap();
-    let section = readme
+/// The YAML blocks of one section of the GitOps recipes.
+fn recipe_yaml_blocks(heading: &str) -> Vec<String> {
+    let recipes = fs::read_to_string(root().join(RECIPES)).unwrap();
+    let section = recipes
         .split(&format!("\n## {heading}\n"))
         .nth(1)
-        .unwrap_or_else(|| panic!("README has no `## {heading}` section"));
+        .unwrap_or_else(|| panic!("docs/gitops.md has no `## {heading}` section"));
     let section = section.split("\n## ").next().unwrap();
     section
         .split("```yaml\n")
@@ -411,13 +414,13 @@ fn run_steps(dir: &Path, steps: &[String]) -> Option<(usize, Option<i32>, String
     None
 }
 
-/// The CI jobs of the README, run for real on a copy of the example at the root of a
+/// The CI jobs of the GitOps recipes, run for real on a copy of the example at the root of a
 /// repository: their shell steps pass on a clean tree and fail at `flinkform check` on drift.
 /// Their install steps are run as written; flinkform is already there (first on PATH, or in
 /// GitLab's cached folder), as on a warm cache, so they install nothing.
 #[test]
-fn the_readme_ci_jobs_fail_on_drift() {
-    let blocks = readme_yaml_blocks("CI: fail on drift");
+fn the_gitops_ci_jobs_fail_on_drift() {
+    let blocks = recipe_yaml_blocks("CI: fail on drift");
     assert_eq!(blocks.len(), 2, "a GitHub Actions and a GitLab CI job");
     let github = &common::documents(&blocks[0])[0];
     let gitlab = &common::documents(&blocks[1])[0];
