@@ -194,13 +194,13 @@ fn pipeline(c: &mut Criterion) {
         .next()
         .expect("prod exists");
     // The objects of each job, read back from the YAML build would print.
-    let prod_jobs: Vec<Vec<flinkform::render::RenderedObject>> = prod
+    let prod_jobs: Vec<Vec<flinkform::object::RenderedObject>> = prod
         .jobs
         .iter()
         .map(|j| {
             j.documents
                 .iter()
-                .map(|d| flinkform::render::RenderedObject {
+                .map(|d| flinkform::object::RenderedObject {
                     job: Some(j.name.clone()),
                     template: format!("{}.yaml.j2", d.kind.to_lowercase()),
                     value: flinkform::yaml::parse(&d.yaml, FileId(0)).expect("parses")[0].to_json(),

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::emit;
 use crate::model::parse_quantity;
-use crate::resolve::ResolvedJob;
+use crate::resolved::ResolvedJob;
 
 pub struct FlinkConfig {
     pub file_name: &'static str,

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value as Json, json};
 
 use crate::emit::to_yaml;
-use crate::render::RenderedObject;
+use crate::object::RenderedObject;
 
 /// Relative path (with `/`) to file content.
 pub type OutputTree = BTreeMap<String, String>;

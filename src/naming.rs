@@ -8,7 +8,7 @@ use minijinja::{Environment, context};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{FlinkJob, ProjectSpec};
-use crate::resolve::Names;
+use crate::resolved::Names;
 use crate::source::Span;
 use crate::yaml::Node;
 

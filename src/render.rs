@@ -18,7 +18,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::flink_config;
 use crate::metrics;
 use crate::model::{Autoscaling, Engine, ScalingPolicy, ScalingRules};
-use crate::resolve::{Environment as Env, ResolvedJob};
+use crate::object::RenderedObject;
+use crate::resolved::{Environment as Env, ResolvedJob};
 use crate::source::FileId;
 use crate::yaml;
 
@@ -97,34 +98,6 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 ];
 
 const NAMESPACE_TEMPLATE: &str = "namespace.yaml.j2";
-
-/// One Kubernetes object, as a JSON tree.
-#[derive(Clone, Debug)]
-pub struct RenderedObject {
-    /// The job it belongs to; `None` for shared objects (Namespaces).
-    pub job: Option<String>,
-    pub template: String,
-    pub value: Json,
-}
-
-impl RenderedObject {
-    #[must_use]
-    pub fn kind(&self) -> &str {
-        self.value["kind"].as_str().unwrap_or_default()
-    }
-
-    #[must_use]
-    pub fn name(&self) -> &str {
-        self.value["metadata"]["name"].as_str().unwrap_or_default()
-    }
-
-    #[must_use]
-    pub fn namespace(&self) -> &str {
-        self.value["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or_default()
-    }
-}
 
 pub struct Renderer {
     env: Environment<'static>,
@@ -846,7 +819,7 @@ fn scrape_annotations(port: u16) -> Json {
 }
 
 /// The Ingress to the JobManager Service's web UI port.
-fn ingress(i: &crate::model::IngressSpec, n: &crate::resolve::Names) -> Json {
+fn ingress(i: &crate::model::IngressSpec, n: &crate::resolved::Names) -> Json {
     let mut rule = serde_json::Map::new();
     if let Some(host) = &i.host {
         rule.insert("host".into(), host.as_str().into());

@@ -16,6 +16,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::{Document, LoadedProject};
 use crate::model::{FlinkJob, ProjectSpec};
 use crate::naming::{NameKind, Naming};
+use crate::resolved::{Environment, ResolvedJob};
 use crate::rules;
 use crate::source::Span;
 use crate::validate::{self, Kind, Mode};
@@ -35,63 +36,6 @@ pub struct Resolved {
     /// where that is a complete, valid job: the kustomize base. `None` where only an
     /// environment completes the job; its first environment is the base then.
     pub bases: Vec<(String, Option<ResolvedJob>)>,
-}
-
-#[derive(Debug)]
-pub struct Environment {
-    pub name: String,
-    pub jobs: Vec<ResolvedJob>,
-}
-
-/// One job in one environment.
-#[derive(Debug)]
-pub struct ResolvedJob {
-    pub env: String,
-    pub job: FlinkJob,
-    pub names: Names,
-    /// `metadata.name` in the job file: where problems of the job as a whole are reported.
-    pub origin: Span,
-}
-
-impl ResolvedJob {
-    #[must_use]
-    pub fn name(&self) -> &str {
-        &self.job.metadata.name
-    }
-
-    #[must_use]
-    pub fn autoscaling_enabled(&self) -> bool {
-        self.scaling_engine().is_some()
-    }
-
-    /// The engine that scales the job, when autoscaling is on.
-    #[must_use]
-    pub fn scaling_engine(&self) -> Option<crate::model::Engine> {
-        self.job
-            .spec
-            .autoscaling
-            .as_ref()
-            .filter(|a| a.enabled)
-            .map(|a| a.engine)
-    }
-
-    /// Whether the Flink Kubernetes Operator runs the job.
-    #[must_use]
-    pub fn on_operator(&self) -> bool {
-        self.job.spec.target == crate::model::RunTarget::Operator
-    }
-}
-
-/// The Kubernetes names of a job's objects.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Names {
-    pub namespace: String,
-    pub job_manager: String,
-    pub task_manager: String,
-    pub job_manager_service: String,
-    pub task_manager_service: String,
-    pub config_map: String,
-    pub service_account: String,
 }
 
 struct EnvironmentDef<'a> {

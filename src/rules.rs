@@ -35,7 +35,7 @@ pub use configuration::OWNED_CONFIG_KEYS;
 
 use crate::diagnostic::Diagnostics;
 use crate::model::ProjectSpec;
-use crate::resolve::ResolvedJob;
+use crate::resolved::ResolvedJob;
 use crate::source::Span;
 use crate::yaml::Node;
 

@@ -10,28 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::render::RenderedObject;
-
-/// Why a value is not of a Kubernetes (or other typed) shape.
-pub enum TypeProblem {
-    /// serde's message: a wrong type, a missing field.
-    Invalid(String),
-    /// The dotted paths of fields the type does not have.
-    Unknown(Vec<String>),
-}
-
-/// Deserializes `value` as `T`, noting every field `T` ignores.
-pub fn type_problem<T: DeserializeOwned>(value: &Json) -> Option<TypeProblem> {
-    let mut unknown = Vec::new();
-    let result: Result<T, _> = serde_ignored::deserialize(value, |path| {
-        unknown.push(path.to_string().replace(".?", ""));
-    });
-    match result {
-        Err(e) => Some(TypeProblem::Invalid(e.to_string())),
-        Ok(_) if !unknown.is_empty() => Some(TypeProblem::Unknown(unknown)),
-        Ok(_) => None,
-    }
-}
+use crate::object::{RenderedObject, TypeProblem, type_problem};
 
 fn typed<T: DeserializeOwned>(value: &Json) -> Result<(), String> {
     match type_problem::<T>(value) {
@@ -468,9 +447,7 @@ pub fn verify(
                         .flatten()
                         .chain(pod["initContainers"].as_array().into_iter().flatten());
                     for c in containers {
-                        let requested = if operator
-                            && c["name"] == crate::render::operator::MAIN_CONTAINER
-                        {
+                        let requested = if operator && c["name"] == crate::object::MAIN_CONTAINER {
                             !deployment.value["spec"]["taskManager"]["resource"][resource].is_null()
                         } else {
                             !c["resources"]["requests"][resource].is_null()

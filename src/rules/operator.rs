@@ -111,7 +111,7 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         );
     }
 
-    if crate::render::operator::upgrade_mode(r) == "stateless" {
+    if r.upgrade_mode() == "stateless" {
         diags.push(
             Diagnostic::warning("stateless-upgrade", r.origin, "the operator upgrades this job statelessly: every change to its FlinkDeployment starts the job again from empty state (or its initialSavepoint)")
                 .note(target_at, "operator target chosen here")

@@ -12,8 +12,8 @@ use k8s_openapi::api::core::v1 as core;
 use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::object::{TypeProblem, type_problem};
 use crate::source::Span;
-use crate::verify::{TypeProblem, type_problem};
 use crate::yaml::{Node, Value};
 
 use super::Located;
