@@ -5,6 +5,7 @@
 //! → [`render`] → [`verify`] → [`layout`] (emit) → [`output`] (write/check).
 //! [`compile`] runs the phases up to the output tree; [`cli`] puts commands in front.
 
+pub mod bug;
 pub mod changes;
 pub mod cli;
 pub mod diagnostic;
