@@ -13,7 +13,7 @@
 //! - `verify`: `verify::verify` on every rendered object set again;
 //! - `compile_tree`: `flinkform::compile` for `Goal::Tree`: `compile` plus the emit/layout phase
 //!   (overlay diffs and canonical YAML);
-//! - `to_yaml`: `emit::to_yaml` of every object of every environment.
+//! - `to_yaml`: `yaml::write::to_yaml` of every object of every environment.
 //!
 //! `cargo bench --bench pipeline` runs them (about a minute); add `-- --quick` for a faster,
 //! rougher run, or a name filter such as `-- compile`.
@@ -263,7 +263,7 @@ fn pipeline(c: &mut Criterion) {
         b.iter(|| {
             objects
                 .iter()
-                .map(|o| flinkform::emit::to_yaml(black_box(o)).len())
+                .map(|o| flinkform::yaml::write::to_yaml(black_box(o)).len())
                 .sum::<usize>()
         });
     });

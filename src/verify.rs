@@ -260,7 +260,7 @@ fn same_for_the_typed_check(a: &Json, b: &Json) -> bool {
 fn long_key(value: &serde_json::Value) -> Option<&str> {
     match value {
         serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
-            if crate::emit::key_too_long(k) {
+            if crate::yaml::write::key_too_long(k) {
                 Some(k.as_str())
             } else {
                 long_key(v)
@@ -332,7 +332,7 @@ pub fn verify(
                     "it has a key of {} characters (`{}…`); kustomize reads back keys of at most {}",
                     key.chars().count(),
                     key.chars().take(40).collect::<String>().escape_debug(),
-                    crate::emit::MAX_KEY_CHARS
+                    crate::yaml::write::MAX_KEY_CHARS
                 ),
             );
         }

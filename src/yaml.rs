@@ -44,6 +44,7 @@ pub struct Entry {
 
 mod parse;
 mod readers;
+pub mod write;
 
 pub use parse::parse;
 pub use readers::kustomize_rewrite;

@@ -210,7 +210,7 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
         if !key.starts_with(|c: char| c.is_ascii_alphanumeric())
             || !key.chars().all(word)
-            || crate::emit::key_too_long(key)
+            || crate::yaml::write::key_too_long(key)
         {
             diags.push(
                 Diagnostic::error(
