@@ -216,3 +216,52 @@ fn no_source_file_is_over_800_lines() {
         long.join("\n")
     );
 }
+
+/// Codes no committed project can trigger (the file system's own states), with the test file
+/// that triggers each through the binary instead.
+const TRIGGERED_BY_TESTS: &[(&str, &str)] = &[
+    ("file-not-found", "tests/hardening.rs"),
+    ("file-too-large", "tests/reliability.rs"),
+    ("not-a-file", "tests/hardening.rs"),
+    ("template-namespace", "tests/reliability.rs"),
+    ("unreadable-file", "tests/reliability.rs"),
+];
+
+/// The fallback for a JSON Schema keyword without a message of its own; the schemas use none
+/// such now, so no input reaches it.
+const UNREACHABLE: &[&str] = &["schema"];
+
+#[test]
+fn every_code_has_a_fixture_or_a_test_that_triggers_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut expected = String::new();
+    for group in ["invalid", "valid"] {
+        for case in std::fs::read_dir(root.join("fixtures").join(group)).expect("reads fixtures") {
+            let stderr = case.expect("reads a case").path().join("expected.stderr");
+            if let Ok(text) = std::fs::read_to_string(stderr) {
+                expected.push_str(&text);
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for code in flinkform::explain::CODES {
+        let shown = format!("[{}]", code.code);
+        if expected.contains(&shown) || UNREACHABLE.contains(&code.code) {
+            continue;
+        }
+        match TRIGGERED_BY_TESTS.iter().find(|(c, _)| *c == code.code) {
+            Some((_, file)) => {
+                let text = std::fs::read_to_string(root.join(file)).expect("reads the test");
+                if !text.contains(&shown) {
+                    missing.push(format!("{}: {file} does not check `{shown}`", code.code));
+                }
+            }
+            None => missing.push(format!("{}: no fixture prints it", code.code)),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "codes without a test:\n{}",
+        missing.join("\n")
+    );
+}
