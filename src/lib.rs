@@ -8,6 +8,7 @@
 pub mod bug;
 pub mod changes;
 pub mod cli;
+pub mod code;
 pub mod diagnostic;
 pub mod explain;
 pub mod files;
@@ -185,7 +186,7 @@ fn project_objects(
             if let Some(first) = (0..ids.len()).find(|&j| other(j)) {
                 diags.push(
                     Diagnostic::error(
-                        "invalid-output",
+                        crate::verify::INVALID_OUTPUT,
                         None,
                         format!(
                             "{} `{}` of job `{}` (template `{}`): template `{}` emits the same object; kustomize refuses two objects of one kind, namespace and name",
@@ -229,7 +230,7 @@ fn check_added_across_jobs(
             match seen.get(&key) {
                 Some(&first) if first != job => diags.push(
                     Diagnostic::error(
-                        "invalid-output",
+                        crate::verify::INVALID_OUTPUT,
                         None,
                         format!(
                             "{kind} `{}` of job `{}` (template `{template}`) is also an object of job `{}`; kustomize refuses two objects of one kind, namespace and name",

@@ -14,6 +14,7 @@ use std::path::Path;
 use minijinja::{AutoEscape, Environment};
 use serde_json::{Value as Json, json};
 
+use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::object::RenderedObject;
 use crate::resolved::{Environment as Env, ResolvedJob};
@@ -38,6 +39,34 @@ mod pods;
 
 use context::{Security, context};
 use pods::{pod_metadata, scheduling};
+
+declare_code! {
+    pub TEMPLATE: error "template",
+    catches: "A template that does not render, or renders YAML that does not parse.",
+    why: "Its object cannot be written.",
+    fix: "Fix the template named in the message.",
+}
+
+declare_code! {
+    pub TEMPLATE_NAME: error "template-name",
+    catches: "A template in the `templates:` folder whose file name holds characters other than letters, digits, `.`, `_` and `-`, or that is named `kustomization.yaml.j2`.",
+    why: "The name becomes the name of an output file, and render records the files it owns one per line: a name with a line break or a space could make it record, and later delete, a file it never wrote. `kustomization.yaml` is the file render writes in every job folder itself.",
+    fix: "Rename the template, e.g. `poddisruptionbudget.yaml.j2`.",
+}
+
+declare_code! {
+    pub TEMPLATE_NAMESPACE: error "template-namespace",
+    catches: "A project template renders an object of a job in another namespace than the job's (or in none).",
+    why: "Each job's overlay sets the job's namespace on all its objects, as kustomize does: the object would land in one namespace from `kubectl kustomize` and in another from `flinkform build`, and the two must agree.",
+    fix: "Write `namespace: {{ names.namespace }}` in the template's metadata.",
+}
+
+declare_code! {
+    pub TEMPLATES: error "templates",
+    catches: "A `templates:` folder that cannot be read, or a template in it that cannot be read.",
+    why: "The project's templates replace built-in ones; without them the output would be wrong.",
+    fix: "Create the folder, fix its permissions, or remove `templates:` from flinkform.yaml.",
+}
 
 /// The built-in templates: (file name, source).
 pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
@@ -136,7 +165,7 @@ impl Renderer {
                 Err(e) => {
                     diags.push(
                         Diagnostic::error(
-                            "templates",
+                            TEMPLATES,
                             named_at,
                             format!(
                                 "cannot read the templates folder {}: {e}",
@@ -164,7 +193,7 @@ impl Renderer {
                     if !fine {
                         diags.push(
                             Diagnostic::error(
-                                "template-name",
+                                TEMPLATE_NAME,
                                 named_at,
                                 format!(
                                     "template {:?} has a name render cannot use for its output file",
@@ -183,7 +212,7 @@ impl Renderer {
                 let shown = input.shown(path.display().to_string());
                 let text = text.and_then(|bytes| {
                     String::from_utf8(bytes).map_err(|_| crate::files::Unreadable {
-                        code: "encoding",
+                        code: crate::load::ENCODING,
                         message: "is not valid UTF-8".to_owned(),
                     })
                 });
@@ -205,7 +234,7 @@ impl Renderer {
             if let Err(e) = env.add_template_owned(name.clone(), source.clone()) {
                 ok = false;
                 diags.push(Diagnostic::error(
-                    "template",
+                    TEMPLATE,
                     None,
                     format!("template `{name}` does not compile: {e}"),
                 ));
@@ -301,7 +330,7 @@ impl Renderer {
                 let mut d = match (e.kind(), expression.as_deref()) {
                     (minijinja::ErrorKind::UndefinedError, Some(expr)) if at.is_some() => {
                         Diagnostic::error(
-                            "template",
+                            TEMPLATE,
                             at,
                             format!(
                                 "`{expr}` is undefined in template `{template}`{}",
@@ -310,7 +339,7 @@ impl Renderer {
                         )
                     }
                     (minijinja::ErrorKind::UndefinedError, Some(expr)) => Diagnostic::error(
-                        "template",
+                        TEMPLATE,
                         None,
                         format!(
                             "template `{template}`{line}: `{expr}` is undefined{}",
@@ -318,7 +347,7 @@ impl Renderer {
                         ),
                     ),
                     _ => Diagnostic::error(
-                        "template",
+                        TEMPLATE,
                         None,
                         format!("template `{template}` failed{}: {e}", describe()),
                     ),
@@ -342,7 +371,7 @@ impl Renderer {
                     format!(" (line {} of its output: `{}`)", s.line, line.trim())
                 });
                 diags.push(Diagnostic::error(
-                    "template",
+                    TEMPLATE,
                     None,
                     format!(
                         "template `{template}` rendered invalid YAML{}{at}: {}",
@@ -355,7 +384,7 @@ impl Renderer {
         };
         if docs.len() > 1 {
             diags.push(Diagnostic::error(
-                "template",
+                TEMPLATE,
                 None,
                 format!(
                     "template `{template}` rendered more than one object{}",
@@ -411,7 +440,7 @@ impl Renderer {
             };
             diags.push(
                 Diagnostic::error(
-                    "template-namespace",
+                    TEMPLATE_NAMESPACE,
                     at,
                     format!(
                         "template `{}` puts {} `{}` of job `{}` in {found}, but the job's objects live in `{}`",

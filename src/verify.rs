@@ -9,8 +9,16 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
+use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::object::{RenderedObject, TypeProblem, type_problem};
+
+declare_code! {
+    pub INVALID_OUTPUT: error "invalid-output",
+    catches: "An emitted object that is not valid Kubernetes, or whose references do not hold (a template's mistake, most often a project template).",
+    why: "The cluster would reject it or run it wrong.",
+    fix: "Fix the template named in the message.",
+}
 
 fn typed<T: DeserializeOwned>(value: &Json) -> Result<(), String> {
     match type_problem::<T>(value) {
@@ -290,7 +298,7 @@ pub fn verify(
         let name = o.name().escape_debug().to_string();
         diags.push(
             Diagnostic::error(
-                "invalid-output",
+                INVALID_OUTPUT,
                 None,
                 format!(
                     "{} `{name}`{job} (template `{}`): {msg}",

@@ -42,7 +42,7 @@ pub struct Entry {
     pub value: Node,
 }
 
-mod parse;
+pub(crate) mod parse;
 mod readers;
 pub mod write;
 

@@ -265,3 +265,31 @@ fn every_code_has_a_fixture_or_a_test_that_triggers_it() {
         missing.join("\n")
     );
 }
+
+/// Every `declare_code!` in the sources is in the list `explain` and the docs read, once.
+#[test]
+fn every_declared_code_is_listed_once() {
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut declared = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("reads a file");
+        let starts = text.match_indices("\ndeclare_code! {").map(|(i, _)| i + 1);
+        for i in starts {
+            let rest = &text[i..];
+            let start = rest.find('"').expect("a code") + 1;
+            let end = start + rest[start..].find('"').expect("its end");
+            declared.push(rest[start..end].to_owned());
+        }
+    }
+    declared.sort();
+    let listed: Vec<String> = flinkform::explain::CODES
+        .iter()
+        .map(|c| c.code.to_owned())
+        .collect();
+    assert!(declared.len() > 90, "the scan found only {declared:?}");
+    assert_eq!(declared, listed, "declared codes and explain::CODES differ");
+}
