@@ -13,7 +13,7 @@
 //! - `verify`: `verify::verify` on every rendered object set again;
 //! - `compile_tree`: `flinkform::compile` for `Goal::Tree`: `compile` plus the emit/layout phase
 //!   (overlay diffs and canonical YAML);
-//! - `to_yaml`: `emit::to_yaml` of every object of every environment.
+//! - `to_yaml`: `yaml::write::to_yaml` of every object of every environment.
 //!
 //! `cargo bench --bench pipeline` runs them (about a minute); add `-- --quick` for a faster,
 //! rougher run, or a name filter such as `-- compile`.
@@ -194,13 +194,13 @@ fn pipeline(c: &mut Criterion) {
         .next()
         .expect("prod exists");
     // The objects of each job, read back from the YAML build would print.
-    let prod_jobs: Vec<Vec<flinkform::render::RenderedObject>> = prod
+    let prod_jobs: Vec<Vec<flinkform::object::RenderedObject>> = prod
         .jobs
         .iter()
         .map(|j| {
             j.documents
                 .iter()
-                .map(|d| flinkform::render::RenderedObject {
+                .map(|d| flinkform::object::RenderedObject {
                     job: Some(j.name.clone()),
                     template: format!("{}.yaml.j2", d.kind.to_lowercase()),
                     value: flinkform::yaml::parse(&d.yaml, FileId(0)).expect("parses")[0].to_json(),
@@ -263,7 +263,7 @@ fn pipeline(c: &mut Criterion) {
         b.iter(|| {
             objects
                 .iter()
-                .map(|o| flinkform::emit::to_yaml(black_box(o)).len())
+                .map(|o| flinkform::yaml::write::to_yaml(black_box(o)).len())
                 .sum::<usize>()
         });
     });

@@ -12,9 +12,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::Severity;
-use crate::diff;
 use crate::layout;
 use crate::output::{self, Found};
+use crate::text_diff;
 use crate::validate::{self, Kind};
 use crate::{Compilation, Goal, scaffold};
 
@@ -663,10 +663,10 @@ impl Context<'_> {
             let new = &tree[path];
             let _ = match found {
                 Found::Text(old) if stat => {
-                    let (added, removed) = diff::line_counts(old, new);
+                    let (added, removed) = text_diff::line_counts(old, new);
                     writeln!(stdout, "changed: {path} (+{added} -{removed})")
                 }
-                Found::Text(old) => write!(stdout, "{}", diff::unified(path, old, new, color)),
+                Found::Text(old) => write!(stdout, "{}", text_diff::unified(path, old, new, color)),
                 Found::Binary(_) if stat => writeln!(stdout, "changed: {path} (binary)"),
                 Found::Binary(size) => writeln!(
                     stdout,

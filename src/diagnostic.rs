@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
+use crate::code::Code;
 use crate::source::{Sources, Span};
 use crate::terminal;
 
@@ -32,33 +33,46 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A problem of a code declared as an error.
     #[must_use]
     pub fn error(
-        code: &'static str,
+        code: &'static Code,
         span: impl Into<Option<Span>>,
         message: impl Into<String>,
     ) -> Self {
+        Diagnostic::new(Severity::Error, code, span.into(), message.into())
+    }
+
+    /// A problem of a code declared as a warning.
+    #[must_use]
+    pub fn warning(
+        code: &'static Code,
+        span: impl Into<Option<Span>>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic::new(Severity::Warning, code, span.into(), message.into())
+    }
+
+    fn new(severity: Severity, code: &'static Code, span: Option<Span>, message: String) -> Self {
+        // The declaration is what `explain` shows; an emission must not contradict it.
+        debug_assert_eq!(
+            code.severity,
+            match severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            "`{}` is emitted with another severity than its declaration's",
+            code.code
+        );
         Diagnostic {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            span: span.into().filter(|s| !s.is_builtin()),
+            severity,
+            code: code.code,
+            message,
+            span: span.filter(|s| !s.is_builtin()),
             help: None,
             notes: Vec::new(),
             jobs: Vec::new(),
             envs: Vec::new(),
-        }
-    }
-
-    #[must_use]
-    pub fn warning(
-        code: &'static str,
-        span: impl Into<Option<Span>>,
-        message: impl Into<String>,
-    ) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, span, message)
         }
     }
 

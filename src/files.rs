@@ -15,7 +15,43 @@
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
+use crate::code::declare_code;
 use rayon::prelude::*;
+
+declare_code! {
+    pub FILE_NOT_FOUND: error "file-not-found",
+    catches: "A file given on the command line that does not exist.",
+    why: "Nothing can be checked in it.",
+    fix: "Check the path.",
+}
+
+declare_code! {
+    pub FILE_TOO_LARGE: error "file-too-large",
+    catches: "A file larger than the 8 MiB flinkform reads.",
+    why: "Definitions are small; the bound keeps a stray file from stalling every run.",
+    fix: "Split the file, or remove what does not belong in the project.",
+}
+
+declare_code! {
+    pub NOT_A_FILE: error "not-a-file",
+    catches: "An input (a job file, flinkform.yaml, a template) that is a folder, a FIFO, a device or a socket, not a regular file.",
+    why: "Reading a FIFO or a device could wait forever or never end; flinkform reads only regular files.",
+    fix: "Replace it with a regular file, or move it out of the project.",
+}
+
+declare_code! {
+    pub SYMLINK_ESCAPE: error "symlink-escape",
+    catches: "An input that is a symlink out of the project, or a file outside it.",
+    why: "flinkform reads nothing outside the project.",
+    fix: "Copy the file into the project.",
+}
+
+declare_code! {
+    pub UNREADABLE_FILE: error "unreadable-file",
+    catches: "A file that cannot be read (permissions, a folder where a file was expected).",
+    why: "Nothing is known about it.",
+    fix: "Fix its permissions or the path.",
+}
 
 mod revision;
 
@@ -26,12 +62,12 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// Why a file could not be read: a diagnostic code and a message that follows its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unreadable {
-    pub code: &'static str,
+    pub code: &'static crate::code::Code,
     pub message: String,
 }
 
 impl Unreadable {
-    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Unreadable {
+    pub(crate) fn new(code: &'static crate::code::Code, message: impl Into<String>) -> Unreadable {
         Unreadable {
             code,
             message: message.into(),
@@ -179,7 +215,7 @@ impl Files {
     pub fn read(&self, root: &Path, real_root: &Path, path: &Path) -> Result<Vec<u8>, Unreadable> {
         self.read_all(root, real_root, &[path.to_path_buf()])
             .pop()
-            .unwrap_or_else(|| Err(Unreadable::new("unreadable-file", "was not read")))
+            .unwrap_or_else(|| Err(Unreadable::new(UNREADABLE_FILE, "was not read")))
     }
 }
 
@@ -251,9 +287,9 @@ fn read_disk(path: &Path, real_root: &Path) -> Result<Vec<u8>, Unreadable> {
     let real = match path.canonicalize() {
         Ok(real) => real,
         Err(e) if e.kind() == ErrorKind::NotFound => {
-            return Err(Unreadable::new("file-not-found", "no such file"));
+            return Err(Unreadable::new(FILE_NOT_FOUND, "no such file"));
         }
-        Err(e) => return Err(Unreadable::new("unreadable-file", e.to_string())),
+        Err(e) => return Err(Unreadable::new(UNREADABLE_FILE, e.to_string())),
     };
     if !real.starts_with(real_root) {
         let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
@@ -268,22 +304,20 @@ fn read_disk(path: &Path, real_root: &Path) -> Result<Vec<u8>, Unreadable> {
                 real_root.display()
             )
         };
-        return Err(Unreadable::new("symlink-escape", message));
+        return Err(Unreadable::new(SYMLINK_ESCAPE, message));
     }
     // Only a regular file of a bounded size: a FIFO would block every run.
     match std::fs::metadata(&real) {
-        Ok(m) if !m.is_file() => Err(Unreadable::new("not-a-file", "is not a regular file")),
+        Ok(m) if !m.is_file() => Err(Unreadable::new(NOT_A_FILE, "is not a regular file")),
         Ok(m) if m.len() > MAX_FILE_BYTES => Err(too_large(m.len())),
-        Ok(_) => {
-            std::fs::read(&real).map_err(|e| Unreadable::new("unreadable-file", e.to_string()))
-        }
-        Err(e) => Err(Unreadable::new("unreadable-file", e.to_string())),
+        Ok(_) => std::fs::read(&real).map_err(|e| Unreadable::new(UNREADABLE_FILE, e.to_string())),
+        Err(e) => Err(Unreadable::new(UNREADABLE_FILE, e.to_string())),
     }
 }
 
 fn too_large(size: u64) -> Unreadable {
     Unreadable::new(
-        "file-too-large",
+        FILE_TOO_LARGE,
         format!("is {size} bytes; input files may hold at most {MAX_FILE_BYTES}"),
     )
 }

@@ -17,9 +17,9 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use crate::emit;
 use crate::model::parse_quantity;
-use crate::resolve::ResolvedJob;
+use crate::resolved::ResolvedJob;
+use crate::yaml::write;
 
 pub struct FlinkConfig {
     pub file_name: &'static str,
@@ -436,7 +436,7 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
     let (file_name, content) = if uses_config_yaml(&spec.flink_version) {
         (
             "config.yaml",
-            emit::entries_to_yaml(keys.iter().map(|(k, v)| (*k, v))),
+            write::entries_to_yaml(keys.iter().map(|(k, v)| (*k, v))),
         )
     } else {
         // flink-conf.yaml is not YAML to Flink: each line is split at the first ": ".

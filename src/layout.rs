@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value as Json, json};
 
-use crate::emit::to_yaml;
-use crate::render::RenderedObject;
+use crate::object::RenderedObject;
+use crate::yaml::write::to_yaml;
 
 /// Relative path (with `/`) to file content.
 pub type OutputTree = BTreeMap<String, String>;

@@ -5,12 +5,12 @@
 //! → [`render`] → [`verify`] → [`layout`] (emit) → [`output`] (write/check).
 //! [`compile`] runs the phases up to the output tree; [`cli`] puts commands in front.
 
+pub mod bug;
 pub mod changes;
 pub mod cli;
+pub mod code;
 pub mod diagnostic;
-pub mod diff;
 pub mod docs;
-pub mod emit;
 pub mod explain;
 pub mod files;
 pub mod flink;
@@ -20,15 +20,18 @@ pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod naming;
+pub mod object;
 pub mod output;
 pub mod render;
 pub mod resolve;
+pub mod resolved;
 pub mod rules;
 pub mod sandbox;
 pub mod scaffold;
 pub mod simulate;
 pub mod source;
 pub mod terminal;
+pub mod text_diff;
 pub mod validate;
 pub mod verify;
 pub mod yaml;
@@ -153,7 +156,7 @@ type AddedObject = (usize, String, String, String, String);
 fn project_objects(
     renderer: &render::Renderer,
     rendered: &[JobObjects],
-    envs: &[&resolve::Environment],
+    envs: &[&resolved::Environment],
     diags: &mut Diagnostics,
 ) -> Vec<AddedObject> {
     let mut added = Vec::new();
@@ -184,7 +187,7 @@ fn project_objects(
             if let Some(first) = (0..ids.len()).find(|&j| other(j)) {
                 diags.push(
                     Diagnostic::error(
-                        "invalid-output",
+                        crate::verify::INVALID_OUTPUT,
                         None,
                         format!(
                             "{} `{}` of job `{}` (template `{}`): template `{}` emits the same object; kustomize refuses two objects of one kind, namespace and name",
@@ -216,8 +219,8 @@ fn project_objects(
 /// environment's build. Within a job, verify finds it.
 fn check_added_across_jobs(
     outputs: &[JobOutput],
-    jobs: &[(String, Option<resolve::ResolvedJob>)],
-    envs: &[&resolve::Environment],
+    jobs: &[(String, Option<resolved::ResolvedJob>)],
+    envs: &[&resolved::Environment],
     diags: &mut Diagnostics,
 ) {
     let mut seen: std::collections::HashMap<(usize, &str, &str, &str), usize> =
@@ -228,7 +231,7 @@ fn check_added_across_jobs(
             match seen.get(&key) {
                 Some(&first) if first != job => diags.push(
                     Diagnostic::error(
-                        "invalid-output",
+                        crate::verify::INVALID_OUTPUT,
                         None,
                         format!(
                             "{kind} `{}` of job `{}` (template `{template}`) is also an object of job `{}`; kustomize refuses two objects of one kind, namespace and name",
@@ -270,7 +273,7 @@ fn render_all(
         sources,
         diags,
     )?;
-    let envs: Vec<&resolve::Environment> = resolved
+    let envs: Vec<&resolved::Environment> = resolved
         .environments
         .iter()
         .filter(|e| match goal {
@@ -280,9 +283,9 @@ fn render_all(
         .collect();
     // A rendering and whether it passed every check (only such objects spare later ones the
     // typed check).
-    let render = |job: &resolve::ResolvedJob,
+    let render = |job: &resolved::ResolvedJob,
                   env: Option<&str>,
-                  checked: &[render::RenderedObject],
+                  checked: &[object::RenderedObject],
                   found: &mut Diagnostics| {
         let mut own = Diagnostics::default();
         let objects = renderer.render_job(job, &mut own);
@@ -306,7 +309,7 @@ fn render_all(
             let (name, base) = &resolved.bases[i];
             // The base is the first environment's rendering when the two resolve alike.
             let first = resolved.environments.first().and_then(|e| e.jobs.get(i));
-            let same = |b: &resolve::ResolvedJob| {
+            let same = |b: &resolved::ResolvedJob| {
                 first.is_some_and(|j| j.job == b.job && j.names == b.names)
             };
             let own_base = match (goal, base) {
@@ -405,7 +408,7 @@ fn render_all(
         Goal::Tree => {
             for (env, namespaces) in envs.iter().zip(&namespaces) {
                 let job_names: Vec<&str> =
-                    env.jobs.iter().map(resolve::ResolvedJob::name).collect();
+                    env.jobs.iter().map(resolved::ResolvedJob::name).collect();
                 tree.extend(layout::environment_files(&env.name, namespaces, &job_names));
             }
             layout::finish(&mut tree, &platform_files(resolved));

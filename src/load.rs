@@ -9,10 +9,46 @@ use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::files::{Files, Kind, Unreadable};
 use crate::source::{FileId, Sources, Span};
 use crate::yaml::{self, Node};
+
+declare_code! {
+    pub EMPTY_FILE: error "empty-file",
+    catches: "A job file with no document, or only comments.",
+    why: "Every file below `jobs/` is read as a job definition.",
+    fix: "Add the job, or remove the file.",
+}
+
+declare_code! {
+    pub ENCODING: error "encoding",
+    catches: "A file that is not UTF-8 text.",
+    why: "YAML and Kubernetes read UTF-8 only.",
+    fix: "Save the file as UTF-8.",
+}
+
+declare_code! {
+    pub MULTIPLE_DOCUMENTS: error "multiple-documents",
+    catches: "More than one document where one is expected (flinkform.yaml).",
+    why: "The project has one project file.",
+    fix: "Keep one document.",
+}
+
+declare_code! {
+    pub NO_JOBS: error "no-jobs",
+    catches: "A project without job files.",
+    why: "There is nothing to render.",
+    fix: "Add a job below `jobs/` (`flinkform init` writes an example).",
+}
+
+declare_code! {
+    pub PATH_OUTSIDE_PROJECT: error "path-outside-project",
+    catches: "`jobs`, `output` or `templates` outside the project, or absolute.",
+    why: "flinkform reads and writes only inside the project.",
+    fix: "Use a relative path inside the project.",
+}
 
 pub const PROJECT_FILE: &str = "flinkform.yaml";
 pub use crate::files::MAX_FILE_BYTES;
@@ -85,7 +121,7 @@ pub fn load_from(
                 0 => {
                     diags.push(
                         Diagnostic::error(
-                            "empty-file",
+                            EMPTY_FILE,
                             Span {
                                 file,
                                 line: 1,
@@ -100,7 +136,7 @@ pub fn load_from(
                 }
                 _ => {
                     diags.push(Diagnostic::error(
-                        "multiple-documents",
+                        MULTIPLE_DOCUMENTS,
                         docs[1].span,
                         "flinkform.yaml must hold exactly one document",
                     ));
@@ -118,7 +154,7 @@ pub fn load_from(
         && !is_relative_inside(&jobs_dir)
     {
         diags.push(Diagnostic::error(
-            "path-outside-project",
+            PATH_OUTSIDE_PROJECT,
             entry.value.span,
             "`jobs` must be a relative path inside the project",
         ));
@@ -144,7 +180,7 @@ pub fn load_from(
         let place = jobs_dir.display();
         diags.push(
             Diagnostic::error(
-                "no-jobs",
+                NO_JOBS,
                 None,
                 format!(
                     "no job files (*.yaml, *.yml) in {}",
@@ -198,7 +234,7 @@ pub fn load_from(
         };
         if docs.is_empty() {
             diags.push(
-                Diagnostic::error("empty-file", Span { file, line: 1, col: 1, len: 1 }, "job file holds no document")
+                Diagnostic::error(EMPTY_FILE, Span { file, line: 1, col: 1, len: 1 }, "job file holds no document")
                     .help("a job file needs at least one `kind: FlinkJob` document; `flinkform init` shows one"),
             );
         }
@@ -288,7 +324,7 @@ fn parse_file(bytes: Result<Vec<u8>, Unreadable>, shown: &str, file: FileId) -> 
             let col = u32::try_from(valid.rsplit('\n').next().unwrap_or("").chars().count() + 1)
                 .unwrap_or(1);
             let diagnostic = Diagnostic::error(
-                "encoding",
+                ENCODING,
                 Span {
                     file,
                     line,

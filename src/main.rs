@@ -5,5 +5,12 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    flinkform::bug::install();
+    if std::env::var_os(flinkform::bug::TEST_PANIC_VARIABLE).is_some() {
+        panic!(
+            "panicking on request of {}",
+            flinkform::bug::TEST_PANIC_VARIABLE
+        );
+    }
     flinkform::cli::main()
 }

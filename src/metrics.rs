@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value as Json, json};
 
-use crate::emit;
+use crate::yaml::write;
 
 /// A Flink metric preset.
 #[derive(Clone, Copy, Debug)]
@@ -173,7 +173,7 @@ pub fn adapter_rules(used: &BTreeSet<&'static str>) -> Option<String> {
                   # pod-annotation scrape config, adds it).\n";
     Some(format!(
         "{header}{}",
-        emit::to_yaml(&json!({"externalRules": rules}))
+        write::to_yaml(&json!({"externalRules": rules}))
     ))
 }
 

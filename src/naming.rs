@@ -6,11 +6,19 @@
 
 use minijinja::{Environment, context};
 
+use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{FlinkJob, ProjectSpec};
-use crate::resolve::Names;
+use crate::resolved::Names;
 use crate::source::Span;
 use crate::yaml::Node;
+
+declare_code! {
+    pub NAMING_PATTERN: error "naming-pattern",
+    catches: "A naming pattern that does not render: an unknown variable or a syntax error.",
+    why: "Every object's name comes from its pattern.",
+    fix: "Use `name`, `space`, `spaceId`, and `env` in the namespace pattern only.",
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameKind {
@@ -168,7 +176,7 @@ impl Naming {
                 ok = false;
                 diags.push(
                     Diagnostic::error(
-                        "naming-pattern",
+                        NAMING_PATTERN,
                         span,
                         format!(
                             "naming pattern `{}` does not compile: {}",
@@ -224,7 +232,7 @@ impl Naming {
                 Ok(n) => n.trim().to_owned(),
                 Err(e) => {
                     let mut d = Diagnostic::error(
-                        "naming-pattern",
+                        NAMING_PATTERN,
                         if pattern_span.is_builtin() {
                             origin
                         } else {
@@ -301,7 +309,7 @@ impl Naming {
     ) -> Option<Diagnostic> {
         let problem = name_problem(name, kind.must_start_with_letter())?;
         let mut d = Diagnostic::error(
-            "invalid-name",
+            crate::validate::codes::INVALID_NAME,
             origin,
             format!(
                 "the {} name of job `{}` becomes `{name}`, which {problem}",

@@ -16,10 +16,13 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::{Document, LoadedProject};
 use crate::model::{FlinkJob, ProjectSpec};
 use crate::naming::{NameKind, Naming};
+use crate::resolved::{Environment, ResolvedJob};
 use crate::rules;
 use crate::source::Span;
 use crate::validate::{self, Kind, Mode};
 use crate::yaml::{Entry, Node, Value};
+
+pub(crate) mod codes;
 
 /// The implicit environment of a project that declares none.
 pub const DEFAULT_ENVIRONMENT: &str = "default";
@@ -35,63 +38,6 @@ pub struct Resolved {
     /// where that is a complete, valid job: the kustomize base. `None` where only an
     /// environment completes the job; its first environment is the base then.
     pub bases: Vec<(String, Option<ResolvedJob>)>,
-}
-
-#[derive(Debug)]
-pub struct Environment {
-    pub name: String,
-    pub jobs: Vec<ResolvedJob>,
-}
-
-/// One job in one environment.
-#[derive(Debug)]
-pub struct ResolvedJob {
-    pub env: String,
-    pub job: FlinkJob,
-    pub names: Names,
-    /// `metadata.name` in the job file: where problems of the job as a whole are reported.
-    pub origin: Span,
-}
-
-impl ResolvedJob {
-    #[must_use]
-    pub fn name(&self) -> &str {
-        &self.job.metadata.name
-    }
-
-    #[must_use]
-    pub fn autoscaling_enabled(&self) -> bool {
-        self.scaling_engine().is_some()
-    }
-
-    /// The engine that scales the job, when autoscaling is on.
-    #[must_use]
-    pub fn scaling_engine(&self) -> Option<crate::model::Engine> {
-        self.job
-            .spec
-            .autoscaling
-            .as_ref()
-            .filter(|a| a.enabled)
-            .map(|a| a.engine)
-    }
-
-    /// Whether the Flink Kubernetes Operator runs the job.
-    #[must_use]
-    pub fn on_operator(&self) -> bool {
-        self.job.spec.target == crate::model::RunTarget::Operator
-    }
-}
-
-/// The Kubernetes names of a job's objects.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Names {
-    pub namespace: String,
-    pub job_manager: String,
-    pub task_manager: String,
-    pub job_manager_service: String,
-    pub task_manager_service: String,
-    pub config_map: String,
-    pub service_account: String,
 }
 
 struct EnvironmentDef<'a> {
@@ -130,7 +76,7 @@ pub fn resolve(
         .map(|doc| {
             let kind = doc.node.get("kind");
             if let Some(k) = kind.and_then(Node::as_str).filter(|k| *k != "FlinkJob") {
-                let found = Diagnostic::error("wrong-kind", kind.map_or(doc.node.span, |k| k.span), format!("expected `kind: FlinkJob`, found `{k}`"))
+                let found = Diagnostic::error(codes::WRONG_KIND, kind.map_or(doc.node.span, |k| k.span), format!("expected `kind: FlinkJob`, found `{k}`"))
                     .help("job files hold FlinkJob documents; the project file is flinkform.yaml at the project root");
                 return (vec![found], true);
             }
@@ -166,7 +112,7 @@ pub fn resolve(
         {
             project_ok = false;
             diags.push(
-                Diagnostic::error("path-outside-project", entry.value.span, format!("`{field}` must be a relative path inside the project"))
+                Diagnostic::error(crate::load::PATH_OUTSIDE_PROJECT, entry.value.span, format!("`{field}` must be a relative path inside the project"))
                     .help("flinkform reads and writes nothing outside the project; use `--out` for another output folder"),
             );
         }
@@ -187,7 +133,7 @@ pub fn resolve(
         match seen.get(text) {
             Some(first) => {
                 diags.push(
-                    Diagnostic::error("duplicate-job", name.span, format!("a job named `{text}` is already defined"))
+                    Diagnostic::error(codes::DUPLICATE_JOB, name.span, format!("a job named `{text}` is already defined"))
                         .note(*first, "first defined here")
                         .help("job names are unique in a project: they name the output folders and the overrides"),
                 );
@@ -307,7 +253,7 @@ fn environment_defs<'a>(
             *valid = false;
             diags.push(
                 Diagnostic::error(
-                    "reserved-environment",
+                    codes::RESERVED_ENVIRONMENT,
                     name_node.span,
                     format!("`{name}` cannot name an environment"),
                 )
@@ -322,7 +268,7 @@ fn environment_defs<'a>(
             *valid = false;
             diags.push(
                 Diagnostic::error(
-                    "duplicate-environment",
+                    codes::DUPLICATE_ENVIRONMENT,
                     name_node.span,
                     format!("environment `{name}` is defined twice"),
                 )
@@ -340,7 +286,7 @@ fn environment_defs<'a>(
                 *valid = false;
                 let known: Vec<String> = jobs.keys().map(|k| (*k).to_owned()).collect();
                 let mut d = Diagnostic::error(
-                    "unknown-job",
+                    codes::UNKNOWN_JOB,
                     entry.key_span,
                     format!(
                         "environment `{name}` overrides job `{}`, which does not exist",
@@ -577,7 +523,7 @@ fn check_collisions(jobs: &[ResolvedJob], naming: &Naming, diags: &mut Diagnosti
             match owners.get(&(kind, n.namespace.as_str(), name)) {
                 Some((first, first_pattern)) => diags.push(
                     Diagnostic::error(
-                        "name-collision",
+                        codes::NAME_COLLISION,
                         job.origin,
                         format!(
                             "{kind} `{}/{name}` of job `{}` ({}) collides with the one of job `{}` ({}) in environment `{}`",

@@ -18,24 +18,24 @@
 //!   belongs to which target;
 //! - [`labels`]: Kubernetes label syntax, shared by the rules that check selectors.
 
-mod configuration;
-mod flink_options;
-mod image;
-mod ingress;
-mod job;
+pub(crate) mod configuration;
+pub(crate) mod flink_options;
+pub(crate) mod image;
+pub(crate) mod ingress;
+pub(crate) mod job;
 pub mod labels;
-mod memory;
-mod operator;
-mod pods;
+pub(crate) mod memory;
+pub(crate) mod operator;
+pub(crate) mod pods;
 mod resources;
-mod scaling;
-mod state;
+pub(crate) mod scaling;
+pub(crate) mod state;
 
 pub use configuration::OWNED_CONFIG_KEYS;
 
 use crate::diagnostic::Diagnostics;
 use crate::model::ProjectSpec;
-use crate::resolve::ResolvedJob;
+use crate::resolved::ResolvedJob;
 use crate::source::Span;
 use crate::yaml::Node;
 

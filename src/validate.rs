@@ -17,6 +17,8 @@ use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::yaml::Node;
 
+pub(crate) mod codes;
+
 pub const JOB_SCHEMA: &str = include_str!("../schemas/flinkjob.schema.json");
 pub const PROJECT_SCHEMA: &str = include_str!("../schemas/project.schema.json");
 const JOB_SCHEMA_ID: &str = "https://flinkform.dev/schemas/flinkjob.schema.json";
@@ -162,7 +164,7 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Nod
             let span = node.entry(&name).map_or(at_key, |e| e.key_span);
             let known = allowed_properties(schema, error);
             let mut d = Diagnostic::error(
-                "unknown-field",
+                codes::UNKNOWN_FIELD,
                 span,
                 format!("unknown field `{name}` in {}", describe(&path)),
             );
@@ -185,7 +187,7 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Nod
                 format!("add `{name}` here")
             };
             Diagnostic::error(
-                "missing-field",
+                codes::MISSING_FIELD,
                 anchor_key.unwrap_or(anchor.span),
                 format!("missing required field `{name}` in {}", describe(&path)),
             )
@@ -198,7 +200,7 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Nod
                 .replace("multiple(", "")
                 .replace(')', "");
             let mut d = Diagnostic::error(
-                "wrong-type",
+                codes::WRONG_TYPE,
                 value_span,
                 format!(
                     "{field} must be {}, found {}",
@@ -227,7 +229,7 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Nod
         }
         ValidationErrorKind::Enum { options } => {
             let d = Diagnostic::error(
-                "invalid-value",
+                codes::INVALID_VALUE,
                 value_span,
                 format!("{field} must be one of {}", list_values(options)),
             );
@@ -244,7 +246,7 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Nod
         }
         ValidationErrorKind::Constant { expected_value } => {
             let d = Diagnostic::error(
-                "invalid-value",
+                codes::INVALID_VALUE,
                 value_span,
                 format!("{field} must be {expected_value}"),
             );
@@ -259,23 +261,23 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Nod
         ValidationErrorKind::Pattern { .. } => pattern_error(&path, field, value_span, node),
         ValidationErrorKind::Minimum { limit }
         | ValidationErrorKind::ExclusiveMinimum { limit } => Diagnostic::error(
-            "out-of-range",
+            codes::OUT_OF_RANGE,
             value_span,
             format!("{field} must be at least {limit}"),
         ),
         ValidationErrorKind::Maximum { limit }
         | ValidationErrorKind::ExclusiveMaximum { limit } => Diagnostic::error(
-            "out-of-range",
+            codes::OUT_OF_RANGE,
             value_span,
             format!("{field} must be at most {limit}"),
         ),
         ValidationErrorKind::MaxLength { limit } => Diagnostic::error(
-            "invalid-name",
+            codes::INVALID_NAME,
             value_span,
             format!("{field} is longer than {limit} characters"),
         ),
         ValidationErrorKind::MinLength { .. } => Diagnostic::error(
-            "invalid-value",
+            codes::INVALID_VALUE,
             value_span,
             format!("{field} must not be empty"),
         ),
@@ -283,18 +285,18 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Nod
             if path.iter().any(|p| p == "target") =>
         {
             Diagnostic::error(
-                "invalid-target",
+                codes::INVALID_TARGET,
                 value_span,
                 "a target needs exactly one of `value` or `averageValue`",
             )
             .help("use `averageValue` for a per-TaskManager target, `value` for a total")
         }
         ValidationErrorKind::MinItems { limit } => Diagnostic::error(
-            "invalid-value",
+            codes::INVALID_VALUE,
             value_span,
             format!("{field} needs at least {limit} item(s)"),
         ),
-        _ => Diagnostic::error("schema", value_span, format!("{field}: {error}")),
+        _ => Diagnostic::error(codes::SCHEMA, value_span, format!("{field}: {error}")),
     }
 }
 
@@ -309,7 +311,7 @@ fn pattern_error(path: &[String], field: String, span: Span, node: &Node) -> Dia
     match (parent, last) {
         (_, "cpu" | "memory" | "value" | "averageValue") => {
             let d = Diagnostic::error(
-                "invalid-quantity",
+                codes::INVALID_QUANTITY,
                 span,
                 format!("{field} is not a Kubernetes quantity: `{value}`"),
             );
@@ -323,23 +325,23 @@ fn pattern_error(path: &[String], field: String, span: Span, node: &Node) -> Dia
             }
         }
         (_, "flinkVersion") => Diagnostic::error(
-            "invalid-value",
+            codes::INVALID_VALUE,
             span,
             format!("unsupported Flink version `{value}`"),
         )
         .help("flinkform supports Flink 1.17, 1.18, 1.19, 1.20 and 2.x, written as \"1.20\""),
         (_, "name" | "space") if parent == "metadata" || parent.parse::<usize>().is_ok() => Diagnostic::error(
-            "invalid-name",
+            codes::INVALID_NAME,
             span,
             format!("{field} `{value}` is not a valid Kubernetes name"),
         )
         .help("use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit"),
         (_, "entryClass") => Diagnostic::error(
-            "invalid-value",
+            codes::INVALID_VALUE,
             span,
             format!("{field} `{value}` is not a Java class name"),
         ),
-        _ => Diagnostic::error("invalid-value", span, format!("{field} has an invalid value `{value}`")),
+        _ => Diagnostic::error(codes::INVALID_VALUE, span, format!("{field} has an invalid value `{value}`")),
     }
 }
 

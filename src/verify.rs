@@ -9,28 +9,15 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
+use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::render::RenderedObject;
+use crate::object::{RenderedObject, TypeProblem, type_problem};
 
-/// Why a value is not of a Kubernetes (or other typed) shape.
-pub enum TypeProblem {
-    /// serde's message: a wrong type, a missing field.
-    Invalid(String),
-    /// The dotted paths of fields the type does not have.
-    Unknown(Vec<String>),
-}
-
-/// Deserializes `value` as `T`, noting every field `T` ignores.
-pub fn type_problem<T: DeserializeOwned>(value: &Json) -> Option<TypeProblem> {
-    let mut unknown = Vec::new();
-    let result: Result<T, _> = serde_ignored::deserialize(value, |path| {
-        unknown.push(path.to_string().replace(".?", ""));
-    });
-    match result {
-        Err(e) => Some(TypeProblem::Invalid(e.to_string())),
-        Ok(_) if !unknown.is_empty() => Some(TypeProblem::Unknown(unknown)),
-        Ok(_) => None,
-    }
+declare_code! {
+    pub INVALID_OUTPUT: error "invalid-output",
+    catches: "An emitted object that is not valid Kubernetes, or whose references do not hold (a template's mistake, most often a project template).",
+    why: "The cluster would reject it or run it wrong.",
+    fix: "Fix the template named in the message.",
 }
 
 fn typed<T: DeserializeOwned>(value: &Json) -> Result<(), String> {
@@ -281,7 +268,7 @@ fn same_for_the_typed_check(a: &Json, b: &Json) -> bool {
 fn long_key(value: &serde_json::Value) -> Option<&str> {
     match value {
         serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
-            if crate::emit::key_too_long(k) {
+            if crate::yaml::write::key_too_long(k) {
                 Some(k.as_str())
             } else {
                 long_key(v)
@@ -311,7 +298,7 @@ pub fn verify(
         let name = o.name().escape_debug().to_string();
         diags.push(
             Diagnostic::error(
-                "invalid-output",
+                INVALID_OUTPUT,
                 None,
                 format!(
                     "{} `{name}`{job} (template `{}`): {msg}",
@@ -353,7 +340,7 @@ pub fn verify(
                     "it has a key of {} characters (`{}…`); kustomize reads back keys of at most {}",
                     key.chars().count(),
                     key.chars().take(40).collect::<String>().escape_debug(),
-                    crate::emit::MAX_KEY_CHARS
+                    crate::yaml::write::MAX_KEY_CHARS
                 ),
             );
         }
@@ -468,9 +455,7 @@ pub fn verify(
                         .flatten()
                         .chain(pod["initContainers"].as_array().into_iter().flatten());
                     for c in containers {
-                        let requested = if operator
-                            && c["name"] == crate::render::operator::MAIN_CONTAINER
-                        {
+                        let requested = if operator && c["name"] == crate::object::MAIN_CONTAINER {
                             !deployment.value["spec"]["taskManager"]["resource"][resource].is_null()
                         } else {
                             !c["resources"]["requests"][resource].is_null()

@@ -42,8 +42,9 @@ pub struct Entry {
     pub value: Node,
 }
 
-mod parse;
+pub(crate) mod parse;
 mod readers;
+pub mod write;
 
 pub use parse::parse;
 pub use readers::kustomize_rewrite;

@@ -55,7 +55,7 @@ fn every_object_passes_kubernetes_validate_strict() {
         let path = tmp.path().join(format!("{i:04}.yaml"));
         std::fs::write(
             &path,
-            format!("# {origin}\n{}", flinkform::emit::to_yaml(object)),
+            format!("# {origin}\n{}", flinkform::yaml::write::to_yaml(object)),
         )
         .unwrap();
         files.push(path);
@@ -167,7 +167,7 @@ fn generated_strings_read_back_the_same_in_pyyaml() {
         .map(|s| (format!("k{s}"), serde_json::Value::from(s.as_str())))
         .collect();
     let doc = serde_json::json!({"values": strings, "keyed": keyed});
-    let yaml = flinkform::emit::to_yaml(&doc);
+    let yaml = flinkform::yaml::write::to_yaml(&doc);
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("out.yaml");
     std::fs::write(&file, &yaml).unwrap();
@@ -331,7 +331,11 @@ fn through_kustomize<S: AsRef<str>>(strings: &[S], dir: &Path) -> String {
     let config_map = serde_json::json!({
         "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "strings"}, "data": data,
     });
-    std::fs::write(dir.join("cm.yaml"), flinkform::emit::to_yaml(&config_map)).unwrap();
+    std::fs::write(
+        dir.join("cm.yaml"),
+        flinkform::yaml::write::to_yaml(&config_map),
+    )
+    .unwrap();
     std::fs::write(dir.join("kustomization.yaml"), "resources:\n  - cm.yaml\n").unwrap();
     let built = Command::new("kubectl")
         .arg("kustomize")
@@ -401,7 +405,7 @@ fn long_keys_read_back_in_kustomize_and_pyyaml() {
             .collect()
     };
     let config_map = |data: &serde_json::Map<String, serde_json::Value>| {
-        flinkform::emit::to_yaml(&serde_json::json!({
+        flinkform::yaml::write::to_yaml(&serde_json::json!({
             "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "keys"}, "data": data,
         }))
     };

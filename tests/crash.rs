@@ -126,3 +126,32 @@ fn leftover_temporaries_are_removed_even_where_nothing_changed() {
     assert_eq!(render(&project_dir, &out), expected);
     assert!(!leftover.exists());
 }
+
+/// A panic is an internal error: exit 2, never Rust's 101, with a request for a bug report.
+#[test]
+fn a_panic_exits_2_and_asks_for_a_bug_report() {
+    let output = Command::new(bin())
+        .args(["explain", "--list"])
+        .env("FLINKFORM_INTERNAL_TEST_PANIC", "1")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr.starts_with("error: internal error: flinkform ")
+            && stderr.contains(" panicked at src/main.rs:")
+            && stderr.contains("panicking on request of FLINKFORM_INTERNAL_TEST_PANIC"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: this is a bug in flinkform")
+            && stderr.contains("please report it at https://github.com/flinkform/flinkform/issues"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("RUST_BACKTRACE=1` environment variable"),
+        "{stderr}"
+    );
+}

@@ -708,3 +708,41 @@ fn check_shows_what_the_output_folder_holds_escaped() {
     assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text}");
     assert!(text.contains("\\u{1b}]0;owned"), "{text}");
 }
+
+/// What cannot be committed to a fixture: a folder where the project file belongs
+/// (`not-a-file`, exit 1), and a template that is a link to nothing (`file-not-found`, an I/O
+/// error: exit 2). Neither run writes anything.
+#[test]
+fn a_folder_for_the_project_file_and_a_dangling_template_are_reported() {
+    let job = common::example_job();
+    let tmp = common::temp_project(None, &[("job.yaml", job.as_str())]);
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("flinkform.yaml")).unwrap();
+    let out = run(&["--project", &dir.display().to_string(), "render"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error[not-a-file]: ")
+            && err.contains("flinkform.yaml: is not a regular file"),
+        "{err}"
+    );
+    assert!(!dir.join("deploy").exists(), "nothing written");
+
+    std::fs::remove_dir(dir.join("flinkform.yaml")).unwrap();
+    std::fs::write(
+        dir.join("flinkform.yaml"),
+        "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  templates: templates\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.join("templates")).unwrap();
+    symlink("gone.yaml.j2", dir.join("templates/extra.yaml.j2")).unwrap();
+    let out = run(&["--project", &dir.display().to_string(), "render"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[file-not-found]: template ")
+            && err.contains("extra.yaml.j2 no such file"),
+        "{err}"
+    );
+    assert!(!dir.join("deploy").exists(), "nothing written");
+}

@@ -108,8 +108,11 @@ fn environments_build_to_what_flinkform_build_prints() {
             assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
             let expected = sorted_objects(&stdout(&output));
             if built != expected {
-                let a: Vec<String> = expected.iter().map(flinkform::emit::to_yaml).collect();
-                let b: Vec<String> = built.iter().map(flinkform::emit::to_yaml).collect();
+                let a: Vec<String> = expected
+                    .iter()
+                    .map(flinkform::yaml::write::to_yaml)
+                    .collect();
+                let b: Vec<String> = built.iter().map(flinkform::yaml::write::to_yaml).collect();
                 let diff = similar::TextDiff::from_lines(a.join("---\n"), b.join("---\n"))
                     .unified_diff()
                     .header("flinkform build", "kubectl kustomize")

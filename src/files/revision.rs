@@ -179,7 +179,7 @@ impl Revision {
                 (_, Some(t)) => Ok(PathBuf::from(String::from_utf8_lossy(t).into_owned())),
                 (None, _) => Err(missing()),
                 (Some(size), None) => Err(Unreadable::new(
-                    "unreadable-file",
+                    crate::files::UNREADABLE_FILE,
                     format!(
                         "is a symlink whose target is {size} bytes long; no path is longer than {MAX_LINK_BYTES}"
                     ),
@@ -219,7 +219,7 @@ impl Revision {
             hops += 1;
             if hops > MAX_LINK_HOPS {
                 return Err(Unreadable::new(
-                    "unreadable-file",
+                    crate::files::UNREADABLE_FILE,
                     "has too many levels of symbolic links",
                 ));
             }
@@ -341,11 +341,24 @@ impl Revision {
                 let real = self.resolve(p)?;
                 let entry = match self.entries.get(&real) {
                     Some(e) if e.is_file() => e,
-                    Some(_) => return Err(Unreadable::new("not-a-file", "is not a regular file")),
-                    None if self.kind_of(&real) == Kind::Dir => {
-                        return Err(Unreadable::new("not-a-file", "is not a regular file"));
+                    Some(_) => {
+                        return Err(Unreadable::new(
+                            crate::files::NOT_A_FILE,
+                            "is not a regular file",
+                        ));
                     }
-                    None => return Err(Unreadable::new("file-not-found", "no such file")),
+                    None if self.kind_of(&real) == Kind::Dir => {
+                        return Err(Unreadable::new(
+                            crate::files::NOT_A_FILE,
+                            "is not a regular file",
+                        ));
+                    }
+                    None => {
+                        return Err(Unreadable::new(
+                            crate::files::FILE_NOT_FOUND,
+                            "no such file",
+                        ));
+                    }
                 };
                 match entry.size {
                     None => Err(missing()),
@@ -366,10 +379,9 @@ impl Revision {
             .into_iter()
             .map(|r| {
                 r.and_then(|e| {
-                    blobs
-                        .get(&e.oid)
-                        .cloned()
-                        .ok_or_else(|| Unreadable::new("unreadable-file", "git did not return it"))
+                    blobs.get(&e.oid).cloned().ok_or_else(|| {
+                        Unreadable::new(crate::files::UNREADABLE_FILE, "git did not return it")
+                    })
                 })
             })
             .collect()
@@ -440,7 +452,12 @@ fn batch(
     oids: &[String],
     mut answer: impl FnMut(&mut BufReader<std::process::ChildStdout>, &str) -> Result<(), String>,
 ) -> Result<(), Unreadable> {
-    let fail = |e: String| Unreadable::new("unreadable-file", format!("git cat-file failed: {e}"));
+    let fail = |e: String| {
+        Unreadable::new(
+            crate::files::UNREADABLE_FILE,
+            format!("git cat-file failed: {e}"),
+        )
+    };
     let mut child = command(top)
         .args(["cat-file", mode])
         .stdin(Stdio::piped())
@@ -495,14 +512,14 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
 
 fn missing() -> Unreadable {
     Unreadable::new(
-        "unreadable-file",
+        crate::files::UNREADABLE_FILE,
         "is not in this clone (a partial clone leaves it on the remote); flinkform never lets git fetch: fetch it, or compare with a revision whose files are here",
     )
 }
 
 fn escape(target: &Path) -> Unreadable {
     Unreadable::new(
-        "symlink-escape",
+        crate::files::SYMLINK_ESCAPE,
         format!(
             "leads outside the project (to {}); flinkform reads nothing outside it",
             target.display()

@@ -25,11 +25,8 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::flink_config;
 use crate::model::{Engine, PodSettings, Resources};
-use crate::resolve::ResolvedJob;
-
-/// The operator's name for its main container, which a pod template's container of that name
-/// is merged into.
-pub const MAIN_CONTAINER: &str = "flink-main-container";
+use crate::object::MAIN_CONTAINER;
+use crate::resolved::ResolvedJob;
 
 /// The CRD's `flinkVersion` for a Flink version: `1.20.1` → `v1_20`.
 #[must_use]
@@ -59,19 +56,6 @@ pub fn mode(job: &ResolvedJob) -> &'static str {
 pub fn scaled_replicas(job: &ResolvedJob) -> Option<u32> {
     let a = job.job.spec.autoscaling.as_ref().filter(|a| a.enabled)?;
     (a.engine == Engine::Hpa).then_some(a.min_replicas)
-}
-
-/// How the operator carries the job's state across an upgrade of its spec.
-#[must_use]
-pub fn upgrade_mode(job: &ResolvedJob) -> &'static str {
-    let state = &job.job.spec.state;
-    if state.ha().is_some() {
-        "last-state"
-    } else if state.savepoints.is_some() && state.checkpoints.is_some() {
-        "savepoint"
-    } else {
-        "stateless"
-    }
 }
 
 /// A resource's CPU as the CRD's number of cores (`500m` → 0.5, `2` → 2).
@@ -180,7 +164,7 @@ pub fn context(job: &ResolvedJob, parts: &Parts) -> Json {
         job_spec.insert("args".into(), spec.job.args.clone().into());
     }
     job_spec.insert("parallelism".into(), spec.job.parallelism.into());
-    job_spec.insert("upgradeMode".into(), upgrade_mode(job).into());
+    job_spec.insert("upgradeMode".into(), job.upgrade_mode().into());
     job_spec.insert(
         "state".into(),
         if spec.job.suspended {

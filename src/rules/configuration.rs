@@ -1,9 +1,52 @@
 //! Rules on `flinkConfiguration`: keys flinkform owns, values the legacy file cannot hold, and
 //! settings that would undo what the image needs.
 
+use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 use super::Located;
+
+declare_code! {
+    pub CONFIG_KEY: error "config-key",
+    catches: "A `flinkConfiguration` key with characters other than letters, digits, `.`, `-` and `_`.",
+    why: "No Flink option has such a key, and a space, `#`, `:` or line break in it would change how a reader of the configuration file splits the line: a key could hide another or smuggle in one flinkform sets.",
+    fix: "Use the option's key as Flink documents it, e.g. `execution.checkpointing.interval`.",
+}
+
+declare_code! {
+    pub JAVA_OPTS_REPLACED: warning "java-opts-replaced",
+    catches: "`env.java.opts.all` (or `env.java.opts`) in flinkConfiguration.",
+    why: "It replaces the image's value, which holds the --add-opens flags Flink needs on Java 17: the job then fails at submission with InaccessibleObjectException.",
+    fix: "Set `env.java.opts.jobmanager` and `env.java.opts.taskmanager` instead.",
+}
+
+declare_code! {
+    pub LEGACY_CONFIG_VALUE: error "legacy-config-value",
+    catches: "A Flink configuration value that flink-conf.yaml (Flink before 1.19) cannot hold as written: a `#`, a line break, an empty value, or spaces at either end.",
+    why: "Flink reads flink-conf.yaml line by line (a carriage return ends a line too), cuts each line at `#`, trims key and value, and skips a key without a value: the job would run with another value than the one written.",
+    fix: "Change the value, or use Flink 1.19 or later, which reads config.yaml as YAML.",
+}
+
+declare_code! {
+    pub LISTENER_CONFIG_KEY: error "listener-config-key",
+    catches: "A `flinkConfiguration` key that moves or switches off a listener flinkform wires: `rest.bind-port`, `jobmanager.rpc.bind-port`, `taskmanager.rpc.bind-port`, `metrics.reporters`, or the Prometheus reporter's filters and label settings.",
+    why: "flinkform points the Services, the Ingress, the probes and the scrape annotations at Flink's ports 8081, 6123 and 6122 and at the reporter's series; a listener moved elsewhere is unreachable, and a filtered reporter leaves the autoscaler without its metric.",
+    fix: "Remove the key. The metrics port is `metrics.port`.",
+}
+
+declare_code! {
+    pub METRICS_PORT_COLLISION: error "metrics-port-collision",
+    catches: "A `metrics.port` equal to one of Flink's own ports in the pods: 6122, 6123, 6124 or 8081.",
+    why: "The Prometheus reporter and Flink's RPC, blob server or REST API cannot listen on one port; one of them fails to start.",
+    fix: "Use another port, e.g. 9249.",
+}
+
+declare_code! {
+    pub OWNED_CONFIG_KEY: error "owned-config-key",
+    catches: "A flinkConfiguration key that flinkform sets itself.",
+    why: "flinkform derives it from other fields; two sources would disagree.",
+    fix: "Remove it; the message names the field that sets it.",
+}
 
 /// Keys of the Flink configuration that flinkform writes itself, with where to set them.
 pub const OWNED_CONFIG_KEYS: &[(&str, &str)] = &[
@@ -149,7 +192,7 @@ fn check_listeners(r: &Located, diags: &mut Diagnostics) {
         if let Some((_, why)) = LISTENER_KEYS.iter().find(|(k, _)| k == key) {
             diags.push(
                 Diagnostic::error(
-                    "listener-config-key",
+                    LISTENER_CONFIG_KEY,
                     r.key_span(&["spec", "flinkConfiguration", key.as_str()]),
                     format!("`{key}` cannot be set: {why}"),
                 )
@@ -162,7 +205,7 @@ fn check_listeners(r: &Located, diags: &mut Diagnostics) {
     if let Some((_, what)) = FLINK_PORTS.iter().find(|(p, _)| *p == spec.metrics.port) {
         diags.push(
             Diagnostic::error(
-                "metrics-port-collision",
+                METRICS_PORT_COLLISION,
                 r.span(&["spec", "metrics", "port"]),
                 format!("metrics port {} is the port of {what}", spec.metrics.port),
             )
@@ -197,7 +240,7 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
             if let Some(problem) = problem {
                 let span = r.span(&["spec", "flinkConfiguration", key.as_str()]);
                 diags.push(
-                    Diagnostic::error("legacy-config-value", span, format!("Flink {} cannot read the value of `{key}` as written: it {problem}", spec.flink_version))
+                    Diagnostic::error(LEGACY_CONFIG_VALUE, span, format!("Flink {} cannot read the value of `{key}` as written: it {problem}", spec.flink_version))
                         .help("change the value, or use Flink 1.19 or later, which reads config.yaml as YAML"),
                 );
             }
@@ -210,11 +253,11 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
         if !key.starts_with(|c: char| c.is_ascii_alphanumeric())
             || !key.chars().all(word)
-            || crate::emit::key_too_long(key)
+            || crate::yaml::write::key_too_long(key)
         {
             diags.push(
                 Diagnostic::error(
-                    "config-key",
+                    CONFIG_KEY,
                     at(),
                     format!("`{}` is not a Flink configuration key", key.escape_debug()),
                 )
@@ -225,7 +268,7 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         if let Some((_, how)) = OWNED_CONFIG_KEYS.iter().find(|(k, _)| k == key) {
             diags.push(
                 Diagnostic::error(
-                    "owned-config-key",
+                    OWNED_CONFIG_KEY,
                     at(),
                     format!("flinkform sets `{key}` itself"),
                 )
@@ -238,7 +281,7 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         if (key == "env.java.opts.all" || key == "env.java.opts") && !r.on_operator() {
             diags.push(
                 Diagnostic::warning(
-                    "java-opts-replaced",
+                    JAVA_OPTS_REPLACED,
                     at(),
                     format!("`{key}` replaces the image's JVM flags, among them the `--add-opens` flags Flink needs on Java 17"),
                 )

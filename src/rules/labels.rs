@@ -1,10 +1,18 @@
 //! Kubernetes label syntax, and the qualified names that annotation and node selector keys
 //! are.
 
+use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::yaml::{Node, Value};
 
 use super::Located;
+
+declare_code! {
+    pub INVALID_KEY: error "invalid-key",
+    catches: "An annotation or `nodeSelector` key that is not a Kubernetes qualified name: an optional DNS subdomain prefix and `/`, then a name of at most 63 letters, digits, `-`, `_` and `.` that starts and ends with a letter or digit (`a~b/x`, `bad key!`).",
+    why: "The API server refuses the object, so the job would fail at apply time, after review; and a key of thousands of characters is one YAML readers refuse to read back.",
+    fix: "Write the key as Kubernetes documents it, e.g. `example.com/owner`.",
+}
 
 /// The maps of a job whose keys Kubernetes requires to be qualified names (labels have their
 /// own rule, which checks their values too).
@@ -42,7 +50,7 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
                 let field = path[path.len() - 1];
                 diags.push(
                     Diagnostic::error(
-                        "invalid-key",
+                        INVALID_KEY,
                         e.key_span,
                         format!(
                             "`{}` is not a valid key of `{field}`: {problem}",

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
+use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::flink::config::Config;
 use crate::flink::memory::{self, Problem, Refused, human};
@@ -16,6 +17,20 @@ use crate::flink::values::Value;
 use crate::model::parse_quantity;
 
 use super::Located;
+
+declare_code! {
+    pub FLINK_MEMORY: error "flink-memory",
+    catches: "A JobManager or TaskManager memory that Flink refuses to start with, computed with Flink's own memory model for the job's version: the container's memory becomes `*.memory.process.size`, Flink takes JVM metaspace (default 256 MiB) and overhead (10 %, at least 192 MiB, at most 1 GiB) off it, and divides the rest, the Flink memory: on a TaskManager framework heap and off-heap (128 MiB each), task off-heap, managed memory (40 %) and network memory (10 %, at least 64 MiB), with the task heap taking what is left; on a JobManager off-heap (128 MiB) and the JVM heap. The job's own `*.memory.*` keys change the parts; when the parts do not fit, or a derived part falls outside its configured range, the process exits before it starts.",
+    why: "Kubernetes starts the pod and Flink refuses the configuration at once: the pod crash-loops with an IllegalConfigurationException, and nothing before it says so. With the default settings a TaskManager needs about 1 GiB.",
+    fix: "Give the container more memory (the help line names the smallest size that starts with the job's settings), or lower the fixed parts (`taskmanager.memory.managed.fraction`, `taskmanager.memory.network.min`, `*.memory.jvm-metaspace.size`), or remove keys that fix a part against the others (`taskmanager.memory.task.heap.size` with `taskmanager.memory.managed.size`, `*.memory.flink.size`): Flink derives what is not set.",
+}
+
+declare_code! {
+    pub NETWORK_BUFFERS: warning "network-buffers",
+    catches: "A TaskManager whose network memory cannot hold the buffers one all-to-all exchange (a keyBy, a rebalance) reserves at the largest parallelism the job reaches: `maxReplicas` x `taskSlots` when it autoscales (capped by the maximum parallelism), else its parallelism. Each of a TaskManager's slots runs a sender, whose result partition reserves one buffer per receiver and one more, and a receiver, whose input gate reserves `buffers-per-channel` (2) exclusive buffers per sender on another TaskManager and one floating buffer (Flink's own sizing of a streaming job's pools); the TaskManager has its network memory divided by `taskmanager.memory.segment-size` (32 KiB) buffers.",
+    why: "The job runs at a small scale, and after the autoscaler adds TaskManagers the tasks fail with `Insufficient number of network buffers`: the job does not restart at the new scale.",
+    fix: "Raise the network memory (`taskmanager.memory.network.fraction`, `taskmanager.memory.network.min`) or the TaskManager's memory, use fewer slots per TaskManager, or lower `maxReplicas` or the maximum parallelism.",
+}
 
 const MIB: u64 = 1 << 20;
 
@@ -187,7 +202,7 @@ fn report(
             "lower the memory keys the process must hold (`flinkform explain flink-memory`)".into()
         }
     };
-    diags.push(Diagnostic::error("flink-memory", span, message).help(help));
+    diags.push(Diagnostic::error(FLINK_MEMORY, span, message).help(help));
 }
 
 /// The smallest process size, in whole mebibytes, with which Flink starts the process under
@@ -270,7 +285,7 @@ fn check_network(
     }
     diags.push(
         Diagnostic::warning(
-            "network-buffers",
+            NETWORK_BUFFERS,
             r.span(&path),
             format!(
                 "at parallelism {parallelism} ({how}), one all-to-all exchange needs {needed} network buffers on each TaskManager, which has {available} ({} of network memory in buffers of {}): the job fails to start at that scale",

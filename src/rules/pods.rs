@@ -11,9 +11,10 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1 as core;
 use serde::de::DeserializeOwned;
 
+use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::object::{TypeProblem, type_problem};
 use crate::source::Span;
-use crate::verify::{TypeProblem, type_problem};
 use crate::yaml::{Node, Value};
 
 use super::Located;
@@ -38,6 +39,69 @@ const OWN_ANNOTATIONS: &[&str] = &[
 ];
 /// Labels flinkform sets on every pod (its selectors use some of them).
 use super::job::OWN_LABELS;
+
+declare_code! {
+    pub FLINK_PROPERTIES_ENV: error "flink-properties-env",
+    catches: "`FLINK_PROPERTIES` in a pod's `env`.",
+    why: "The official image's entrypoint appends `FLINK_PROPERTIES` to the Flink configuration file, but flinkform's pods mount the configuration read-only (so that the entrypoint cannot rewrite it), and the variable would be silently ignored.",
+    fix: "Set the keys in `flinkConfiguration`.",
+}
+
+declare_code! {
+    pub INVALID_KUBERNETES_VALUE: error "invalid-kubernetes-value",
+    catches: "A value in Kubernetes' own shape (env, tolerations, affinity, volumes, ...) that is not of its Kubernetes type: a wrong type or a missing field.",
+    why: "The API server would reject the Deployment.",
+    fix: "Write it as in a pod spec (`kubectl explain pod.spec`).",
+}
+
+declare_code! {
+    pub MOUNT_OVER_CONF: error "mount-over-conf",
+    catches: "A volume mount at, below or above /opt/flink/conf.",
+    why: "It would hide or replace the configuration flinkform gives Flink.",
+    fix: "Mount elsewhere; set Flink options in `flinkConfiguration`.",
+}
+
+declare_code! {
+    pub OWNED_ENV: error "owned-env",
+    catches: "An environment variable flinkform sets in the Flink container (JOB_MANAGER_RPC_ADDRESS, POD_IP, ENABLE_BUILT_IN_PLUGINS).",
+    why: "It points the pods at the JobManager, the pod IP or the image's plugins.",
+    fix: "Remove it.",
+}
+
+declare_code! {
+    pub OWNED_POD_METADATA: error "owned-pod-metadata",
+    catches: "A pod label or annotation that flinkform sets (app.kubernetes.io/*, flinkform.dev/config-hash, prometheus.io/*).",
+    why: "Selectors, the configuration rollout and the metrics scrape depend on them.",
+    fix: "Remove it.",
+}
+
+declare_code! {
+    pub OWNED_VOLUME: error "owned-volume",
+    catches: "A volume named like one of flinkform's (flink-config, flink-conf, flink-plugins).",
+    why: "It would replace the configuration volumes.",
+    fix: "Give it another name.",
+}
+
+declare_code! {
+    pub UNDEFINED_VOLUME: error "undefined-volume",
+    catches: "A volume mount that names no volume of its pod.",
+    why: "The API server rejects the Deployment.",
+    fix: "Define the volume in the same pod, or in `pod` for both.",
+}
+
+declare_code! {
+    pub UNKNOWN_KUBERNETES_FIELD: error "unknown-kubernetes-field",
+    catches: "A field that the Kubernetes type of a value does not have.",
+    why: "The API server would drop or reject it.",
+    fix: "Check the spelling against the type (`kubectl explain pod.spec`).",
+}
+
+declare_code! {
+    pub UNMOUNTED_VOLUME: error "unmounted-volume",
+    catches: "A volume that nothing mounts in its pod.",
+    why: "It is dead weight, or a mount was forgotten.",
+    fix: "Mount it, or define it only in the pod that mounts it.",
+}
 
 pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
     // The same shared value appears in both components' pods: report it once.
@@ -82,7 +146,7 @@ fn check_types(pod: &Node, push: &mut impl FnMut(Diagnostic)) {
                 None => {}
                 Some(TypeProblem::Invalid(e)) => push(
                     Diagnostic::error(
-                        "invalid-kubernetes-value",
+                        INVALID_KUBERNETES_VALUE,
                         item.span,
                         format!("not a valid Kubernetes {kind}: {e}"),
                     )
@@ -96,7 +160,7 @@ fn check_types(pod: &Node, push: &mut impl FnMut(Diagnostic)) {
                         let (_, key, _) = item.walk(&segments);
                         let name = segments.last().copied().unwrap_or_default();
                         push(
-                            Diagnostic::error("unknown-kubernetes-field", key.unwrap_or(item.span), format!("a Kubernetes {kind} has no field `{name}`"))
+                            Diagnostic::error(UNKNOWN_KUBERNETES_FIELD, key.unwrap_or(item.span), format!("a Kubernetes {kind} has no field `{name}`"))
                                 .help(format!("check the spelling against the {kind} reference (`kubectl explain pod.spec`)")),
                         );
                     }
@@ -143,7 +207,7 @@ fn check_volumes(pod: &Node, who: &str, origin: Span, push: &mut impl FnMut(Diag
         if OWN_VOLUMES.contains(&name) {
             push(
                 Diagnostic::error(
-                    "owned-volume",
+                    OWNED_VOLUME,
                     at,
                     format!("flinkform names its own volume `{name}`"),
                 )
@@ -151,7 +215,7 @@ fn check_volumes(pod: &Node, who: &str, origin: Span, push: &mut impl FnMut(Diag
             );
         } else if !mounted.contains(name) {
             push(
-                Diagnostic::error("unmounted-volume", at, format!("volume `{name}` is mounted nowhere in the {who} pod"))
+                Diagnostic::error(UNMOUNTED_VOLUME, at, format!("volume `{name}` is mounted nowhere in the {who} pod"))
                     .help(format!("add `volumeMounts: [{{name: {name}, mountPath: ...}}]` beside it, or define the volume only in the pod (`jobManager.pod` or `taskManager.pod`) that mounts it")),
             );
         }
@@ -162,7 +226,7 @@ fn check_volumes(pod: &Node, who: &str, origin: Span, push: &mut impl FnMut(Diag
         if !defined.contains(name) && !OWN_VOLUMES.contains(&name) {
             push(
                 Diagnostic::error(
-                    "undefined-volume",
+                    UNDEFINED_VOLUME,
                     mount.get("name").map_or(mount.span, |n| n.span),
                     format!("no volume `{name}` in the {who} pod to mount"),
                 )
@@ -176,7 +240,7 @@ fn check_volumes(pod: &Node, who: &str, origin: Span, push: &mut impl FnMut(Diag
             || CONF_DIR.starts_with(&format!("{normalized}/"))
         {
             push(
-                Diagnostic::error("mount-over-conf", mount.get("mountPath").map_or(mount.span, |n| n.span), format!("a mount at `{path}` would hide or replace the Flink configuration in {CONF_DIR}"))
+                Diagnostic::error(MOUNT_OVER_CONF, mount.get("mountPath").map_or(mount.span, |n| n.span), format!("a mount at `{path}` would hide or replace the Flink configuration in {CONF_DIR}"))
                     .help("mount elsewhere (e.g. /opt/flink/rocksdb); set Flink options in `flinkConfiguration`"),
             );
         }
@@ -207,13 +271,13 @@ fn check_owned(pod: &Node, push: &mut impl FnMut(Diagnostic)) {
     for var in items(pod, "env") {
         if var.str_at("name") == Some("FLINK_PROPERTIES") {
             push(
-                Diagnostic::error("flink-properties-env", var.get("name").map_or(var.span, |n| n.span), "`FLINK_PROPERTIES` would be ignored: the entrypoint appends it to a configuration file that is read-only in flinkform's pods")
+                Diagnostic::error(FLINK_PROPERTIES_ENV, var.get("name").map_or(var.span, |n| n.span), "`FLINK_PROPERTIES` would be ignored: the entrypoint appends it to a configuration file that is read-only in flinkform's pods")
                     .help("set the keys in `flinkConfiguration`"),
             );
         }
         if let Some(name) = var.str_at("name").filter(|n| OWN_ENV.contains(n)) {
             push(
-                Diagnostic::error("owned-env", var.get("name").map_or(var.span, |n| n.span), format!("flinkform sets `{name}` in the Flink container itself"))
+                Diagnostic::error(OWNED_ENV, var.get("name").map_or(var.span, |n| n.span), format!("flinkform sets `{name}` in the Flink container itself"))
                     .help("remove it: flinkform points it at the JobManager, the pod IP or the image's plugins"),
             );
         }
@@ -230,7 +294,7 @@ fn check_owned(pod: &Node, push: &mut impl FnMut(Diagnostic)) {
             if owned.contains(&e.key.as_str()) {
                 push(
                     Diagnostic::error(
-                        "owned-pod-metadata",
+                        OWNED_POD_METADATA,
                         e.key_span,
                         format!(
                             "flinkform sets the pod {} `{}` itself",
@@ -246,7 +310,7 @@ fn check_owned(pod: &Node, push: &mut impl FnMut(Diagnostic)) {
                     label_key_problem(&e.key).or_else(|| label_value_problem(value))
                 {
                     push(
-                        Diagnostic::error("invalid-label", e.key_span, format!("`{}: {}` is not a valid Kubernetes label: {problem}", e.key.escape_debug(), value.escape_debug()))
+                        Diagnostic::error(crate::rules::job::INVALID_LABEL, e.key_span, format!("`{}: {}` is not a valid Kubernetes label: {problem}", e.key.escape_debug(), value.escape_debug()))
                             .help("label keys are [prefix/]name, values at most 63 characters of letters, digits, '-', '_' and '.'"),
                     );
                 }

@@ -33,7 +33,7 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         let Some(value) = parse_quantity(text).filter(|v| *v <= most) else {
             diags.push(
                 Diagnostic::error(
-                    "invalid-quantity",
+                    crate::validate::codes::INVALID_QUANTITY,
                     r.span(&path),
                     format!("`{text}` is too large for `{}`", path[1..].join(".")),
                 )
@@ -56,7 +56,7 @@ pub(super) fn check(r: &Located, diags: &mut Diagnostics) {
         if !ok {
             diags.push(
                 Diagnostic::error(
-                    "invalid-quantity",
+                    crate::validate::codes::INVALID_QUANTITY,
                     r.span(&path),
                     format!("`{text}` is too small for `{}`", path[1..].join(".")),
                 )

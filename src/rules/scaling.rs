@@ -2,12 +2,111 @@
 //! event costs a Flink job in reactive mode (a restart from the latest checkpoint, with as
 //! many parallel tasks as there are slots, up to the maximum parallelism).
 
+use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::metrics;
 use crate::model::{Autoscaling, Engine, ProjectSpec};
 
 use super::labels::{label_key_problem, label_value_problem};
 use super::{Located, has_checkpointing};
+
+declare_code! {
+    pub AVERAGE_VALUE_ON_FOLD: error "average-value-on-fold",
+    catches: "An `averageValue` target on a Flink metric preset that is a maximum over the job's tasks (busyTime, the busiest task's average over its subtasks; latency, watermarkLag, kafkaLag).",
+    why: "The autoscaler divides an averageValue metric by the number of TaskManagers; only a sum (backlog) grows with the work they share, so the rule would scale on a number that means nothing.",
+    fix: "Use `target: {value: ...}`, the threshold for the job as a whole.",
+}
+
+declare_code! {
+    pub INVALID_METRIC_RULE: error "invalid-metric-rule",
+    catches: "A flinkMetrics rule with both or neither of `metric` and `external`.",
+    why: "A rule scales on one metric.",
+    fix: "Give `metric: <preset>` or `external: {name: ...}`.",
+}
+
+declare_code! {
+    pub INVALID_SELECTOR: error "invalid-selector",
+    catches: "A label selector of an external metric that is not a valid selector.",
+    why: "The metrics API rejects it, and the HPA never gets a value.",
+    fix: "Use valid label keys and values.",
+}
+
+declare_code! {
+    pub JOB_NAME_LABEL: error "job-name-label",
+    catches: "A job whose `job_name`, as Flink's Prometheus reporter writes it (every character outside letters, digits, `:` and `_` turned into `_`), is not a Kubernetes label value, while an hpa rule on a Flink metric preset selects the job by it.",
+    why: "The HPA's External metric selects the job with `matchLabels: {job_name: ...}`; a selector with an invalid label value is refused, and the HPA reports `FailedGetExternalMetric` and never scales.",
+    fix: "Choose a `flinkJobName` (or job name) that becomes at most 63 letters, digits, `_`, `-` or `.`, and starts and ends with a letter or digit: `Orders Enrichment v2`, not `Orders Enrichment (v2)`.",
+}
+
+declare_code! {
+    pub KEDA_EXTERNAL_METRIC: error "keda-external-metric",
+    catches: "An `external` metric rule with the keda engine.",
+    why: "KEDA queries Prometheus itself; an External metric is an HPA feature.",
+    fix: "Use a preset, or `engine: hpa`.",
+}
+
+declare_code! {
+    pub KEDA_PROMETHEUS_URL: error "keda-prometheus-url",
+    catches: "The keda engine with a Flink metric preset but no `spec.prometheus.url`.",
+    why: "KEDA's prometheus trigger needs the server to ask.",
+    fix: "Set `spec.prometheus.url` in flinkform.yaml.",
+}
+
+declare_code! {
+    pub MAX_PARALLELISM_IMPLICIT: warning "max-parallelism-implicit",
+    catches: "Autoscaling without `job.maxParallelism`.",
+    why: "Reactive mode runs with every slot up to the maximum parallelism, which Flink derives when it is not set; a later change to it makes the job's state unrestorable.",
+    fix: "Set `job.maxParallelism` once, at least maxReplicas x taskSlots.",
+}
+
+declare_code! {
+    pub MEMORY_RULE: warning "memory-rule",
+    catches: "A memory scaling rule below 90 %.",
+    why: "A JVM takes its heap at start and seldom gives it back, so memory use stays high after the load drops and the rule rarely scales down.",
+    fix: "Scale on cpu or a Flink metric; keep memory as a guard at 90 % or more.",
+}
+
+declare_code! {
+    pub MIN_REPLICAS_ZERO: error "min-replicas-zero",
+    catches: "`minReplicas: 0`.",
+    why: "An HPA cannot scale to zero, and KEDA could never wake the job: cpu, memory and Flink's metrics all come from its TaskManagers.",
+    fix: "Use `minReplicas: 1`.",
+}
+
+declare_code! {
+    pub NO_CHECKPOINTING: warning "no-checkpointing",
+    catches: "Autoscaling without a checkpoint interval.",
+    why: "Every scale event restarts the job; without checkpoints it restarts from nothing.",
+    fix: "Set `execution.checkpointing.interval` in flinkConfiguration.",
+}
+
+declare_code! {
+    pub NO_SCALING_RULE: error "no-scaling-rule",
+    catches: "Autoscaling enabled without a rule.",
+    why: "The autoscaler has nothing to scale on.",
+    fix: "Add `cpu`, `memory` or `flinkMetrics`, or set `enabled: false`.",
+}
+
+declare_code! {
+    pub REPLICAS_RANGE: error "replicas-range",
+    catches: "`minReplicas` above `maxReplicas`.",
+    why: "The autoscaler cannot hold both.",
+    fix: "Make minReplicas at most maxReplicas.",
+}
+
+declare_code! {
+    pub RESTART_STRATEGY_LIMIT: warning "restart-strategy-limit",
+    catches: "Autoscaling with a restart strategy that gives up (fixed-delay, failure-rate, none).",
+    why: "Every TaskManager a scale-down removes fails the job's tasks once; after a few scale events the job would fail for good.",
+    fix: "Use `exponential-delay`, Flink's default with checkpointing.",
+}
+
+declare_code! {
+    pub SLOTS_ABOVE_MAX_PARALLELISM: warning "slots-above-max-parallelism",
+    catches: "maxReplicas x taskSlots above `maxParallelism`.",
+    why: "Reactive mode never runs more tasks than the maximum parallelism: the TaskManagers above it sit idle.",
+    fix: "Lower maxReplicas, or start a new job with a higher maxParallelism.",
+}
 
 /// Restart strategies that give up after a few failures. In reactive mode every TaskManager a
 /// scale-down removes fails the job's tasks once.
@@ -30,7 +129,7 @@ pub(super) fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics
     let Some(max) = a.max_replicas else {
         diags.push(
             Diagnostic::error(
-                "missing-field",
+                crate::validate::codes::MISSING_FIELD,
                 r.key_span(&["spec", "autoscaling"]),
                 "autoscaling needs `maxReplicas`",
             )
@@ -41,7 +140,7 @@ pub(super) fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics
     if a.min_replicas > max {
         diags.push(
             Diagnostic::error(
-                "replicas-range",
+                REPLICAS_RANGE,
                 at("minReplicas"),
                 format!(
                     "`minReplicas` {} is above `maxReplicas` {max}",
@@ -54,20 +153,20 @@ pub(super) fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics
     }
     if a.min_replicas == 0 {
         let d = match a.engine {
-            Engine::Hpa => Diagnostic::error("min-replicas-zero", at("minReplicas"), "`minReplicas: 0` is not possible with the hpa engine")
+            Engine::Hpa => Diagnostic::error(MIN_REPLICAS_ZERO, at("minReplicas"), "`minReplicas: 0` is not possible with the hpa engine")
                 .help("a HorizontalPodAutoscaler cannot scale to zero without an alpha feature gate; use `minReplicas: 1`"),
             // cpu, memory and every Flink metric come from the TaskManagers: with none left
             // there is no series to wake the job up again.
-            Engine::Keda => Diagnostic::error("min-replicas-zero", at("minReplicas"), "KEDA could never wake this job from zero: cpu, memory and Flink's metrics all come from its TaskManagers")
+            Engine::Keda => Diagnostic::error(MIN_REPLICAS_ZERO, at("minReplicas"), "KEDA could never wake this job from zero: cpu, memory and Flink's metrics all come from its TaskManagers")
                 .help("use `minReplicas: 1`"),
-            Engine::Operator => Diagnostic::error("min-replicas-zero", at("minReplicas"), "the operator's autoscaler keeps every job running: it cannot scale to zero TaskManagers")
+            Engine::Operator => Diagnostic::error(MIN_REPLICAS_ZERO, at("minReplicas"), "the operator's autoscaler keeps every job running: it cannot scale to zero TaskManagers")
                 .help("use `minReplicas: 1`"),
         };
         diags.push(d);
     }
     if a.cpu.is_none() && a.memory.is_none() && a.flink_metrics.is_empty() {
         diags.push(
-            Diagnostic::error("no-scaling-rule", r.key_span(&["spec", "autoscaling"]), "autoscaling is enabled without a scaling rule")
+            Diagnostic::error(NO_SCALING_RULE, r.key_span(&["spec", "autoscaling"]), "autoscaling is enabled without a scaling rule")
                 .help("add `cpu: {averageUtilization: 65}`, `memory`, or `flinkMetrics`; or set `enabled: false`"),
         );
     }
@@ -75,14 +174,14 @@ pub(super) fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics
     // Below 90 % a memory rule keeps the TaskManagers it added: their heap stays taken.
     if let Some(memory) = a.memory.as_ref().filter(|m| m.average_utilization < 90) {
         diags.push(
-            Diagnostic::warning("memory-rule", r.span(&["spec", "autoscaling", "memory", "averageUtilization"]), format!("a JVM takes its heap at start and seldom gives it back: memory use stays high after load drops, so a {} % memory rule rarely scales down", memory.average_utilization))
+            Diagnostic::warning(MEMORY_RULE, r.span(&["spec", "autoscaling", "memory", "averageUtilization"]), format!("a JVM takes its heap at start and seldom gives it back: memory use stays high after load drops, so a {} % memory rule rarely scales down", memory.average_utilization))
                 .help("scale on `cpu` or a Flink metric; keep `memory` only as a guard, at 90 % or more"),
         );
     }
     check_parallelism(r, max, diags);
     if !has_checkpointing(r) {
         diags.push(
-            Diagnostic::warning("no-checkpointing", at("enabled"), "autoscaling restarts the job on every scale event, but no checkpoint interval is configured")
+            Diagnostic::warning(NO_CHECKPOINTING, at("enabled"), "autoscaling restarts the job on every scale event, but no checkpoint interval is configured")
                 .help("set `execution.checkpointing.interval` in `flinkConfiguration`, or every rescale loses the job's progress"),
         );
     }
@@ -91,7 +190,7 @@ pub(super) fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics
             && LIMITED_RESTARTS.contains(&strategy.to_ascii_lowercase().as_str())
         {
             diags.push(
-                Diagnostic::warning("restart-strategy-limit", r.span(&["spec", "flinkConfiguration", key]), format!("the `{strategy}` restart strategy fails the job after a few restarts, and every TaskManager a scale-down removes counts as one"))
+                Diagnostic::warning(RESTART_STRATEGY_LIMIT, r.span(&["spec", "flinkConfiguration", key]), format!("the `{strategy}` restart strategy fails the job after a few restarts, and every TaskManager a scale-down removes counts as one"))
                     .help("use `exponential-delay` (Flink's default with checkpointing), which keeps restarting"),
             );
         }
@@ -107,11 +206,11 @@ fn check_parallelism(r: &Located, max: u32, diags: &mut Diagnostics) {
     let most = u64::from(max) * u64::from(slots);
     match spec.job.max_parallelism {
         None => diags.push(
-            Diagnostic::warning("max-parallelism-implicit", r.key_span(&["spec", "autoscaling"]), "autoscaling without `job.maxParallelism`: Flink derives it, and a later change to it makes the job's state unrestorable")
+            Diagnostic::warning(MAX_PARALLELISM_IMPLICIT, r.key_span(&["spec", "autoscaling"]), "autoscaling without `job.maxParallelism`: Flink derives it, and a later change to it makes the job's state unrestorable")
                 .help(format!("set `job.maxParallelism` once, at least `maxReplicas` x `taskSlots` = {most} (a multiple of it spreads keys evenly)")),
         ),
         Some(max_par) if most > u64::from(max_par) => diags.push(
-            Diagnostic::warning("slots-above-max-parallelism", r.span(&["spec", "autoscaling", "maxReplicas"]), format!("`maxReplicas` x `taskSlots` = {max} x {slots} = {most} slots, but `maxParallelism` {max_par} caps the job: the TaskManagers above it sit idle"))
+            Diagnostic::warning(SLOTS_ABOVE_MAX_PARALLELISM, r.span(&["spec", "autoscaling", "maxReplicas"]), format!("`maxReplicas` x `taskSlots` = {max} x {slots} = {most} slots, but `maxParallelism` {max_par} caps the job: the TaskManagers above it sit idle"))
                 .help(format!("lower `maxReplicas` to {}, or start a new job with a higher `maxParallelism`", u64::from(max_par).div_ceil(u64::from(slots)))),
         ),
         Some(_) => {}
@@ -133,7 +232,7 @@ fn check_metric_rules(
         let span = r.span(&["spec", "autoscaling", "flinkMetrics", &index]);
         if rule.metric.is_some() == rule.external.is_some() {
             diags.push(
-                Diagnostic::error("invalid-metric-rule", span, "a flinkMetrics rule needs exactly one of `metric` or `external`")
+                Diagnostic::error(INVALID_METRIC_RULE, span, "a flinkMetrics rule needs exactly one of `metric` or `external`")
                     .help("`metric: backlog` picks a preset; `external: {name: ...}` names any external metric"),
             );
             continue;
@@ -143,13 +242,13 @@ fn check_metric_rules(
             && rule.target.average_value.is_some()
         {
             diags.push(
-                Diagnostic::error("average-value-on-fold", r.span(&["spec", "autoscaling", "flinkMetrics", &index, "target", "averageValue"]), format!("`{}` is the {}: an `averageValue` target divides it by the TaskManagers, which it does not grow with", preset.name, preset.fold.describe()))
+                Diagnostic::error(AVERAGE_VALUE_ON_FOLD, r.span(&["spec", "autoscaling", "flinkMetrics", &index, "target", "averageValue"]), format!("`{}` is the {}: an `averageValue` target divides it by the TaskManagers, which it does not grow with", preset.name, preset.fold.describe()))
                     .help("use `target: {value: ...}`: the threshold for the job as a whole"),
             );
         }
         if rule.metric.is_some() && keda && settings.prometheus.is_none() {
             diags.push(
-                Diagnostic::error("keda-prometheus-url", span, "the keda engine queries Prometheus for Flink metrics, but no Prometheus URL is configured")
+                Diagnostic::error(KEDA_PROMETHEUS_URL, span, "the keda engine queries Prometheus for Flink metrics, but no Prometheus URL is configured")
                     .note(engine_span, "keda engine chosen here")
                     .help("set `spec.prometheus.url` in flinkform.yaml, e.g. http://prometheus-operated.monitoring.svc:9090"),
             );
@@ -157,7 +256,7 @@ fn check_metric_rules(
         if let Some(external) = &rule.external {
             if keda {
                 diags.push(
-                    Diagnostic::error("keda-external-metric", span, "an `external` metric needs the hpa engine")
+                    Diagnostic::error(KEDA_EXTERNAL_METRIC, span, "an `external` metric needs the hpa engine")
                         .note(engine_span, "keda engine chosen here")
                         .help("use a preset (`metric: backlog`, ...) with keda, or `engine: hpa` for an External metric"),
                 );
@@ -176,7 +275,7 @@ fn check_metric_rules(
                 if let Some(problem) = label_key_problem(key).or_else(|| label_value_problem(value))
                 {
                     diags.push(
-                        Diagnostic::error("invalid-selector", at.1.unwrap_or(span), format!("`{key}: {value}` is not a valid label selector: {problem}"))
+                        Diagnostic::error(INVALID_SELECTOR, at.1.unwrap_or(span), format!("`{key}: {value}` is not a valid label selector: {problem}"))
                             .help("label keys are [prefix/]name, values at most 63 characters of letters, digits, '-', '_' and '.'"),
                     );
                 }
@@ -206,7 +305,7 @@ fn check_job_name_label(r: &Located, a: &Autoscaling, diags: &mut Diagnostics) {
         (r.span(&["metadata", "name"]), "the job's name")
     };
     diags.push(
-        Diagnostic::error("job-name-label", at, format!("the HPA selects this job's metrics by `job_name: {}` ({given} as Flink's reporter writes it), which is not a label value: {problem}", job_name.escape_debug()))
+        Diagnostic::error(JOB_NAME_LABEL, at, format!("the HPA selects this job's metrics by `job_name: {}` ({given} as Flink's reporter writes it), which is not a label value: {problem}", job_name.escape_debug()))
             .help("choose a name that becomes at most 63 letters, digits, '_', '-' or '.', starting and ending with a letter or digit (the reporter turns every other character into '_')"),
     );
 }

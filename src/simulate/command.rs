@@ -199,7 +199,7 @@ pub fn run(environment: &EnvironmentObjects, args: &Args, printing: Printing) ->
         {
             diags.push(
                 Diagnostic::error(
-                    "trace-column",
+                    crate::simulate::trace::TRACE_COLUMN,
                     Some::<Span>(c.span),
                     "a `records` column needs the capacity of a slot",
                 )

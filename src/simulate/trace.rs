@@ -5,8 +5,30 @@
 //! of them in one run, and nothing is simulated when any is found. An empty cell keeps the
 //! column's previous value, so a trace can change one input at a time.
 
+use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
+
+declare_code! {
+    pub TRACE_COLUMN: error "trace-column",
+    catches: "A load trace for `simulate` whose header is not what the simulation reads: no `time` column, `time` not first, a column given twice, a column that names no input of the simulated jobs' autoscaling (or, as `JOB:name`, no simulated job), or `records` without `--capacity`.",
+    why: "Each column feeds one input of the autoscaling the environment emits: a column it does not read would be silently ignored, and the simulation would answer a question that was not asked.",
+    fix: "Name the columns `time`, then `cpu`, `memory`, `records`, a flinkMetrics preset or an external metric's name (`JOB:cpu` for one job); the error's help lists what the jobs read.",
+}
+
+declare_code! {
+    pub TRACE_TIME: error "trace-time",
+    catches: "A row of a load trace whose time is earlier than the row before.",
+    why: "Each value holds until the next row, so rows out of order have no meaning.",
+    fix: "Sort the rows by `time` (seconds from the start).",
+}
+
+declare_code! {
+    pub TRACE_VALUE: error "trace-value",
+    catches: "A cell of a load trace that is not a number of 0 or more (a Kubernetes quantity such as `2Gi` is read too), a row with more or fewer cells than the header, a first row with an empty cell, or a trace without rows.",
+    why: "The simulation cannot guess a load: a mistyped value would change every scale event after it.",
+    fix: "Write each cell as a number; leave a cell empty to keep the previous row's value.",
+}
 
 /// One input column.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,7 +81,7 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Trace>
     let Some((header_line, header)) = lines.next() else {
         diags.push(
             Diagnostic::error(
-                "trace-column",
+                TRACE_COLUMN,
                 span(file, 1, 1, ""),
                 "the trace is empty: it needs a header row and at least one row",
             )
@@ -80,7 +102,7 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Trace>
                     "the trace has no `time` column".to_owned()
                 };
                 diags.push(
-                    Diagnostic::error("trace-column", at, message)
+                    Diagnostic::error(TRACE_COLUMN, at, message)
                         .help("the first column is `time`, in seconds from the start"),
                 );
             }
@@ -93,7 +115,7 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Trace>
         if metric.is_empty() || columns.iter().any(|c| c.name == metric && c.job == job) {
             diags.push(
                 Diagnostic::error(
-                    "trace-column",
+                    TRACE_COLUMN,
                     at,
                     if metric.is_empty() {
                         "a column without a name".to_owned()
@@ -123,7 +145,7 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Trace>
                 .unwrap_or((u32::try_from(row.chars().count()).unwrap_or(0) + 1, ""));
             diags.push(
                 Diagnostic::error(
-                    "trace-value",
+                    TRACE_VALUE,
                     span(file, line, col, cell),
                     format!("this row has {} cells, the header {width}", row_cells.len()),
                 )
@@ -137,7 +159,7 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Trace>
             _ => {
                 diags.push(
                     Diagnostic::error(
-                        "trace-value",
+                        TRACE_VALUE,
                         span(file, line, col, cell),
                         format!("`{cell}` is not a time: seconds from the start, 0 or more"),
                     )
@@ -151,7 +173,7 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Trace>
         {
             diags.push(
                 Diagnostic::error(
-                    "trace-time",
+                    TRACE_TIME,
                     span(file, line, col, cell),
                     format!("time goes backwards: {time} after {last}"),
                 )
@@ -175,7 +197,7 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Trace>
                         format!("`{cell}` is not a number")
                     };
                     diags.push(
-                        Diagnostic::error("trace-value", span(file, line, *col, cell), message)
+                        Diagnostic::error(TRACE_VALUE, span(file, line, *col, cell), message)
                             .help("write a number of 0 or more (a Kubernetes quantity such as `2Gi` or `1.5k` is read too)"),
                     );
                     column.values.push(0.0);
@@ -186,7 +208,7 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Trace>
     if times.is_empty() && diags.count(crate::diagnostic::Severity::Error) == errors_before {
         diags.push(
             Diagnostic::error(
-                "trace-value",
+                TRACE_VALUE,
                 span(file, header_line, 1, header),
                 "the trace has a header but no rows",
             )
@@ -235,7 +257,7 @@ pub fn check_columns(trace: &Trace, inputs: &[(String, Vec<String>)], diags: &mu
                     let names: Vec<&str> = inputs.iter().map(|(j, _)| j.as_str()).collect();
                     diags.push(
                         Diagnostic::error(
-                            "trace-column",
+                            TRACE_COLUMN,
                             column.span,
                             format!("column `{job}:{}` names no simulated job", column.name),
                         )
@@ -256,7 +278,7 @@ pub fn check_columns(trace: &Trace, inputs: &[(String, Vec<String>)], diags: &mu
             known.dedup();
             diags.push(
                 Diagnostic::error(
-                    "trace-column",
+                    TRACE_COLUMN,
                     column.span,
                     format!("unknown column `{}`", column.name),
                 )

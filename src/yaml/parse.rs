@@ -12,8 +12,72 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan};
 use super::{
     Entry, MAX_DEPTH, MAX_NODES, MAX_TEXT_BYTES, Node, Value, is_portable, kustomize_rewrite,
 };
+use crate::code::declare_code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
+
+declare_code! {
+    pub AMBIGUOUS_VALUE: error "ambiguous-value",
+    catches: "A string that kustomize writes back unquoted and that a YAML 1.1 reader (PyYAML) then reads as something else or refuses: a number too large for 64 bits (`1.0e+310`, `0xfffffffffffffffff`), a number of underscores only (`0x_`), `.5_`, `=`, `<<`, or a date or time that does not exist (`2024-13-01`).",
+    why: "Go's YAML, which kustomize uses, reads these as strings and so writes them bare; other readers of kustomize's output then see a number, or fail on the whole file.",
+    fix: "Write another value. No real setting has these shapes; a label or annotation value can start with a letter.",
+}
+
+declare_code! {
+    pub DUPLICATE_KEY: error "duplicate-key",
+    catches: "A key given twice in one YAML map.",
+    why: "YAML readers disagree on which value wins; Kubernetes tools take the last, others the first.",
+    fix: "Remove one of the two.",
+}
+
+declare_code! {
+    pub INVALID_CHARACTER: error "invalid-character",
+    catches: "A value with a character that not every YAML reader keeps: a control character other than tab and line breaks, or a Unicode non-character.",
+    why: "Go's YAML (kustomize, Argo CD, kubectl) refuses such characters, so the manifests would not apply, or apply with another value.",
+    fix: "Remove the character.",
+}
+
+declare_code! {
+    pub YAML_KEY: error "yaml-key",
+    catches: "A YAML key that is not a plain string (a map or list as a key, a merge key `<<`).",
+    why: "Kubernetes tools and flinkform read keys as strings.",
+    fix: "Use string keys; repeat the values instead of a merge key.",
+}
+
+declare_code! {
+    pub YAML_SYNTAX: error "yaml-syntax",
+    catches: "YAML that does not parse.",
+    why: "Nothing in the file can be read.",
+    fix: "Fix the syntax at the position given.",
+}
+
+declare_code! {
+    pub YAML_TAB: error "yaml-tab",
+    catches: "A tab in the indentation.",
+    why: "YAML forbids tabs for indentation.",
+    fix: "Indent with spaces.",
+}
+
+declare_code! {
+    pub YAML_TAG: error "yaml-tag",
+    catches: "A YAML tag other than the core ones.",
+    why: "Tags change how a value is read, and readers disagree on them.",
+    fix: "Remove the tag.",
+}
+
+declare_code! {
+    pub YAML_TOO_DEEP: error "yaml-too-deep",
+    catches: "Nesting deeper than 64 levels.",
+    why: "No definition needs it; the bound keeps a hostile file from exhausting the stack.",
+    fix: "Flatten the structure.",
+}
+
+declare_code! {
+    pub YAML_TOO_LARGE: error "yaml-too-large",
+    catches: "A file that expands to more than a million values (aliases included).",
+    why: "The bound keeps a 'billion laughs' file from exhausting memory.",
+    fix: "Remove the alias expansion.",
+}
 
 /// Parses every document of a file. Empty documents (a trailing `---`) are skipped. The
 /// first syntax error ends the file: what follows a YAML error cannot be trusted.
@@ -76,7 +140,7 @@ impl<'a> Builder<'a> {
                         ..span
                     };
                     return Diagnostic::error(
-                        "yaml-tab",
+                        YAML_TAB,
                         at,
                         "a tab in indentation: YAML indents with spaces only",
                     )
@@ -84,7 +148,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let mut d = Diagnostic::error("yaml-syntax", span, format!("invalid YAML: {info}"));
+        let mut d = Diagnostic::error(YAML_SYNTAX, span, format!("invalid YAML: {info}"));
         if info.contains("flow mapping") || info.contains("flow sequence") {
             if let Some((open, at)) = unclosed_bracket(self.text, m.index(), self.file) {
                 let close = if open == '{' { '}' } else { ']' };
@@ -108,7 +172,7 @@ impl<'a> Builder<'a> {
             }
             Some(Err(e)) => Err(self.scan_error(&e)),
             None => Err(Diagnostic::error(
-                "yaml-syntax",
+                YAML_SYNTAX,
                 None,
                 "unexpected end of YAML stream",
             )),
@@ -132,7 +196,7 @@ impl<'a> Builder<'a> {
                 }
                 other => {
                     return Err(Diagnostic::error(
-                        "yaml-syntax",
+                        YAML_SYNTAX,
                         None,
                         format!("unexpected YAML event {other:?}"),
                     ));
@@ -153,7 +217,7 @@ impl<'a> Builder<'a> {
                 format!("more than {MAX_TEXT_BYTES} bytes of text")
             };
             return Err(Diagnostic::error(
-                "yaml-too-large",
+                YAML_TOO_LARGE,
                 span,
                 format!("document expands to {what} (alias expansion?)"),
             )
@@ -167,7 +231,7 @@ impl<'a> Builder<'a> {
     fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Node, Diagnostic> {
         if depth > MAX_DEPTH {
             return Err(Diagnostic::error(
-                "yaml-too-deep",
+                YAML_TOO_DEEP,
                 span,
                 format!("values are nested more than {MAX_DEPTH} levels deep"),
             ));
@@ -189,7 +253,7 @@ impl<'a> Builder<'a> {
                     }
                     Some(tag) => {
                         return Err(Diagnostic::error(
-                            "yaml-tag",
+                            YAML_TAG,
                             span,
                             format!("unsupported YAML tag `{}{}`", tag.handle, tag.suffix),
                         )
@@ -202,7 +266,7 @@ impl<'a> Builder<'a> {
                     && let Some(c) = s.chars().find(|c| !is_portable(*c))
                 {
                     return Err(Diagnostic::error(
-                        "invalid-character",
+                        INVALID_CHARACTER,
                         span,
                         format!("U+{:04X} in a value: not every YAML reader keeps it (Go's YAML, which kustomize and Argo CD use, refuses or rewrites it)", u32::from(c)),
                     )
@@ -212,7 +276,7 @@ impl<'a> Builder<'a> {
                     && let Some(reason) = kustomize_rewrite(s)
                 {
                     return Err(Diagnostic::error(
-                        "ambiguous-value",
+                        AMBIGUOUS_VALUE,
                         span,
                         format!("`{s}` would not survive kustomize, which writes it back unquoted: {reason}"),
                     )
@@ -257,7 +321,7 @@ impl<'a> Builder<'a> {
                         Value::Float(f) => f.to_string(),
                         Value::Seq(_) | Value::Map(_) => {
                             return Err(Diagnostic::error(
-                                "yaml-key",
+                                YAML_KEY,
                                 key_span,
                                 "map keys must be plain values",
                             ));
@@ -280,7 +344,7 @@ impl<'a> Builder<'a> {
                     };
                     if let Some(first) = first {
                         return Err(Diagnostic::error(
-                            "duplicate-key",
+                            DUPLICATE_KEY,
                             key_span,
                             format!("duplicate key `{key}`"),
                         )
@@ -307,7 +371,7 @@ impl<'a> Builder<'a> {
             Event::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
                     return Err(Diagnostic::error(
-                        "yaml-syntax",
+                        YAML_SYNTAX,
                         span,
                         "alias to an unknown anchor",
                     ));
@@ -321,7 +385,7 @@ impl<'a> Builder<'a> {
             }
             other => {
                 return Err(Diagnostic::error(
-                    "yaml-syntax",
+                    YAML_SYNTAX,
                     span,
                     format!("unexpected YAML event {other:?}"),
                 ));

@@ -1,0 +1,377 @@
+//! The template context of one job: every value a template (built-in or the project's) and
+//! the native builders read, computed once per job and environment.
+
+use serde_json::{Value as Json, json};
+
+use crate::flink_config;
+use crate::resolved::ResolvedJob;
+
+use super::autoscaling::autoscaling;
+use super::operator;
+use super::pods::{PodBase, component_pod, service_accounts};
+
+/// Labels of one component: the recommended labels over the user's.
+pub(super) fn labels(job: &ResolvedJob, component: &str) -> Json {
+    let m = &job.job.metadata;
+    let mut map: serde_json::Map<String, Json> = m
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
+        .collect();
+    if let Json::Object(selector) = selector(job, component) {
+        map.extend(selector);
+    }
+    map.insert("app.kubernetes.io/part-of".into(), m.space.clone().into());
+    map.insert("app.kubernetes.io/managed-by".into(), "flinkform".into());
+    map.insert(
+        "app.kubernetes.io/version".into(),
+        job.job.spec.flink_version.clone().into(),
+    );
+    map.sort_keys();
+    Json::Object(map)
+}
+
+/// Selector labels: only labels that never change per environment (selectors are immutable).
+pub(super) fn selector(job: &ResolvedJob, component: &str) -> Json {
+    json!({
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/instance": job.name(),
+        "app.kubernetes.io/name": "flink",
+    })
+}
+
+pub(super) fn resources(r: &crate::model::Resources) -> Json {
+    let both = json!({"cpu": r.cpu, "memory": r.memory});
+    object! {"requests" => both.clone(), "limits" => both}
+}
+
+/// The template context of one job.
+pub(super) fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
+    let spec = &job.job.spec;
+    let m = &job.job.metadata;
+    let n = &job.names;
+    let config = flink_config::build(job);
+
+    let ha = spec.state.ha().is_some();
+    let mut jm_args = vec!["standalone-job".to_owned()];
+    if ha {
+        // With high availability the JobManager publishes its own address in the leader
+        // ConfigMaps, and TaskManagers dial that: the pod IP, as Flink's documentation wires it.
+        jm_args.extend(["--host".to_owned(), "$(POD_IP)".to_owned()]);
+    }
+    jm_args.extend([
+        "--job-classname".to_owned(),
+        kubelet_literal(&spec.job.entry_class),
+    ]);
+    if ha {
+        // Application mode recovers a job only under the id it had.
+        jm_args.extend(["--job-id".to_owned(), flink_config::job_id(job)]);
+    }
+    if let Some(sp) = &spec.job.initial_savepoint {
+        // With high availability a restarted JobManager resumes from the latest checkpoint
+        // and this applies to the first start only.
+        jm_args.push("--fromSavepoint".into());
+        jm_args.push(kubelet_literal(&sp.path));
+        if sp.allow_non_restored_state {
+            jm_args.push("--allowNonRestoredState".into());
+        }
+    }
+    if !spec.job.args.is_empty() {
+        // Flink's entrypoint stops reading its own options at `--`: `--host kafka:9092` is
+        // the job's argument, not the JobManager's address.
+        jm_args.push("--".into());
+        jm_args.extend(spec.job.args.iter().map(|a| kubelet_literal(a)));
+    }
+
+    let security = Security::new();
+    let container_security = security.container.clone();
+    let plugins = flink_config::filesystem_plugins(spec);
+    let mut init_mounts = vec![
+        json!({"name": "flink-config", "mountPath": "/flink-config", "readOnly": true}),
+        json!({"name": "flink-conf", "mountPath": "/flink-conf"}),
+    ];
+    if !plugins.is_empty() {
+        init_mounts.push(json!({"name": "flink-plugins", "mountPath": "/flink-plugins"}));
+    }
+    let config_init = json!({
+        "name": "flink-config",
+        "image": spec.image,
+        "imagePullPolicy": spec.image_pull_policy,
+        "command": ["sh", "-c", flink_config::init_script(config.file_name, &plugins)],
+        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
+        "securityContext": container_security,
+        "volumeMounts": init_mounts,
+    });
+    // The image's entrypoint sets jobmanager.rpc.address to JOB_MANAGER_RPC_ADDRESS, or to the
+    // pod's own name without it, wherever it can write the conf folder.
+    let tm_env = vec![json!({"name": "JOB_MANAGER_RPC_ADDRESS", "value": n.job_manager_service})];
+    let jm_env = if ha {
+        vec![
+            json!({"name": "POD_IP", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}}}),
+            json!({"name": "JOB_MANAGER_RPC_ADDRESS", "value": "$(POD_IP)"}),
+        ]
+    } else {
+        tm_env.clone()
+    };
+    let mut pod_annotations = scrape_annotations(spec.metrics.port);
+    pod_annotations["flinkform.dev/config-hash"] = config.hash.clone().into();
+    if let Json::Object(map) = &mut pod_annotations {
+        map.sort_keys();
+    }
+    let accounts = service_accounts(job);
+    // Each component's labels, for its objects and (with the user's pod labels) its pods.
+    let jm_labels = labels(job, "jobmanager");
+    let tm_labels = labels(job, "taskmanager");
+
+    let operator = job.on_operator().then(|| {
+        operator::context(
+            job,
+            &operator::Parts {
+                job_manager_labels: jm_labels.clone(),
+                task_manager_labels: tm_labels.clone(),
+                pod_annotations: &scrape_annotations(spec.metrics.port),
+                plugins: &plugins,
+                service_account: accounts.job_manager.as_deref(),
+                security: &security,
+                logging: config.logging.as_deref(),
+            },
+        )
+    });
+    let mut volumes = json!([
+        {"name": "flink-config", "configMap": {"name": n.config_map}},
+        {"name": "flink-conf", "emptyDir": {}},
+    ]);
+    if !plugins.is_empty()
+        && let Json::Array(list) = &mut volumes
+    {
+        list.push(json!({"name": "flink-plugins", "emptyDir": {}}));
+    }
+    let annotations: serde_json::Map<String, Json> = m
+        .annotations
+        .iter()
+        .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
+        .collect();
+    object! {
+        "job" => object! {
+            "name" => m.name.as_str(),
+            "space" => m.space.as_str(),
+            "spaceId" => m.space_id,
+            "env" => job.env.as_str(),
+            "image" => spec.image.as_str(),
+            "imagePullPolicy" => spec.image_pull_policy.as_str(),
+            "flinkVersion" => spec.flink_version.as_str(),
+            "flinkJobName" => flink_config::prometheus_job_name(job),
+            "target" => spec.target.as_str(),
+        },
+        "names" => object! {
+            "namespace" => n.namespace.as_str(),
+            "jobManager" => n.job_manager.as_str(),
+            "taskManager" => n.task_manager.as_str(),
+            "jobManagerService" => n.job_manager_service.as_str(),
+            "taskManagerService" => n.task_manager_service.as_str(),
+            "configMap" => n.config_map.as_str(),
+            "serviceAccount" => n.service_account.as_str(),
+        },
+        "labels" => object! {
+            "jobManager" => jm_labels.clone(),
+            "taskManager" => tm_labels.clone(),
+            "config" => labels(job, "config"),
+            "metrics" => labels(job, "metrics"),
+            "rbac" => if accounts.rbac { labels(job, "rbac") } else { Json::Null },
+            "flinkDeployment" => if operator.is_some() { labels(job, "flinkdeployment") } else { Json::Null },
+        },
+        "selector" => object! {
+            "jobManager" => selector(job, "jobmanager"),
+            "taskManager" => selector(job, "taskmanager"),
+        },
+        "annotations" => annotations,
+        "config" => object! {
+            "fileName" => config.file_name,
+            "content" => config.content,
+            "logFileName" => flink_config::LOG_CONFIG,
+            "logging" => config.logging,
+            "hash" => config.hash,
+        },
+        "ingress" => spec.ingress.as_ref().map(|i| ingress(i, n)),
+        "metrics" => object! {"port" => spec.metrics.port, "podMonitor" => spec.metrics.pod_monitor},
+        "pod" => object! {
+            "securityContext" => security.pod.clone(),
+            "containerSecurityContext" => container_security,
+            "configInit" => config_init,
+        },
+        "jobManager" => component_pod(
+            object! {
+                "args" => jm_args,
+                "resources" => resources(&spec.job_manager.resources),
+                "probes" => job_manager_probes(),
+            },
+            &spec.job_manager.pod,
+            PodBase {
+                labels: jm_labels,
+                annotations: &pod_annotations,
+                env: jm_env,
+                volumes: &volumes,
+                account: accounts.job_manager.as_deref(),
+            },
+        ),
+        "taskManager" => component_pod(
+            object! {
+                "replicas" => spec.task_manager.replicas,
+                "resources" => resources(&spec.task_manager.resources),
+                "probes" => task_manager_probes(),
+            },
+            &spec.task_manager.pod,
+            PodBase {
+                labels: tm_labels,
+                annotations: &pod_annotations,
+                env: tm_env,
+                volumes: &volumes,
+                account: accounts.task_manager.as_deref(),
+            },
+        ),
+        "ha" => if ha {
+            object! {
+                "clusterId" => flink_config::cluster_id(job),
+                "jobId" => flink_config::job_id(job),
+            }
+        } else {
+            Json::Null
+        },
+        "rbac" => if accounts.rbac {
+            object! {
+                "createAccount" => accounts.create,
+                "subjects" => accounts.subjects,
+                "rules" => rbac_rules(spec.target),
+            }
+        } else {
+            Json::Null
+        },
+        "autoscaling" => spec
+            .autoscaling
+            .as_ref()
+            .filter(|a| a.enabled)
+            .map(|a| autoscaling(job, a, prometheus_url)),
+        "operator" => operator,
+    }
+}
+
+/// The JobManager's probes. Liveness: its RPC port answers. Readiness: the REST API answers,
+/// which it does once the dispatcher runs (a rollout waits for it, the Service sends users
+/// only to a JobManager that serves). Startup: up to five minutes for a slow start (a large
+/// jar, a restore from a big checkpoint) before liveness counts.
+pub(super) fn job_manager_probes() -> Json {
+    let rest = json!({"httpGet": {"path": "/config", "port": 8081}});
+    object! {
+        "livenessProbe" => json!({"tcpSocket": {"port": 6123}, "initialDelaySeconds": 30, "periodSeconds": 60}),
+        "readinessProbe" => merged(&rest, json!({"periodSeconds": 10})),
+        "startupProbe" => merged(&rest, json!({"periodSeconds": 5, "failureThreshold": 60})),
+    }
+}
+
+/// The TaskManager's probes: its RPC port answers. Readiness tells a rollout and the HPA,
+/// which leaves the CPU of pods that are not ready yet out of its average, when a new
+/// TaskManager is up.
+pub(super) fn task_manager_probes() -> Json {
+    object! {
+        "livenessProbe" => json!({"tcpSocket": {"port": 6122}, "initialDelaySeconds": 30, "periodSeconds": 60}),
+        "readinessProbe" => json!({"tcpSocket": {"port": 6122}, "periodSeconds": 10}),
+    }
+}
+
+/// `base` with the fields of `more` added.
+pub(super) fn merged(base: &Json, more: Json) -> Json {
+    let mut out = base.clone();
+    if let (Json::Object(out), Json::Object(more)) = (&mut out, more) {
+        out.extend(more);
+    }
+    out
+}
+
+/// A container argument that reaches the process exactly as written: the kubelet expands
+/// `$(VAR)` in `args` and reads `$$` as `$`, so every `$` is doubled.
+pub(super) fn kubelet_literal(arg: &str) -> String {
+    arg.replace('$', "$$")
+}
+
+/// The security contexts of the Flink pods: the official image's `flink` user (9999), no
+/// privilege escalation, no capabilities.
+pub struct Security {
+    pub(super) pod: Json,
+    pub(super) container: Json,
+}
+
+impl Security {
+    pub(super) fn new() -> Security {
+        Security {
+            pod: json!({
+                "runAsUser": 9999,
+                "runAsGroup": 9999,
+                "fsGroup": 9999,
+                "runAsNonRoot": true,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            }),
+            container: json!({
+                "allowPrivilegeEscalation": false,
+                "capabilities": {"drop": ["ALL"]},
+            }),
+        }
+    }
+}
+
+/// The Prometheus scrape annotations of a Flink pod.
+pub(super) fn scrape_annotations(port: u16) -> Json {
+    json!({
+        "prometheus.io/path": "/metrics",
+        "prometheus.io/port": port.to_string(),
+        "prometheus.io/scrape": "true",
+    })
+}
+
+/// The Ingress to the JobManager Service's web UI port.
+pub(super) fn ingress(i: &crate::model::IngressSpec, n: &crate::resolved::Names) -> Json {
+    let mut rule = serde_json::Map::new();
+    if let Some(host) = &i.host {
+        rule.insert("host".into(), host.as_str().into());
+    }
+    rule.insert(
+        "http".into(),
+        json!({"paths": [{
+            "path": i.path.as_deref().unwrap_or("/"),
+            "pathType": "Prefix",
+            "backend": {"service": {"name": n.job_manager_service, "port": {"name": "webui"}}},
+        }]}),
+    );
+    let mut spec = serde_json::Map::new();
+    if let Some(class) = &i.class_name {
+        spec.insert("ingressClassName".into(), class.as_str().into());
+    }
+    if let Some(tls) = &i.tls {
+        spec.insert(
+            "tls".into(),
+            json!([{"hosts": i.host.iter().collect::<Vec<_>>(), "secretName": tls.secret_name}]),
+        );
+    }
+    spec.insert("rules".into(), json!([rule]));
+    object! {
+        "annotations" => json!(i.annotations),
+        "spec" => Json::Object(spec),
+    }
+}
+
+/// What the Role grants: with high availability, the ConfigMaps Flink keeps leader election
+/// and checkpoint pointers in; under the operator, whose JobManager creates the TaskManager
+/// pods (native mode) and owns them through its Deployment, also pods and Deployments.
+pub(super) fn rbac_rules(target: crate::model::RunTarget) -> Json {
+    let verbs = json!([
+        "get", "list", "watch", "create", "update", "patch", "delete"
+    ]);
+    match target {
+        crate::model::RunTarget::Standalone => json!([
+            {"apiGroups": [""], "resources": ["configmaps"], "verbs": verbs},
+        ]),
+        crate::model::RunTarget::Operator => json!([
+            {"apiGroups": [""], "resources": ["pods", "configmaps"], "verbs": verbs},
+            {"apiGroups": ["apps"], "resources": ["deployments", "deployments/finalizers"], "verbs": verbs},
+        ]),
+    }
+}
