@@ -218,7 +218,8 @@ fn smallest_size(
         values.insert(process.process_key().into(), Value::Text(format!("{mib}m")));
         process.fits(&Config::new(options, &values)).is_ok()
     };
-    let (mut low, mut high) = (from / MIB, 1 << 20);
+    // From a container past the search's top (1 TiB) there is nothing larger to suggest.
+    let (mut low, mut high) = ((from / MIB).min(1 << 20), 1 << 20);
     if !fits(high) {
         return None;
     }
