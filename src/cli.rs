@@ -131,7 +131,11 @@ pub enum Command {
     #[command(after_help = "Example: flinkform explain not-enough-slots")]
     Explain {
         /// The code, as printed in brackets: `error[not-enough-slots]`.
-        code: String,
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// Every code with its severity and a one-line summary.
+        #[arg(long, conflicts_with = "code")]
+        list: bool,
     },
     /// Print the manual page (roff), generated from this command line.
     #[command(after_help = "Example: flinkform man > /usr/local/share/man/man1/flinkform.1")]
@@ -174,6 +178,10 @@ pub fn run(cli: &Cli) -> u8 {
         color,
         start: Instant::now(),
     };
+    if let Some(message) = format_refused(cli) {
+        eprintln!("error: {message}");
+        return 2;
+    }
     match &cli.command {
         Command::Schema { kind } => {
             let kind = match kind {
@@ -210,18 +218,27 @@ pub fn run(cli: &Cli) -> u8 {
                 2
             }
         },
-        Command::Explain { code } => match crate::explain::find(bare_code(code)) {
-            Some(c) => {
-                print!("{}", crate::explain::text(c));
-                0
+        Command::Explain { list: true, .. } => {
+            print!("{}", crate::code_index::list());
+            eprintln!("listed {}", count(crate::explain::CODES.len(), "code"));
+            0
+        }
+        Command::Explain { code, .. } => {
+            let code = code.as_deref().unwrap_or_default();
+            match crate::explain::find(bare_code(code)) {
+                Some(c) => {
+                    print!("{}", crate::explain::text(c));
+                    0
+                }
+                None => {
+                    eprintln!(
+                        "error: no diagnostic code `{}`; codes are printed in brackets, as in `error[not-enough-slots]`; `flinkform explain --list` lists them all",
+                        crate::terminal::escaped(code)
+                    );
+                    2
+                }
             }
-            None => {
-                eprintln!(
-                    "error: no diagnostic code `{code}`; codes are printed in brackets, as in `error[not-enough-slots]`"
-                );
-                2
-            }
-        },
+        }
         Command::Man => {
             let command = <Cli as clap::CommandFactory>::command();
             let mut page = Vec::new();
@@ -259,6 +276,30 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Diff { against } => ctx.diff(against),
         Command::Simulate(args) => ctx.simulate(args),
     }
+}
+
+/// A `--format` the command has no such output for: refused rather than silently ignored.
+fn format_refused(cli: &Cli) -> Option<String> {
+    let (name, takes) = match (&cli.command, cli.format) {
+        (Command::Validate { .. }, Format::Markdown | Format::Svg) => {
+            ("validate", "text, json or github")
+        }
+        (Command::Render { .. }, Format::Markdown | Format::Svg) => {
+            ("render", "text, json or github")
+        }
+        (Command::Check { .. }, Format::Markdown | Format::Svg) => {
+            ("check", "text, json or github")
+        }
+        (Command::Build { .. }, Format::Markdown | Format::Svg) => {
+            ("build", "text, json or github")
+        }
+        (Command::Diff { .. }, Format::Svg) => ("diff", "text, markdown, json or github"),
+        _ => return None,
+    };
+    let given = cli.format.to_possible_value()?.get_name().to_owned();
+    Some(format!(
+        "`{name}` has no `--format {given}` output; it takes {takes}"
+    ))
 }
 
 /// Where `init` writes: its DIR, or `--project` when only that is given; both, if they differ,
@@ -658,8 +699,20 @@ impl Context<'_> {
         let cmp = output::compare(&dir, tree);
         let color = color_on(self.cli.color, std::io::stdout().is_terminal());
         let mut stdout = std::io::stdout().lock();
+        if matches!(self.cli.format, Format::Json | Format::Github) {
+            let found = crate::drift::drifted(&cmp, tree, &shown);
+            let _ = stdout.write_all(
+                if self.cli.format == Format::Json {
+                    crate::drift::json(&found)
+                } else {
+                    crate::drift::github(&found)
+                }
+                .as_bytes(),
+            );
+        }
         // Write errors (a closed pipe) are ignored: the exit code and summary still tell.
-        for (path, found) in &cmp.changed {
+        let text = !matches!(self.cli.format, Format::Json | Format::Github);
+        for (path, found) in cmp.changed.iter().filter(|_| text) {
             let new = &tree[path];
             let _ = match found {
                 Found::Text(old) if stat => {
@@ -682,10 +735,10 @@ impl Context<'_> {
                 ),
             };
         }
-        for path in &cmp.missing {
+        for path in cmp.missing.iter().filter(|_| text) {
             let _ = writeln!(stdout, "missing: {path}");
         }
-        for path in &cmp.stale {
+        for path in cmp.stale.iter().filter(|_| text) {
             let _ = writeln!(stdout, "stale: {path} (render would delete it)");
         }
         let _ = stdout.flush();

@@ -7,8 +7,10 @@
 
 pub mod changes;
 pub mod cli;
+pub mod code_index;
 pub mod diagnostic;
 pub mod diff;
+pub mod drift;
 pub mod emit;
 pub mod explain;
 pub mod files;
