@@ -376,7 +376,12 @@ fn render_all(
         .collect();
 
     let mut namespaces = Vec::with_capacity(envs.len());
+    let create_namespaces = resolved.settings.creates_namespaces();
     for env in &envs {
+        if !create_namespaces {
+            namespaces.push(Vec::new());
+            continue;
+        }
         let objects = renderer.render_namespaces(env, diags);
         verify::verify(&objects, Some(&env.name), &[], diags);
         namespaces.push(objects);
@@ -407,7 +412,11 @@ fn render_all(
             for (env, namespaces) in envs.iter().zip(&namespaces) {
                 let job_names: Vec<&str> =
                     env.jobs.iter().map(resolve::ResolvedJob::name).collect();
-                tree.extend(layout::environment_files(&env.name, namespaces, &job_names));
+                tree.extend(layout::environment_files(
+                    &env.name,
+                    create_namespaces.then_some(namespaces.as_slice()),
+                    &job_names,
+                ));
             }
             layout::finish(&mut tree, &platform_files(resolved));
             Vec::new()
