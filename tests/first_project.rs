@@ -1,0 +1,407 @@
+//! A newcomer's first project, through the real binary: the list of codes, drift as records
+//! and annotations for CI, formats a command has no output for, namespaces owned by someone
+//! else, the Pod Security label and the restricted profile over every golden pod, and what
+//! `init` writes.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{bin, root, stderr, stdout};
+
+/// A temporary copy of `examples/realfuture` (project file, jobs and committed output).
+fn example() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_tree(&root().join("examples/realfuture"), tmp.path());
+    tmp
+}
+
+fn flinkform(dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(["--color", "never"])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("flinkform runs")
+}
+
+#[test]
+fn explain_list_names_every_code_with_its_severity_and_a_one_line_summary() {
+    let output = flinkform(&root(), &["explain", "--list"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let listed = stdout(&output);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert!(lines.len() > 50, "{listed}");
+    assert!(
+        stderr(&output).contains(&format!("listed {} codes", lines.len())),
+        "{}",
+        stderr(&output)
+    );
+    for line in &lines {
+        let mut parts = line.split_whitespace();
+        let severity = parts.next().unwrap();
+        let code = parts.next().unwrap();
+        let summary: Vec<&str> = parts.collect();
+        assert!(!summary.is_empty(), "no summary: {line}");
+        // Every listed code is one `explain` knows, with the same severity.
+        let explained = flinkform(&root(), &["explain", code]);
+        assert_eq!(explained.status.code(), Some(0), "{code}");
+        assert!(
+            stdout(&explained).starts_with(&format!("{severity}[{code}]")),
+            "{line}\n{}",
+            stdout(&explained)
+        );
+    }
+    for known in ["not-enough-slots", "unknown-field", "duplicate-key"] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.split_whitespace().nth(1) == Some(known)),
+            "{known} not listed"
+        );
+    }
+    // The word a newcomer types first points at the flag.
+    let output = flinkform(&root(), &["explain", "list"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("flinkform explain --list"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// Drift of every kind in the example's output: a changed file, a missing one, a stale one.
+fn drifted_example() -> tempfile::TempDir {
+    let p = example();
+    let deploy = p.path().join("deploy");
+    let configmap = deploy.join("base/orders-enrichment/configmap.yaml");
+    let text = fs::read_to_string(&configmap).unwrap();
+    fs::write(
+        &configmap,
+        text.replace("rest.port: 8081", "rest.port: 8082"),
+    )
+    .unwrap();
+    fs::remove_file(deploy.join("prod/kustomization.yaml")).unwrap();
+    let mut index = fs::read_to_string(deploy.join(".flinkform-index")).unwrap();
+    index.push_str("platform/old-rules.yaml\n");
+    fs::write(deploy.join(".flinkform-index"), index).unwrap();
+    fs::write(deploy.join("platform/old-rules.yaml"), "rules: []\n").unwrap();
+    p
+}
+
+#[test]
+fn check_format_json_prints_one_record_per_drifted_file() {
+    let p = drifted_example();
+    let output = flinkform(p.path(), &["--format", "json", "check"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let records: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let find = |file: &str| {
+        records
+            .iter()
+            .find(|r| r["file"] == file)
+            .unwrap_or_else(|| panic!("no record for {file} in {records:#?}"))
+    };
+    let changed = find("deploy/base/orders-enrichment/configmap.yaml");
+    assert_eq!(changed["status"], "changed");
+    let diff = changed["diff"].as_str().unwrap();
+    assert!(
+        diff.contains("\n-    rest.port: 8082\n+    rest.port: 8081\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.starts_with("--- a/base/orders-enrichment/configmap.yaml\n+++ b/"),
+        "{diff}"
+    );
+    let missing = find("deploy/prod/kustomization.yaml");
+    assert_eq!(missing["status"], "missing");
+    assert!(
+        missing["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+kind: Kustomization")
+    );
+    let extra = find("deploy/platform/old-rules.yaml");
+    assert_eq!(extra["status"], "extra");
+    assert!(extra["diff"].is_null());
+    for r in &records {
+        let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["file", "status", "diff"], "{r}");
+    }
+    // The index file changed too; nothing else did.
+    assert_eq!(records.len(), 4, "{records:#?}");
+    // No text diff mixed into the records.
+    assert!(!stdout(&output).contains("\nmissing: "));
+}
+
+#[test]
+fn check_format_github_prints_one_error_annotation_per_drifted_file() {
+    let p = drifted_example();
+    let output = flinkform(p.path(), &["--format", "github", "check"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    for line in &lines {
+        assert!(line.starts_with("::error file=deploy/"), "{line}");
+    }
+    for (file, status) in [
+        ("deploy/base/orders-enrichment/configmap.yaml", "changed"),
+        ("deploy/prod/kustomization.yaml", "missing"),
+        ("deploy/platform/old-rules.yaml", "extra"),
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!(
+                "::error file={file},title=drift ({status})::{file} "
+            ))),
+            "no annotation for {file}:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn a_format_a_command_cannot_print_is_refused() {
+    let p = example();
+    for (args, command) in [
+        (&["--format", "markdown", "validate"][..], "validate"),
+        (&["--format", "svg", "check"][..], "check"),
+        (
+            &["--format", "markdown", "build", "--env", "prod"][..],
+            "build",
+        ),
+    ] {
+        let output = flinkform(p.path(), args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains(&format!("`{command}` has no `--format")),
+            "{}",
+            stderr(&output)
+        );
+        assert!(stdout(&output).is_empty());
+    }
+    assert_eq!(
+        flinkform(p.path(), &["--format", "json", "validate"])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn namespaces_create_false_writes_no_namespaces() {
+    let p = example();
+    let project = p.path().join("flinkform.yaml");
+    let text = fs::read_to_string(&project).unwrap();
+    fs::write(
+        &project,
+        text.replacen("\nspec:\n", "\nspec:\n  namespaces: {create: false}\n", 1),
+    )
+    .unwrap();
+    let out = p.path().join("out");
+    let output = flinkform(p.path(), &["render", "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for env in ["dev", "prod"] {
+        assert!(
+            !out.join(env).join("namespaces").exists(),
+            "{env}/namespaces/ written"
+        );
+        let kustomization = fs::read_to_string(out.join(env).join("kustomization.yaml")).unwrap();
+        assert!(!kustomization.contains("namespaces"), "{kustomization}");
+        assert!(
+            kustomization.contains("- orders-enrichment"),
+            "{kustomization}"
+        );
+        let built = flinkform(p.path(), &["build", "--env", env]);
+        assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+        assert!(!stdout(&built).contains("kind: Namespace"));
+        assert!(stdout(&built).contains("kind: Deployment"));
+    }
+    // The jobs still name their namespace.
+    let deployment =
+        fs::read_to_string(out.join("base/orders-enrichment/jobmanager-deployment.yaml")).unwrap();
+    assert!(deployment.contains("kind: Deployment"));
+
+    // A misspelled setting is an error at its line, like every unknown field.
+    fs::write(
+        &project,
+        text.replacen("\nspec:\n", "\nspec:\n  namespaces: {creat: false}\n", 1),
+    )
+    .unwrap();
+    let output = flinkform(p.path(), &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("flinkform.yaml:"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// The rules of Pod Security Admission's `restricted` profile that a pod template can break,
+/// applied to one pod spec; an empty list when it passes.
+fn restricted_violations(pod: &serde_json::Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let pod_sc = &pod["securityContext"];
+    for key in ["hostNetwork", "hostPID", "hostIPC"] {
+        if pod[key] == true {
+            found.push(format!("{key} is true"));
+        }
+    }
+    for v in pod["volumes"].as_array().into_iter().flatten() {
+        let allowed = [
+            "name",
+            "configMap",
+            "csi",
+            "downwardAPI",
+            "emptyDir",
+            "ephemeral",
+            "persistentVolumeClaim",
+            "projected",
+            "secret",
+        ];
+        for key in v.as_object().unwrap().keys() {
+            if !allowed.contains(&key.as_str()) {
+                found.push(format!("volume {} of type {key}", v["name"]));
+            }
+        }
+    }
+    let containers = pod["containers"].as_array().into_iter().flatten();
+    let init = pod["initContainers"].as_array().into_iter().flatten();
+    for c in containers.chain(init) {
+        let name = &c["name"];
+        let sc = &c["securityContext"];
+        if sc["privileged"] == true {
+            found.push(format!("{name}: privileged"));
+        }
+        if sc["allowPrivilegeEscalation"] != false {
+            found.push(format!("{name}: allowPrivilegeEscalation is not false"));
+        }
+        let drops = sc["capabilities"]["drop"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if !drops.iter().any(|d| d == "ALL") {
+            found.push(format!("{name}: capabilities do not drop ALL"));
+        }
+        for add in sc["capabilities"]["add"].as_array().into_iter().flatten() {
+            if add != "NET_BIND_SERVICE" {
+                found.push(format!("{name}: adds capability {add}"));
+            }
+        }
+        let non_root = if sc["runAsNonRoot"].is_null() {
+            &pod_sc["runAsNonRoot"]
+        } else {
+            &sc["runAsNonRoot"]
+        };
+        if non_root != true {
+            found.push(format!("{name}: runAsNonRoot is not true"));
+        }
+        for ctx in [sc, pod_sc] {
+            if ctx["runAsUser"] == 0 {
+                found.push(format!("{name}: runAsUser 0"));
+            }
+        }
+        let seccomp = if sc["seccompProfile"].is_null() {
+            &pod_sc["seccompProfile"]
+        } else {
+            &sc["seccompProfile"]
+        };
+        if !(seccomp["type"] == "RuntimeDefault" || seccomp["type"] == "Localhost") {
+            found.push(format!(
+                "{name}: seccompProfile is not RuntimeDefault or Localhost"
+            ));
+        }
+        for p in c["ports"].as_array().into_iter().flatten() {
+            if p.get("hostPort").is_some_and(|h| h != 0) {
+                found.push(format!("{name}: hostPort"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_golden_pod_template_satisfies_the_restricted_profile_and_namespaces_enforce_it() {
+    let mut checked = 0;
+    let mut operator_pods = 0;
+    let mut namespaces = 0;
+    let mut failures = Vec::new();
+    let mut roots = common::cases("valid");
+    roots.push(root().join("examples"));
+    for dir in roots {
+        for entry in walkdir::WalkDir::new(&dir) {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "yaml")
+                || path.components().any(|c| c.as_os_str() == "jobs")
+            {
+                continue;
+            }
+            let Ok(text) = fs::read_to_string(path) else {
+                continue;
+            };
+            for doc in common::documents(&text) {
+                let kind = doc["kind"].as_str().unwrap_or_default();
+                if kind == "Namespace" {
+                    namespaces += 1;
+                    if doc["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+                        != "restricted"
+                    {
+                        failures.push(format!(
+                            "{}: Namespace without the restricted label",
+                            common::rel(path)
+                        ));
+                    }
+                }
+                // Deployments (standalone) and FlinkDeployments (operator) both hold pod templates.
+                let pods: Vec<&serde_json::Value> = match kind {
+                    "Deployment" => vec![&doc["spec"]["template"]["spec"]],
+                    "FlinkDeployment" => vec![
+                        &doc["spec"]["podTemplate"]["spec"],
+                        &doc["spec"]["jobManager"]["podTemplate"]["spec"],
+                        &doc["spec"]["taskManager"]["podTemplate"]["spec"],
+                    ],
+                    _ => continue,
+                };
+                for pod in pods.into_iter().filter(|p| !p.is_null()) {
+                    checked += 1;
+                    operator_pods += usize::from(kind == "FlinkDeployment");
+                    for v in restricted_violations(pod) {
+                        failures.push(format!("{} ({kind}): {v}", common::rel(path)));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 20 && operator_pods > 2 && namespaces > 10,
+        "{checked} pods ({operator_pods} of the operator target), {namespaces} namespaces"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn init_pins_nothing_mutable_in_its_pre_commit_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = flinkform(tmp.path(), &["init", "p"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let config = fs::read_to_string(tmp.path().join("p/.pre-commit-config.yaml")).unwrap();
+    let revs: Vec<&str> = config
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("rev: "))
+        .collect();
+    assert!(!revs.is_empty(), "{config}");
+    for rev in revs {
+        // pre-commit takes a revision without a dot that is not a commit hash for a branch.
+        let hash = rev.len() >= 7 && rev.chars().all(|c| c.is_ascii_hexdigit());
+        assert!(
+            hash || rev.contains('.'),
+            "mutable rev `{rev}` in:\n{config}"
+        );
+        assert_eq!(rev, format!("v{}", env!("CARGO_PKG_VERSION")));
+    }
+}
