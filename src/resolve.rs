@@ -21,6 +21,8 @@ use crate::source::Span;
 use crate::validate::{self, Kind, Mode};
 use crate::yaml::{Entry, Node, Value};
 
+mod environment_layers;
+
 /// The implicit environment of a project that declares none.
 pub const DEFAULT_ENVIRONMENT: &str = "default";
 
@@ -248,9 +250,9 @@ pub fn resolve(
             .map(|doc| {
                 let name = job_name(doc);
                 let for_job = env.jobs.get(name).copied();
-                let spec = merge(
-                    &builtin,
-                    &[defaults, doc.node.get("spec"), env.overrides, for_job],
+                let spec = environment_layers::apply(
+                    merge(&builtin, &[defaults, doc.node.get("spec")]),
+                    &[env.overrides, for_job],
                 );
                 let mut found = Diagnostics::default();
                 let job = resolve_job(doc, spec, &env.name, &scope, &mut found);

@@ -405,3 +405,88 @@ fn init_pins_nothing_mutable_in_its_pre_commit_config() {
         assert_eq!(rev, format!("v{}", env!("CARGO_PKG_VERSION")));
     }
 }
+
+/// The example job of `init`, renamed and without autoscaling: two fixed TaskManagers.
+fn fixed_job(example: &str) -> String {
+    let head = example.split("\n  autoscaling:").next().unwrap();
+    head.replace("name: example-job", "name: fixed-job")
+        .replace("spaceId: 1\n", "spaceId: 2\n")
+        .replace("    taskSlots: 2", "    replicas: 2\n    taskSlots: 2")
+}
+
+#[test]
+fn an_environment_that_tunes_autoscaling_leaves_a_fixed_job_fixed() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(flinkform(tmp.path(), &["init", "p"]).status.code(), Some(0));
+    let p = tmp.path().join("p");
+    let example = fs::read_to_string(p.join("jobs/example-job.yaml")).unwrap();
+    let project = fs::read_to_string(p.join("flinkform.yaml")).unwrap();
+    // The scaffold tunes autoscaling in staging; the fixed job must just work next to it.
+    assert!(
+        project.contains("autoscaling: {maxReplicas: 2}"),
+        "{project}"
+    );
+    fs::write(p.join("jobs/fixed-job.yaml"), fixed_job(&example)).unwrap();
+    let output = flinkform(&p, &["validate"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let kinds = |env: &str, job: &str| -> Vec<(String, serde_json::Value)> {
+        let built = flinkform(&p, &["build", "--env", env, "--job", job]);
+        assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+        common::documents(&stdout(&built))
+            .into_iter()
+            .map(|d| (d["kind"].as_str().unwrap().to_owned(), d))
+            .collect()
+    };
+    let taskmanager = |docs: &[(String, serde_json::Value)]| {
+        docs.iter()
+            .find(|(k, d)| k == "Deployment" && d["metadata"]["name"] == "fixed-job-taskmanager")
+            .map(|(_, d)| d["spec"]["replicas"].clone())
+            .unwrap()
+    };
+    for env in ["staging", "prod"] {
+        let fixed = kinds(env, "fixed-job");
+        assert!(
+            !fixed.iter().any(|(k, _)| k == "HorizontalPodAutoscaler"),
+            "{env}"
+        );
+        assert_eq!(taskmanager(&fixed), 2, "{env}");
+        // The tuning still reaches the job that autoscales.
+        let scaled = kinds(env, "example-job");
+        let hpa = &scaled
+            .iter()
+            .find(|(k, _)| k == "HorizontalPodAutoscaler")
+            .unwrap()
+            .1;
+        let max = if env == "staging" { 2 } else { 4 };
+        assert_eq!(hpa["spec"]["maxReplicas"], max, "{env}");
+    }
+
+    // Only an explicit `enabled: true` switches autoscaling on in an environment.
+    let switched = project.replacen(
+        "    - name: staging\n",
+        "    - name: staging\n      jobs:\n        fixed-job:\n          autoscaling: {enabled: true, maxReplicas: 3, cpu: {averageUtilization: 60}}\n",
+        1,
+    );
+    assert_ne!(switched, project);
+    fs::write(p.join("flinkform.yaml"), &switched).unwrap();
+    let output = flinkform(&p, &["validate"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{switched}",
+        stderr(&output)
+    );
+    let fixed = kinds("staging", "fixed-job");
+    let hpa = &fixed
+        .iter()
+        .find(|(k, _)| k == "HorizontalPodAutoscaler")
+        .expect("an HPA in staging")
+        .1;
+    assert_eq!(hpa["spec"]["maxReplicas"], 3);
+    assert!(
+        !kinds("prod", "fixed-job")
+            .iter()
+            .any(|(k, _)| k == "HorizontalPodAutoscaler")
+    );
+}
