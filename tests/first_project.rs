@@ -490,3 +490,47 @@ fn an_environment_that_tunes_autoscaling_leaves_a_fixed_job_fixed() {
             .any(|(k, _)| k == "HorizontalPodAutoscaler")
     );
 }
+
+#[test]
+fn the_parallelism_of_an_autoscaled_job_rolls_no_pods() {
+    let p = example();
+    let job = p.path().join("jobs/orders-enrichment.yaml");
+    let text = fs::read_to_string(&job).unwrap();
+    assert!(text.contains("    parallelism: 10\n"), "{text}");
+    fs::write(
+        &job,
+        text.replace("    parallelism: 10\n", "    parallelism: 6\n"),
+    )
+    .unwrap();
+    let output = flinkform(p.path(), &["--format", "json", "check"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let records: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let files: Vec<&str> = records
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    // The configuration file still says it; no pod template (its config hash) changes.
+    assert!(
+        files.contains(&"deploy/base/orders-enrichment/configmap.yaml"),
+        "{files:?}"
+    );
+    for r in &records {
+        let diff = r["diff"].as_str().unwrap();
+        let changed: Vec<&str> = diff
+            .lines()
+            .filter(|l| {
+                (l.starts_with('+') || l.starts_with('-'))
+                    && !l.starts_with("+++")
+                    && !l.starts_with("---")
+            })
+            .collect();
+        assert!(
+            changed.iter().all(|l| l.contains("parallelism.default: ")),
+            "{}: {changed:?}",
+            r["file"]
+        );
+    }
+}
