@@ -241,9 +241,8 @@ pub fn run(cli: &Cli) -> u8 {
         }
         Command::Man => {
             let command = <Cli as clap::CommandFactory>::command();
-            let mut page = Vec::new();
-            match clap_mangen::Man::new(command).render(&mut page) {
-                Ok(()) => match std::io::stdout().write_all(&page) {
+            match crate::man_page::render(command) {
+                Ok(page) => match std::io::stdout().write_all(&page) {
                     Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                         eprintln!("error: cannot write the manual page: {e}");
                         2

@@ -18,6 +18,7 @@ pub mod flink;
 pub mod flink_config;
 pub mod layout;
 pub mod load;
+pub mod man_page;
 pub mod metrics;
 pub mod model;
 pub mod naming;

@@ -534,3 +534,38 @@ fn the_parallelism_of_an_autoscaled_job_rolls_no_pods() {
         );
     }
 }
+
+#[test]
+fn the_man_page_names_no_missing_pages_and_documents_the_exit_codes() {
+    let output = flinkform(&root(), &["man"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = stdout(&output);
+    // No `flinkform-render(1)`: there are no pages per command.
+    let reference = page_reference(&page);
+    assert!(reference.is_none(), "refers to {reference:?}");
+    let exit = page
+        .split(".SH \"EXIT STATUS\"")
+        .nth(1)
+        .expect("an EXIT STATUS section");
+    for code in ["0", "1", "2"] {
+        assert!(exit.contains(&format!(".TP\n{code}\n")), "{exit}");
+    }
+    for command in [
+        "render", "check", "build", "validate", "diff", "explain", "init",
+    ] {
+        assert!(
+            page.contains(&format!("\\fBflinkform {command}\\fR")),
+            "{command} not listed"
+        );
+    }
+}
+
+/// The first `flinkform-<word>(` in a text.
+fn page_reference(text: &str) -> Option<String> {
+    text.match_indices("flinkform-").find_map(|(i, _)| {
+        let rest = &text[i + "flinkform-".len()..];
+        let word: String = rest.chars().take_while(char::is_ascii_alphabetic).collect();
+        (!word.is_empty() && rest[word.len()..].starts_with('('))
+            .then(|| format!("flinkform-{word}"))
+    })
+}
