@@ -148,6 +148,9 @@ pub enum Command {
         /// The shell to complete in.
         shell: clap_complete::Shell,
     },
+    /// The project's words a shell completes (environments, jobs, codes), one a line.
+    #[command(name = "__complete", hide = true)]
+    Complete { kind: crate::completion::Kind },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -259,6 +262,9 @@ pub fn run(cli: &Cli) -> u8 {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut command, "flinkform", &mut script);
+            if matches!(shell, clap_complete::Shell::Bash) {
+                script.extend_from_slice(crate::completion::BASH.as_bytes());
+            }
             match std::io::stdout().write_all(&script) {
                 Ok(()) => 0,
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
@@ -267,6 +273,12 @@ pub fn run(cli: &Cli) -> u8 {
                     2
                 }
             }
+        }
+        Command::Complete { kind } => {
+            for word in crate::completion::words(*kind, &cli.project) {
+                println!("{word}");
+            }
+            0
         }
         Command::Validate { files } => ctx.validate(files),
         Command::Build { env, jobs } => ctx.build(env, jobs),

@@ -8,6 +8,7 @@
 pub mod changes;
 pub mod cli;
 pub mod code_index;
+pub mod completion;
 pub mod diagnostic;
 pub mod diff;
 pub mod drift;

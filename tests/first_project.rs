@@ -569,3 +569,69 @@ fn page_reference(text: &str) -> Option<String> {
             .then(|| format!("flinkform-{word}"))
     })
 }
+
+/// What bash completes for a command line whose last word is being typed, with the completion
+/// script `flinkform completions bash` prints, in the project folder `dir`.
+fn bash_completes(dir: &Path, words: &[&str]) -> Vec<String> {
+    let script = stdout(&flinkform(dir, &["completions", "bash"]));
+    let bin_dir = Path::new(bin()).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "{script}\nCOMP_WORDS=({}); COMP_CWORD={}; _flinkform_with_project flinkform \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        quoted.join(" "),
+        words.len() - 1
+    );
+    let output = Command::new("bash")
+        .args(["-c", &program])
+        .current_dir(dir)
+        .env("PATH", path)
+        .output()
+        .expect("bash runs (completion is tested in bash)");
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completes_environments_jobs_and_codes_from_the_project() {
+    let p = example();
+    assert_eq!(
+        bash_completes(p.path(), &["flinkform", "build", "--env", ""]),
+        ["dev", "prod"]
+    );
+    assert_eq!(
+        bash_completes(p.path(), &["flinkform", "build", "--env", "p"]),
+        ["prod"]
+    );
+    assert_eq!(
+        bash_completes(
+            p.path(),
+            &["flinkform", "build", "--env", "dev", "--job", ""]
+        ),
+        ["orders-enrichment"]
+    );
+    assert_eq!(
+        bash_completes(p.path(), &["flinkform", "explain", "not-enough"]),
+        ["not-enough-slots"]
+    );
+    // Another project, named on the command line.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let project = p.path().to_str().unwrap();
+    assert_eq!(
+        bash_completes(
+            elsewhere.path(),
+            &["flinkform", "--project", project, "simulate", "--env", ""]
+        ),
+        ["dev", "prod"]
+    );
+    // The rest still completes as generated: subcommands.
+    assert!(bash_completes(p.path(), &["flinkform", "vali"]).contains(&"validate".to_owned()));
+}
