@@ -136,7 +136,14 @@ pub fn resolve(
                     .help("job files hold FlinkJob documents; the project file is flinkform.yaml at the project root");
                 return (vec![found], true);
             }
-            (validate::check(&doc.node, Kind::Job, Mode::Structure), false)
+            let mut found = validate::check(&doc.node, Kind::Job, Mode::Structure);
+            if !found.is_empty() {
+                // The job stops here: its pods' Kubernetes-type problems come now too, not
+                // in the next run.
+                let pods = rules::pod_types_beside(&doc.node, &found);
+                found.extend(pods);
+            }
+            (found, false)
         })
         .collect();
     for (doc, (found, not_a_job)) in loaded.jobs.iter().zip(checked) {
@@ -482,8 +489,10 @@ fn resolve_job(
     };
     component_pods(&mut tree);
     let json = tree.to_json();
-    let found = validate::check_merged(&tree, &json, Kind::Job, Mode::Complete, &doc.node);
+    let mut found = validate::check_merged(&tree, &json, Kind::Job, Mode::Complete, &doc.node);
     if !found.is_empty() {
+        let pods = rules::pod_types_beside(&tree, &found);
+        found.extend(pods);
         let origin = tree.walk(&["metadata", "name"]).0.span;
         let name = tree
             .walk(&["metadata", "name"])

@@ -635,3 +635,36 @@ fn bash_completes_environments_jobs_and_codes_from_the_project() {
     // The rest still completes as generated: subcommands.
     assert!(bash_completes(p.path(), &["flinkform", "vali"]).contains(&"validate".to_owned()));
 }
+
+#[test]
+fn every_error_of_a_job_comes_in_one_run() {
+    let job = common::example_job()
+        .replacen("    entryClass:", "    entryclass:", 1)
+        .replacen("    parallelism:", "    paralelism:", 1);
+    assert!(job.contains("entryclass") && job.contains("paralelism"));
+    // A misplaced field and Kubernetes-type problems of the pod fields, in the same file.
+    let job = format!(
+        "{job}  pod:\n    affinity:\n      nodeAfinity: {{}}\n    volumes:\n      - name: scratch\n        emptyDir: {{sizeLimt: 1Gi}}\n    volumeMounts:\n      - {{name: scratch, mountPath: /scratch}}\n"
+    );
+    let job = job.replacen(
+        "  taskManager:\n",
+        "  taskManager:\n    image: example:1.0\n",
+        1,
+    );
+    let p = common::temp_project(None, &[("job.yaml", &job)]);
+    let output = flinkform(p.path(), &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    for expected in [
+        "error[unknown-field]: unknown field `entryclass` in `spec.job`",
+        "error[unknown-field]: unknown field `paralelism` in `spec.job`",
+        "help: did you mean `parallelism`?",
+        "error[unknown-field]: unknown field `image` in `spec.taskManager`",
+        "help: `image` is a field of `spec`: it may be indented wrongly",
+        "error[unknown-kubernetes-field]: a Kubernetes Affinity has no field `nodeAfinity`",
+        "error[unknown-kubernetes-field]: a Kubernetes Volume has no field `sizeLimt`",
+    ] {
+        assert!(err.contains(expected), "no `{expected}` in:\n{err}");
+    }
+    assert!(err.contains("failed: 5 errors"), "{err}");
+}
