@@ -18,6 +18,12 @@ use crate::output::{self, Found};
 use crate::validate::{self, Kind};
 use crate::{Compilation, Goal, scaffold};
 
+mod formats;
+mod paths;
+
+use formats::format_refused;
+use paths::{absolute, shown_path, symlink_below};
+
 #[derive(Parser, Debug)]
 #[command(
     name = "flinkform",
@@ -287,30 +293,6 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Diff { against } => ctx.diff(against),
         Command::Simulate(args) => ctx.simulate(args),
     }
-}
-
-/// A `--format` the command has no such output for: refused rather than silently ignored.
-fn format_refused(cli: &Cli) -> Option<String> {
-    let (name, takes) = match (&cli.command, cli.format) {
-        (Command::Validate { .. }, Format::Markdown | Format::Svg) => {
-            ("validate", "text, json or github")
-        }
-        (Command::Render { .. }, Format::Markdown | Format::Svg) => {
-            ("render", "text, json or github")
-        }
-        (Command::Check { .. }, Format::Markdown | Format::Svg) => {
-            ("check", "text, json or github")
-        }
-        (Command::Build { .. }, Format::Markdown | Format::Svg) => {
-            ("build", "text, json or github")
-        }
-        (Command::Diff { .. }, Format::Svg) => ("diff", "text, markdown, json or github"),
-        _ => return None,
-    };
-    let given = cli.format.to_possible_value()?.get_name().to_owned();
-    Some(format!(
-        "`{name}` has no `--format {given}` output; it takes {takes}"
-    ))
 }
 
 /// Where `init` writes: its DIR, or `--project` when only that is given; both, if they differ,
@@ -797,79 +779,6 @@ fn color_on(choice: Color, terminal: bool) -> bool {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    }
-}
-
-/// A path for messages, without a leading `./`.
-fn shown_path(path: &Path) -> String {
-    match path.strip_prefix(".") {
-        Ok(rest) if !rest.as_os_str().is_empty() => rest.display().to_string(),
-        _ => path.display().to_string(),
-    }
-}
-
-/// The first existing path from `root` (excluded) down to `dir` that is a symlink.
-fn symlink_below(root: &Path, dir: &Path) -> Option<PathBuf> {
-    let below = dir.strip_prefix(root).ok()?;
-    let mut current = root.to_path_buf();
-    for part in below.components() {
-        current.push(part);
-        match std::fs::symlink_metadata(&current) {
-            Ok(m) if m.file_type().is_symlink() => return Some(current),
-            Ok(_) => {}
-            Err(_) => return None,
-        }
-    }
-    None
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    if let Ok(p) = path.canonicalize() {
-        return p;
-    }
-    // `..` is resolved against the real folder it follows, so `project/nope/..` is the
-    // project, whether `nope` exists or not.
-    let mut resolved = if path.is_absolute() {
-        PathBuf::new()
-    } else {
-        std::env::current_dir().unwrap_or_default()
-    };
-    for part in path.components() {
-        match part {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                resolved = resolved.canonicalize().unwrap_or(resolved);
-                resolved.pop();
-            }
-            other => resolved.push(other),
-        }
-    }
-    let path = resolved.as_path();
-    if let Ok(p) = path.canonicalize() {
-        return p;
-    }
-    // A folder that does not exist yet: resolve its nearest existing ancestor.
-    let mut missing = Vec::new();
-    let mut current = path.to_path_buf();
-    loop {
-        if let Ok(p) = current.canonicalize() {
-            let mut p = p;
-            for part in missing.iter().rev() {
-                p.push(part);
-            }
-            return p;
-        }
-        match (current.file_name(), current.parent()) {
-            (Some(name), Some(parent)) => {
-                missing.push(name.to_owned());
-                current = if parent.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    parent.to_path_buf()
-                };
-            }
-            _ => return path.to_path_buf(),
-        }
     }
 }
 
