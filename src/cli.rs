@@ -18,6 +18,12 @@ use crate::text_diff;
 use crate::validate::{self, Kind};
 use crate::{Compilation, Goal, scaffold};
 
+mod formats;
+mod paths;
+
+use formats::format_refused;
+use paths::{absolute, shown_path, symlink_below};
+
 #[derive(Parser, Debug)]
 #[command(
     name = "flinkform",
@@ -131,7 +137,11 @@ pub enum Command {
     #[command(after_help = "Example: flinkform explain not-enough-slots")]
     Explain {
         /// The code, as printed in brackets: `error[not-enough-slots]`.
-        code: String,
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// Every code with its severity and a one-line summary.
+        #[arg(long, conflicts_with = "code")]
+        list: bool,
     },
     /// Print the manual page (roff), generated from this command line.
     #[command(after_help = "Example: flinkform man > /usr/local/share/man/man1/flinkform.1")]
@@ -144,6 +154,9 @@ pub enum Command {
         /// The shell to complete in.
         shell: clap_complete::Shell,
     },
+    /// The project's words a shell completes (environments, jobs, codes), one a line.
+    #[command(name = "__complete", hide = true)]
+    Complete { kind: crate::completion::Kind },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -174,6 +187,10 @@ pub fn run(cli: &Cli) -> u8 {
         color,
         start: Instant::now(),
     };
+    if let Some(message) = format_refused(cli) {
+        eprintln!("error: {message}");
+        return 2;
+    }
     match &cli.command {
         Command::Schema { kind } => {
             let kind = match kind {
@@ -210,23 +227,31 @@ pub fn run(cli: &Cli) -> u8 {
                 2
             }
         },
-        Command::Explain { code } => match crate::explain::find(bare_code(code)) {
-            Some(c) => {
-                print!("{}", crate::explain::text(c));
-                0
+        Command::Explain { list: true, .. } => {
+            print!("{}", crate::code_index::list());
+            eprintln!("listed {}", count(crate::explain::CODES.len(), "code"));
+            0
+        }
+        Command::Explain { code, .. } => {
+            let code = code.as_deref().unwrap_or_default();
+            match crate::explain::find(bare_code(code)) {
+                Some(c) => {
+                    print!("{}", crate::explain::text(c));
+                    0
+                }
+                None => {
+                    eprintln!(
+                        "error: no diagnostic code `{}`; codes are printed in brackets, as in `error[not-enough-slots]`; `flinkform explain --list` lists them all",
+                        crate::terminal::escaped(code)
+                    );
+                    2
+                }
             }
-            None => {
-                eprintln!(
-                    "error: no diagnostic code `{code}`; codes are printed in brackets, as in `error[not-enough-slots]`"
-                );
-                2
-            }
-        },
+        }
         Command::Man => {
             let command = <Cli as clap::CommandFactory>::command();
-            let mut page = Vec::new();
-            match clap_mangen::Man::new(command).render(&mut page) {
-                Ok(()) => match std::io::stdout().write_all(&page) {
+            match crate::man_page::render(command) {
+                Ok(page) => match std::io::stdout().write_all(&page) {
                     Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                         eprintln!("error: cannot write the manual page: {e}");
                         2
@@ -243,6 +268,9 @@ pub fn run(cli: &Cli) -> u8 {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut command, "flinkform", &mut script);
+            if matches!(shell, clap_complete::Shell::Bash) {
+                script.extend_from_slice(crate::completion::BASH.as_bytes());
+            }
             match std::io::stdout().write_all(&script) {
                 Ok(()) => 0,
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
@@ -251,6 +279,12 @@ pub fn run(cli: &Cli) -> u8 {
                     2
                 }
             }
+        }
+        Command::Complete { kind } => {
+            for word in crate::completion::words(*kind, &cli.project) {
+                println!("{word}");
+            }
+            0
         }
         Command::Validate { files } => ctx.validate(files),
         Command::Build { env, jobs } => ctx.build(env, jobs),
@@ -658,8 +692,20 @@ impl Context<'_> {
         let cmp = output::compare(&dir, tree);
         let color = color_on(self.cli.color, std::io::stdout().is_terminal());
         let mut stdout = std::io::stdout().lock();
+        if matches!(self.cli.format, Format::Json | Format::Github) {
+            let found = crate::drift::drifted(&cmp, tree, &shown);
+            let _ = stdout.write_all(
+                if self.cli.format == Format::Json {
+                    crate::drift::json(&found)
+                } else {
+                    crate::drift::github(&found)
+                }
+                .as_bytes(),
+            );
+        }
         // Write errors (a closed pipe) are ignored: the exit code and summary still tell.
-        for (path, found) in &cmp.changed {
+        let text = !matches!(self.cli.format, Format::Json | Format::Github);
+        for (path, found) in cmp.changed.iter().filter(|_| text) {
             let new = &tree[path];
             let _ = match found {
                 Found::Text(old) if stat => {
@@ -682,10 +728,10 @@ impl Context<'_> {
                 ),
             };
         }
-        for path in &cmp.missing {
+        for path in cmp.missing.iter().filter(|_| text) {
             let _ = writeln!(stdout, "missing: {path}");
         }
-        for path in &cmp.stale {
+        for path in cmp.stale.iter().filter(|_| text) {
             let _ = writeln!(stdout, "stale: {path} (render would delete it)");
         }
         let _ = stdout.flush();
@@ -733,79 +779,6 @@ fn color_on(choice: Color, terminal: bool) -> bool {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    }
-}
-
-/// A path for messages, without a leading `./`.
-fn shown_path(path: &Path) -> String {
-    match path.strip_prefix(".") {
-        Ok(rest) if !rest.as_os_str().is_empty() => rest.display().to_string(),
-        _ => path.display().to_string(),
-    }
-}
-
-/// The first existing path from `root` (excluded) down to `dir` that is a symlink.
-fn symlink_below(root: &Path, dir: &Path) -> Option<PathBuf> {
-    let below = dir.strip_prefix(root).ok()?;
-    let mut current = root.to_path_buf();
-    for part in below.components() {
-        current.push(part);
-        match std::fs::symlink_metadata(&current) {
-            Ok(m) if m.file_type().is_symlink() => return Some(current),
-            Ok(_) => {}
-            Err(_) => return None,
-        }
-    }
-    None
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    if let Ok(p) = path.canonicalize() {
-        return p;
-    }
-    // `..` is resolved against the real folder it follows, so `project/nope/..` is the
-    // project, whether `nope` exists or not.
-    let mut resolved = if path.is_absolute() {
-        PathBuf::new()
-    } else {
-        std::env::current_dir().unwrap_or_default()
-    };
-    for part in path.components() {
-        match part {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                resolved = resolved.canonicalize().unwrap_or(resolved);
-                resolved.pop();
-            }
-            other => resolved.push(other),
-        }
-    }
-    let path = resolved.as_path();
-    if let Ok(p) = path.canonicalize() {
-        return p;
-    }
-    // A folder that does not exist yet: resolve its nearest existing ancestor.
-    let mut missing = Vec::new();
-    let mut current = path.to_path_buf();
-    loop {
-        if let Ok(p) = current.canonicalize() {
-            let mut p = p;
-            for part in missing.iter().rev() {
-                p.push(part);
-            }
-            return p;
-        }
-        match (current.file_name(), current.parent()) {
-            (Some(name), Some(parent)) => {
-                missing.push(name.to_owned());
-                current = if parent.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    parent.to_path_buf()
-                };
-            }
-            _ => return path.to_path_buf(),
-        }
     }
 }
 

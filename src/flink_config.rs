@@ -433,6 +433,7 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
         keys.insert(k, v.clone());
     }
 
+    let reactive = keys.get("scheduler-mode") == Some(&Json::from("reactive"));
     let (file_name, content) = if uses_config_yaml(&spec.flink_version) {
         (
             "config.yaml",
@@ -455,7 +456,19 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
     };
     let logging = spec.logging.as_ref().map(log_config);
     let mut digest = Sha256::new();
-    digest.update(content.as_bytes());
+    // Reactive mode runs the job at the parallelism its TaskManagers' slots allow and ignores
+    // `parallelism.default`: changing the job's `parallelism` must not roll its pods (a
+    // restart from state for nothing). The key stays in the file, as Flink's own default.
+    if reactive {
+        for line in content
+            .split_inclusive('\n')
+            .filter(|l| !l.starts_with("parallelism.default:"))
+        {
+            digest.update(line.as_bytes());
+        }
+    } else {
+        digest.update(content.as_bytes());
+    }
     if let Some(log) = &logging {
         digest.update(b"\0");
         digest.update(log.as_bytes());

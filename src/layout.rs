@@ -174,14 +174,21 @@ pub fn job_files(base: JobObjects, environments: &[(&str, &JobObjects)]) -> Vec<
     files
 }
 
-/// The files of one environment beyond its jobs' overlays: its Namespaces and the
-/// kustomization of the whole environment.
+/// The files of one environment beyond its jobs' overlays: its Namespaces (`None` where the
+/// namespaces are not flinkform's to write) and the kustomization of the whole environment.
 #[must_use]
 pub fn environment_files(
     env: &str,
-    namespaces: &[RenderedObject],
+    namespaces: Option<&[RenderedObject]>,
     jobs: &[&str],
 ) -> Vec<(String, String)> {
+    let mut resources = Vec::with_capacity(jobs.len() + 1);
+    let Some(namespaces) = namespaces else {
+        resources.extend(jobs.iter().map(|job| Json::from(*job)));
+        let mut fields = serde_json::Map::new();
+        fields.insert("resources".into(), Json::Array(resources));
+        return vec![(format!("{env}/kustomization.yaml"), kustomization(fields))];
+    };
     let mut files = Vec::with_capacity(namespaces.len() + 2);
     // The Namespaces are a kustomization of their own, so that one GitOps application can
     // apply them before (or beside) the jobs' applications.
@@ -197,7 +204,6 @@ pub fn environment_files(
         format!("{env}/namespaces/kustomization.yaml"),
         kustomization(fields),
     ));
-    let mut resources = Vec::with_capacity(jobs.len() + 1);
     resources.push(Json::from("namespaces"));
     resources.extend(jobs.iter().map(|job| Json::from(*job)));
     let mut fields = serde_json::Map::new();

@@ -9,14 +9,18 @@ pub mod bug;
 pub mod changes;
 pub mod cli;
 pub mod code;
+pub mod code_index;
+pub mod completion;
 pub mod diagnostic;
 pub mod docs;
+pub mod drift;
 pub mod explain;
 pub mod files;
 pub mod flink;
 pub mod flink_config;
 pub mod layout;
 pub mod load;
+pub mod man_page;
 pub mod metrics;
 pub mod model;
 pub mod naming;
@@ -378,7 +382,12 @@ fn render_all(
         .collect();
 
     let mut namespaces = Vec::with_capacity(envs.len());
+    let create_namespaces = resolved.settings.creates_namespaces();
     for env in &envs {
+        if !create_namespaces {
+            namespaces.push(Vec::new());
+            continue;
+        }
         let objects = renderer.render_namespaces(env, diags);
         verify::verify(&objects, Some(&env.name), &[], diags);
         namespaces.push(objects);
@@ -409,7 +418,11 @@ fn render_all(
             for (env, namespaces) in envs.iter().zip(&namespaces) {
                 let job_names: Vec<&str> =
                     env.jobs.iter().map(resolved::ResolvedJob::name).collect();
-                tree.extend(layout::environment_files(&env.name, namespaces, &job_names));
+                tree.extend(layout::environment_files(
+                    &env.name,
+                    create_namespaces.then_some(namespaces.as_slice()),
+                    &job_names,
+                ));
             }
             layout::finish(&mut tree, &platform_files(resolved));
             Vec::new()

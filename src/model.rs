@@ -323,6 +323,22 @@ pub struct ProjectSpec {
     #[serde(default)]
     pub naming: BTreeMap<String, String>,
     pub prometheus: Option<Prometheus>,
+    pub namespaces: Option<Namespaces>,
+}
+
+impl ProjectSpec {
+    /// Whether flinkform writes the Namespace objects (the default), or they belong to
+    /// someone else and pruning must never delete them.
+    #[must_use]
+    pub fn creates_namespaces(&self) -> bool {
+        self.namespaces.as_ref().is_none_or(|n| n.create)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Namespaces {
+    #[serde(default = "yes")]
+    pub create: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -486,6 +486,12 @@ impl Renderer {
                     .collect();
                 labels.insert("app.kubernetes.io/managed-by".into(), "flinkform".into());
                 labels.insert("app.kubernetes.io/part-of".into(), "flink".into());
+                // Every pod flinkform writes meets the restricted profile, so admission can
+                // hold anything else started in the namespace to it too.
+                labels.insert(
+                    "pod-security.kubernetes.io/enforce".into(),
+                    "restricted".into(),
+                );
                 labels.sort_keys();
                 let ctx = Context::new(json!({"namespace": {"name": name, "labels": labels}}));
                 self.render(NAMESPACE_TEMPLATE, &ctx, None, diags)

@@ -23,6 +23,7 @@ use crate::validate::{self, Kind, Mode};
 use crate::yaml::{Entry, Node, Value};
 
 pub(crate) mod codes;
+mod environment_layers;
 
 /// The implicit environment of a project that declares none.
 pub const DEFAULT_ENVIRONMENT: &str = "default";
@@ -80,7 +81,14 @@ pub fn resolve(
                     .help("job files hold FlinkJob documents; the project file is flinkform.yaml at the project root");
                 return (vec![found], true);
             }
-            (validate::check(&doc.node, Kind::Job, Mode::Structure), false)
+            let mut found = validate::check(&doc.node, Kind::Job, Mode::Structure);
+            if !found.is_empty() {
+                // The job stops here: its pods' Kubernetes-type problems come now too, not
+                // in the next run.
+                let pods = rules::pod_types_beside(&doc.node, &found);
+                found.extend(pods);
+            }
+            (found, false)
         })
         .collect();
     for (doc, (found, not_a_job)) in loaded.jobs.iter().zip(checked) {
@@ -194,9 +202,9 @@ pub fn resolve(
             .map(|doc| {
                 let name = job_name(doc);
                 let for_job = env.jobs.get(name).copied();
-                let spec = merge(
-                    &builtin,
-                    &[defaults, doc.node.get("spec"), env.overrides, for_job],
+                let spec = environment_layers::apply(
+                    merge(&builtin, &[defaults, doc.node.get("spec")]),
+                    &[env.overrides, for_job],
                 );
                 let mut found = Diagnostics::default();
                 let job = resolve_job(doc, spec, &env.name, &scope, &mut found);
@@ -426,8 +434,10 @@ fn resolve_job(
     };
     component_pods(&mut tree);
     let json = tree.to_json();
-    let found = validate::check_merged(&tree, &json, Kind::Job, Mode::Complete, &doc.node);
+    let mut found = validate::check_merged(&tree, &json, Kind::Job, Mode::Complete, &doc.node);
     if !found.is_empty() {
+        let pods = rules::pod_types_beside(&tree, &found);
+        found.extend(pods);
         let origin = tree.walk(&["metadata", "name"]).0.span;
         let name = tree
             .walk(&["metadata", "name"])

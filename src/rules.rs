@@ -33,7 +33,7 @@ pub(crate) mod state;
 
 pub use configuration::OWNED_CONFIG_KEYS;
 
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::ProjectSpec;
 use crate::resolved::ResolvedJob;
 use crate::source::Span;
@@ -75,6 +75,13 @@ impl Located<'_> {
 }
 
 /// Every rule, for one job in one environment.
+/// The pods' Kubernetes-type problems of a job that failed its schema check (see
+/// `pods::types_beside`).
+#[must_use]
+pub fn pod_types_beside(tree: &crate::yaml::Node, reported: &[Diagnostic]) -> Vec<Diagnostic> {
+    pods::types_beside(tree, reported)
+}
+
 pub fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics) {
     job::check(r, diags);
     configuration::check(r, diags);

@@ -59,15 +59,22 @@ spec:
     cpu: {averageUtilization: 65}
 "#;
 
-const PRE_COMMIT: &str = r#"# pre-commit (https://pre-commit.com): `pre-commit install` runs these before every commit.
+// Pinned to the release tag of the flinkform that wrote it: a branch would move under the
+// project (pre-commit warns about mutable revisions), and a tag matches the output this binary
+// rendered, so `check` agrees with what was committed.
+const PRE_COMMIT: &str = concat!(
+    "# pre-commit (https://pre-commit.com): `pre-commit install` runs these before every commit.
 repos:
   - repo: https://github.com/flinkform/flinkform
-    # Pin a tag or a commit of flinkform (`pre-commit autoupdate --freeze` writes one).
-    rev: main
+    # The release that wrote this project; `pre-commit autoupdate --freeze` pins a newer one.
+    rev: v",
+    env!("CARGO_PKG_VERSION"),
+    "
     hooks:
       - id: flinkform-validate
       - id: flinkform-check
-"#;
+"
+);
 
 /// A render that is killed leaves this marker in the output folder until the next render.
 const GITIGNORE: &str = "deploy/.flinkform-writing

@@ -18,6 +18,7 @@ use crate::source::Span;
 use crate::yaml::Node;
 
 pub(crate) mod codes;
+mod unknown_fields;
 
 pub const JOB_SCHEMA: &str = include_str!("../schemas/flinkjob.schema.json");
 pub const PROJECT_SCHEMA: &str = include_str!("../schemas/project.schema.json");
@@ -115,7 +116,7 @@ pub fn check_merged(
     validator
         .iter_errors(instance)
         .filter(|e| mode == Mode::Complete || !may_come_from_merge(kind, e))
-        .map(|e| diagnose(node, schema, &e, file_tree))
+        .flat_map(|e| diagnose(node, schema, &e, file_tree))
         .collect()
 }
 
@@ -142,7 +143,12 @@ fn may_come_from_merge(kind: Kind, error: &ValidationError) -> bool {
     }
 }
 
-fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Node) -> Diagnostic {
+fn diagnose(
+    root: &Node,
+    schema: &Json,
+    error: &ValidationError,
+    file_tree: &Node,
+) -> Vec<Diagnostic> {
     let path: Vec<String> = error
         .instance_path()
         .segments()
@@ -158,25 +164,9 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Nod
         depth == path.len(),
         "schema error path {path:?} not in the tree"
     );
-    match error.kind() {
+    vec![match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let name = unexpected.first().cloned().unwrap_or_default();
-            let span = node.entry(&name).map_or(at_key, |e| e.key_span);
-            let known = allowed_properties(schema, error);
-            let mut d = Diagnostic::error(
-                codes::UNKNOWN_FIELD,
-                span,
-                format!("unknown field `{name}` in {}", describe(&path)),
-            );
-            d = match closest(&name, &known) {
-                _ if name == "<<" => d.help(
-                    "YAML merge keys (`<<`) are not part of YAML 1.2; put shared settings in the project's `defaults`",
-                ),
-                Some(best) => d.help(format!("did you mean `{best}`?")),
-                None if !known.is_empty() => d.help(format!("known fields: {}", known.join(", "))),
-                None => d,
-            };
-            d
+            return unknown_fields::diagnose(node, &path, schema, error, unexpected, at_key);
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
@@ -297,7 +287,7 @@ fn diagnose(root: &Node, schema: &Json, error: &ValidationError, file_tree: &Nod
             format!("{field} needs at least {limit} item(s)"),
         ),
         _ => Diagnostic::error(codes::SCHEMA, value_span, format!("{field}: {error}")),
-    }
+    }]
 }
 
 fn pattern_error(path: &[String], field: String, span: Span, node: &Node) -> Diagnostic {

@@ -373,10 +373,42 @@ fn a_one_line_input_change_is_a_small_diff() {
     assert_eq!(out.matches("--- a/").count(), 1, "{out}");
     assert_exit(&render(dir), 0);
 
-    // Parallelism is one line of the Flink configuration, and the configuration's hash rolls
-    // both Deployments: in the base, and in the prod overlay, whose configuration (with high
-    // availability) is a patch of its own. Nothing else.
+    // Parallelism is one line of the Flink configuration, in the base and in the prod
+    // overlay, whose configuration (with high availability) is a patch of its own. Reactive
+    // mode ignores it, so it stays out of the configuration's hash: no pod rolls.
     edit(&dir.join(JOB), "parallelism: 10", "parallelism: 8");
+    let output = check(dir, &[]);
+    assert_exit(&output, 1);
+    let out = stdout(&output);
+    let lines = changed_lines(&out);
+    assert_eq!(lines.len(), 4, "{out}");
+    for line in &lines {
+        assert!(
+            line[1..].trim_start().starts_with("parallelism.default: "),
+            "{out}"
+        );
+    }
+    let files: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("--- a/"))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "base/orders-enrichment/configmap.yaml",
+            "prod/orders-enrichment/kustomization.yaml",
+        ]
+    );
+    assert!(stderr(&output).contains("2 files differ, 0 missing, 0 stale"));
+    assert_exit(&render(dir), 0);
+
+    // Any other key of the configuration is one line too, and the configuration's hash rolls
+    // both Deployments, in the base and in the prod overlay. Nothing else.
+    edit(
+        &dir.join(JOB),
+        "execution.checkpointing.interval: 10s",
+        "execution.checkpointing.interval: 20s",
+    );
     let output = check(dir, &[]);
     assert_exit(&output, 1);
     let out = stdout(&output);
@@ -385,7 +417,7 @@ fn a_one_line_input_change_is_a_small_diff() {
     for line in &lines {
         let body = line[1..].trim_start();
         assert!(
-            body.starts_with("parallelism.default: ")
+            body.starts_with("execution.checkpointing.interval: ")
                 || body.starts_with("flinkform.dev/config-hash: ")
                 || body.starts_with("value: "),
             "{out}"

@@ -295,7 +295,7 @@ fn writing_out_every_declared_default_changes_nothing() {
         let mut project = serde_json::json!({
             "apiVersion": "flinkform.dev/v1alpha1",
             "kind": "Project",
-            "spec": {"naming": {}}
+            "spec": {"naming": {}, "namespaces": {}}
         });
         let project_set = fill_defaults(&mut project, &project_defaults);
         assert_eq!(project_set, project_defaults.len(), "{project}");

@@ -318,3 +318,61 @@ fn check_owned(pod: &Node, push: &mut impl FnMut(Diagnostic)) {
         }
     }
 }
+
+/// The Kubernetes-type problems of the pods' fields in a job whose schema check failed, so
+/// that they come in the same run as the schema errors. A field that holds a schema error
+/// already is left out: its problem is reported once.
+pub(crate) fn types_beside(tree: &Node, reported: &[Diagnostic]) -> Vec<Diagnostic> {
+    let mut found: Vec<Diagnostic> = Vec::new();
+    let paths: [&[&str]; 3] = [
+        &["spec", "pod"],
+        &["spec", "jobManager", "pod"],
+        &["spec", "taskManager", "pod"],
+    ];
+    for path in paths {
+        let (pod, _, depth) = tree.walk(path);
+        if depth < path.len() {
+            continue;
+        }
+        let Value::Map(entries) = &pod.value else {
+            continue;
+        };
+        let clean: Vec<_> = entries
+            .iter()
+            .filter(|e| {
+                let (first, last) = lines(&e.value);
+                !reported.iter().filter_map(|d| d.span).any(|s| {
+                    s.file == e.key_span.file
+                        && (s.line == e.key_span.line || (first..=last).contains(&s.line))
+                })
+            })
+            .cloned()
+            .collect();
+        let clean = Node::new(Value::Map(clean), pod.span);
+        check_types(&clean, &mut |d: Diagnostic| {
+            // A shared setting is in both components' pods: once is enough.
+            if !found
+                .iter()
+                .any(|f| f.span == d.span && f.message == d.message)
+            {
+                found.push(d);
+            }
+        });
+    }
+    found
+}
+
+/// The first and last line a value spans.
+fn lines(node: &Node) -> (u32, u32) {
+    let mut range = (node.span.line, node.span.line);
+    let children: Vec<&Node> = match &node.value {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Map(entries) => entries.iter().map(|e| &e.value).collect(),
+        _ => Vec::new(),
+    };
+    for child in children {
+        let (first, last) = lines(child);
+        range = (range.0.min(first), range.1.max(last));
+    }
+    range
+}
