@@ -115,6 +115,23 @@ fn job_jar(flink: &Path, entry_class: &str, work: &Path) -> PathBuf {
     jar
 }
 
+/// Compiles probes of `tests/flink/` against a Flink release's jars into `classes`.
+fn compile_probe(flink: &Path, classes: &Path, sources: &[&str]) {
+    let status = Command::new("javac")
+        .args(["-nowarn", "--release", "17", "-cp"])
+        .arg(format!("{}/lib/*", flink.display()))
+        .arg("-d")
+        .arg(classes)
+        .args(
+            sources
+                .iter()
+                .map(|f| common::root().join("tests/flink").join(f)),
+        )
+        .status()
+        .expect("javac runs (Java 17 is installed)");
+    assert!(status.success(), "javac failed");
+}
+
 fn run_case(case: &Case) {
     let flink = tool(&["flink-dist", case.flink]);
     let python = tool(&["setup", "--python"]);
@@ -383,15 +400,7 @@ fn flink_reads_every_configuration_value_as_written() {
         // One compilation serves every release: the loader's signature is the same in all.
         let classes = work.join("probe");
         if !classes.exists() {
-            let status = Command::new("javac")
-                .args(["-nowarn", "--release", "17", "-cp"])
-                .arg(format!("{}/lib/*", flink.display()))
-                .arg("-d")
-                .arg(&classes)
-                .arg(common::root().join("tests/flink/ConfigProbe.java"))
-                .status()
-                .expect("javac runs (Java 17 is installed)");
-            assert!(status.success(), "javac failed");
+            compile_probe(&flink, &classes, &["ConfigProbe.java"]);
         }
         let base_job = job.replace(
             "flinkVersion: \"1.20\"",
@@ -549,16 +558,9 @@ fn flinks_own_classes_judge_the_state_settings_of_every_fixture() {
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let work = tmp.path();
     let classes = work.join("probe");
+    // Compiled against the oldest release, it runs on every one.
     let oldest = tool(&["flink-dist", "1.18.1"]);
-    let status = Command::new("javac")
-        .args(["-nowarn", "--release", "17", "-cp"])
-        .arg(format!("{}/lib/*", oldest.display()))
-        .arg("-d")
-        .arg(&classes)
-        .arg(common::root().join("tests/flink/StateProbe.java"))
-        .status()
-        .expect("javac runs (Java 17 is installed)");
-    assert!(status.success(), "javac failed");
+    compile_probe(&oldest, &classes, &["StateProbe.java", "ConfigProbe.java"]);
 
     let mut projects: Vec<PathBuf> = common::cases("valid");
     projects.push(common::root().join("examples/realfuture"));

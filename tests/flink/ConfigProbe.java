@@ -79,7 +79,8 @@ public class ConfigProbe {
         }
     }
 
-    private static void quote(StringBuilder out, String s) {
+    /** A JSON string, ASCII only; the state probe prints with it too. */
+    static void quote(StringBuilder out, String s) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

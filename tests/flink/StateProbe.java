@@ -58,28 +58,13 @@ public class StateProbe {
     }
 
     private static void put(StringBuilder out, String key, String value) {
-        quote(out, key);
+        ConfigProbe.quote(out, key);
         out.append(':');
         if (value == null) {
             out.append("null");
         } else {
-            quote(out, value);
+            ConfigProbe.quote(out, value);
         }
         out.append(',');
-    }
-
-    private static void quote(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20 || c > 0x7e) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        out.append('"');
     }
 }
