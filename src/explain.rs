@@ -73,6 +73,7 @@ pub const CODES: &[&Code] = &[
     crate::rules::job::OWNED_LABEL,
     crate::rules::pods::OWNED_POD_METADATA,
     crate::rules::pods::OWNED_VOLUME,
+    crate::rules::scaling::PARALLELISM_IGNORED,
     crate::rules::job::PARALLELISM_RANGE,
     crate::load::PATH_OUTSIDE_PROJECT,
     crate::rules::operator::REPLICAS_FROM_PARALLELISM,

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
+use crate::flink::parallelism::default_max_parallelism;
 use crate::model::parse_quantity;
 use crate::resolved::ResolvedJob;
 use crate::yaml::write;
@@ -456,15 +457,20 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
     };
     let logging = spec.logging.as_ref().map(log_config);
     let mut digest = Sha256::new();
-    // Reactive mode runs the job at the parallelism its TaskManagers' slots allow and ignores
-    // `parallelism.default`: changing the job's `parallelism` must not roll its pods (a
-    // restart from state for nothing). The key stays in the file, as Flink's own default.
+    // Reactive mode runs the job at the parallelism its TaskManagers' slots allow: of
+    // `parallelism.default` it uses only the maximum parallelism Flink derives from it when
+    // the job sets none. So the hash takes that maximum instead of the parallelism, and a
+    // change of `parallelism` rolls the pods only where it changes how the state is split.
     if reactive {
         for line in content
             .split_inclusive('\n')
             .filter(|l| !l.starts_with("parallelism.default:"))
         {
             digest.update(line.as_bytes());
+        }
+        if spec.job.max_parallelism.is_none() {
+            let derived = default_max_parallelism(u64::from(spec.job.parallelism));
+            digest.update(format!("derived max-parallelism: {derived}\n").as_bytes());
         }
     } else {
         digest.update(content.as_bytes());

@@ -402,6 +402,30 @@ fn unrestorable_state_loses_it_even_with_high_availability() {
     );
 }
 
+/// Reactive mode runs the job with the slots it gets, but derives the maximum parallelism from
+/// the configured one when the job sets none: only a change that moves that maximum (here past
+/// 85, from 128 to 256 key groups) rolls the pods, and it loses the state.
+#[test]
+fn the_parallelism_of_a_reactive_job_matters_only_through_its_key_groups() {
+    let repo = Repo::new();
+    repo.edit("jobs/orders.yaml", "    maxParallelism: 120\n", "");
+    repo.commit("implicit maximum parallelism");
+    repo.edit("jobs/orders.yaml", "parallelism: 4", "parallelism: 12");
+    let report = repo.report(&[]);
+    assert_eq!(
+        verdict(&report, "prod", "orders"),
+        pair("changed", "no-restart")
+    );
+    repo.edit("jobs/orders.yaml", "parallelism: 12", "parallelism: 100");
+    let report = repo.report(&[]);
+    assert_eq!(
+        verdict(&report, "prod", "orders"),
+        pair("changed", "state-loss")
+    );
+    let why = reasons(&report, "prod", "orders");
+    assert!(why.contains("(128 → 256)"), "{why}");
+}
+
 #[test]
 fn jobs_added_removed_and_renamed() {
     let repo = Repo::new();

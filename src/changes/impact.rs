@@ -187,14 +187,10 @@ impl Facts {
         if let Some(max) = self.get("pipeline.max-parallelism") {
             return max.parse().ok().map(|m| (m, true));
         }
-        // Reactive mode runs every operator at the maximum parallelism; its default does not
-        // follow the configured parallelism.
-        if self.get("scheduler-mode") == Some("reactive") {
-            return None;
-        }
+        // Reactive mode too derives it from the configured parallelism, before it runs every
+        // operator with the slots it gets.
         let p: u64 = self.get("parallelism.default")?.parse().ok()?;
-        let derived = (p + p / 2).max(1).next_power_of_two().clamp(128, 32_768);
-        Some((derived, false))
+        Some((crate::flink::parallelism::default_max_parallelism(p), false))
     }
 }
 

@@ -243,7 +243,7 @@ fn top_parallelism(r: &Located) -> (u64, String, Vec<&'static str>) {
     {
         let reach = u64::from(max) * slots;
         let cap = spec.job.max_parallelism.map_or_else(
-            || default_max_parallelism(u64::from(spec.job.parallelism)),
+            || crate::flink::parallelism::default_max_parallelism(u64::from(spec.job.parallelism)),
             u64::from,
         );
         let p = reach.min(cap);
@@ -259,14 +259,6 @@ fn top_parallelism(r: &Located) -> (u64, String, Vec<&'static str>) {
         "its parallelism".into(),
         vec!["spec", "job", "parallelism"],
     )
-}
-
-/// Flink's default maximum parallelism of an operator (`KeyGroupRangeAssignment`): 1.5 times
-/// the parallelism rounded up to a power of two, between 128 and 32768.
-fn default_max_parallelism(parallelism: u64) -> u64 {
-    (parallelism + parallelism / 2)
-        .next_power_of_two()
-        .clamp(128, 32768)
 }
 
 fn check_network(

@@ -4,6 +4,7 @@
 
 use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::flink::parallelism::default_max_parallelism;
 use crate::metrics;
 use crate::model::{Autoscaling, Engine, ProjectSpec};
 
@@ -85,6 +86,13 @@ declare_code! {
     catches: "Autoscaling enabled without a rule.",
     why: "The autoscaler has nothing to scale on.",
     fix: "Add `cpu`, `memory` or `flinkMetrics`, or set `enabled: false`.",
+}
+
+declare_code! {
+    pub PARALLELISM_IGNORED: warning "parallelism-ignored",
+    catches: "With the hpa or keda engine, a `parallelism` outside the parallelism reactive mode runs the job at: `minReplicas` x `taskSlots` to `maxReplicas` x `taskSlots`, capped by the maximum parallelism.",
+    why: "Reactive mode runs every operator with all the slots its TaskManagers offer and ignores the configured parallelism, so a value outside that range says something that never happens. Flink still derives the maximum parallelism from it when `maxParallelism` is not set; flinkform rolls the pods for a change of `parallelism` only when that derived maximum changes.",
+    fix: "Set `parallelism` within the range the autoscaler gives the job (the largest, `maxReplicas` x `taskSlots`, reads best), and set `maxParallelism`.",
 }
 
 declare_code! {
@@ -179,6 +187,9 @@ pub(super) fn check(r: &Located, settings: &ProjectSpec, diags: &mut Diagnostics
         );
     }
     check_parallelism(r, max, diags);
+    if matches!(a.engine, Engine::Hpa | Engine::Keda) {
+        check_reactive_parallelism(r, a.min_replicas.min(max), max, diags);
+    }
     if !has_checkpointing(r) {
         diags.push(
             Diagnostic::warning(NO_CHECKPOINTING, at("enabled"), "autoscaling restarts the job on every scale event, but no checkpoint interval is configured")
@@ -215,6 +226,58 @@ fn check_parallelism(r: &Located, max: u32, diags: &mut Diagnostics) {
         ),
         Some(_) => {}
     }
+}
+
+/// Reactive mode runs the job with every slot its TaskManagers offer, up to the maximum
+/// parallelism: a configured `parallelism` outside what the autoscaler can give it misleads.
+fn check_reactive_parallelism(r: &Located, min: u32, max: u32, diags: &mut Diagnostics) {
+    let spec = &r.job.spec;
+    let parallelism = u64::from(spec.job.parallelism);
+    let slots = u64::from(spec.task_manager.task_slots);
+    let (cap, derived) = match spec.job.max_parallelism {
+        // Above the maximum parallelism is an error of its own.
+        Some(m) if parallelism > u64::from(m) => return,
+        Some(m) => (u64::from(m), None),
+        None => {
+            let d = default_max_parallelism(parallelism);
+            (d, Some(d))
+        }
+    };
+    let low = (u64::from(min) * slots).min(cap);
+    let high = (u64::from(max) * slots).min(cap);
+    if (low..=high).contains(&parallelism) {
+        return;
+    }
+    let range = if low == high {
+        low.to_string()
+    } else {
+        format!("{low} to {high}")
+    };
+    let message = if parallelism > high {
+        format!(
+            "`parallelism` {parallelism} is more than the job can ever get: reactive mode ignores it and runs the job with its TaskManagers' slots, {range}"
+        )
+    } else {
+        format!(
+            "reactive mode ignores `parallelism` {parallelism}: it runs the job with every slot its TaskManagers offer, {range}"
+        )
+    };
+    let mut d = Diagnostic::warning(
+        PARALLELISM_IGNORED,
+        r.span(&["spec", "job", "parallelism"]),
+        message,
+    );
+    if let Some(derived) = derived {
+        d = d.note(
+            r.key_span(&["spec", "autoscaling"]),
+            format!(
+                "without `maxParallelism`, Flink derives the maximum parallelism {derived} from it"
+            ),
+        );
+    }
+    diags.push(d.help(format!(
+        "write the parallelism the autoscaler can reach, e.g. `parallelism: {high}` (`maxReplicas` x `taskSlots`)"
+    )));
 }
 
 /// The `flinkMetrics` rules and what each engine needs of them.

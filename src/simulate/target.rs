@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 use super::flink::{Generation, Settings};
 use super::hpa::{Behavior, MetricSpec, Policy, PolicyKind, Rules, Select, Source, Spec, Target};
 use super::replicas::Resource;
+use crate::flink::parallelism::default_max_parallelism;
 use crate::layout::JobDocuments;
 use crate::metrics::PRESETS;
 use crate::model::parse_quantity;
@@ -353,10 +354,7 @@ fn settings(version: &str, config: &serde_json::Map<String, Json>) -> Settings {
     let parallelism = key(&["parallelism.default"])
         .and_then(|s| s.parse::<u32>().ok())
         .unwrap_or(1);
-    // Flink derives the maximum from the parallelism when none is set.
-    let derived = (u64::from(parallelism) * 3 / 2)
-        .next_power_of_two()
-        .clamp(128, 32768) as u32;
+    let derived = default_max_parallelism(u64::from(parallelism)) as u32;
     let max_parallelism = key(&["pipeline.max-parallelism"])
         .and_then(|s| s.parse::<u32>().ok())
         .filter(|m| *m > 0)

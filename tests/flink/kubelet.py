@@ -650,6 +650,23 @@ def check_promql(args, tms, port, namespace):
         stop_process(proc, grace=10)
 
 
+def check_max_parallelism(rest, jid, config):
+    """The key groups Flink splits the state into are the ones flinkform reasons about (its
+    state-loss analysis and its configuration hash): `pipeline.max-parallelism` when the job
+    sets it, else derived from `parallelism.default`, in reactive mode too, although reactive
+    mode then runs the job with the slots it gets."""
+    if "pipeline.max-parallelism" in config:
+        expected = int(config["pipeline.max-parallelism"])
+    else:
+        p = int(config["parallelism.default"])
+        # KeyGroupRangeAssignment's default, stated independently of flinkform's code.
+        expected = min(max(1 << (p + p // 2 - 1).bit_length(), 128), 32768)
+    got = {v["maxParallelism"] for v in get_json(f"{rest}/jobs/{jid}")["vertices"]}
+    if got != {expected}:
+        raise Failure(f"Flink runs the job with maximum parallelism {sorted(got)}, flinkform expects {expected}")
+    log(f"maximum parallelism {expected}, as flinkform derives it")
+
+
 def run(args):
     objects = [o for o in yaml.safe_load_all(open(args.manifests)) if o]
     if args.check_ha:
@@ -727,6 +744,7 @@ def run(args):
         p = wait_for(f"parallelism {expected}", lambda: parallelism() == expected and expected,
                      args.timeout, [jm] + tms)
         log(f"parallelism {p} with {len(tms)} TaskManager(s) of {slots} slot(s)")
+        check_max_parallelism(rest, job["jid"], config)
 
         names = expected_job_names(objects)
         metrics_port = int(config["metrics.reporter.prom.port"])
