@@ -299,7 +299,7 @@ impl Diagnostics {
                 "jobs": d.jobs,
                 "environments": d.envs,
             });
-            out.push_str(&object.to_string());
+            out.push_str(&terminal::json_safe(object.to_string()));
             out.push('\n');
         }
         out

@@ -112,7 +112,7 @@ pub fn json(found: &[Drifted]) -> String {
             "status": d.status.as_str(),
             "diff": d.diff,
         });
-        let _ = writeln!(text, "{record}");
+        let _ = writeln!(text, "{}", crate::terminal::json_safe(record.to_string()));
     }
     text
 }

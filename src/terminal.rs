@@ -60,6 +60,28 @@ fn escaped_but(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Serialized JSON with every unsafe character that JSON allows raw (C1 controls, DEL, the
+/// separators, the bidirectional overrides) written as a `\uXXXX` escape: the same document to
+/// a parser, and plain text to a terminal or a CI log that shows it. JSON's own structure is
+/// ASCII, so such a character can only stand inside a string, where the escape is valid.
+#[must_use]
+pub fn json_safe(json: String) -> String {
+    if !json.chars().any(is_unsafe) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        // serde_json already escaped the C0 controls; what is left is in the Basic
+        // Multilingual Plane, one `\u` escape each.
+        if is_unsafe(c) && !matches!(c, '\n' | '\r' | '\t') {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `text` escaped and cut to at most `max` characters, saying how much was left out.
 #[must_use]
 pub fn bounded(text: &str, max: usize) -> Cow<'_, str> {
@@ -119,6 +141,21 @@ mod tests {
             "a\\u{1b}]0;x\\u{7}\\nb.yaml:1:1: error"
         );
         assert_eq!(escaped("\u{9b}\u{202e}"), "\\u{9b}\\u{202e}");
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_and_loses_its_controls() {
+        let value = serde_json::json!({"file": "jobs/\u{9b}2J\u{202e}lmth.yaml\u{7f}", "n": 1});
+        let text = json_safe(serde_json::to_string_pretty(&value).unwrap());
+        assert!(!text.chars().any(|c| is_unsafe(c) && c != '\n'), "{text}");
+        assert!(
+            text.contains(r"jobs/\u009b2J\u202elmth.yaml\u007f"),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
     }
 
     #[test]

@@ -145,7 +145,8 @@ fn diagnostics_grow_linearly_with_errors_on_one_long_line() {
 fn file_names_cannot_forge_diagnostic_lines() {
     let tmp = tempfile::tempdir().unwrap();
     let project = seed(tmp.path());
-    let forged = "x\u{1b}]0;owned\u{7}\u{1b}[2K\nfake.yaml:1:1: error[forged]: all good\n.yaml";
+    // ESC and BEL, C1's CSI (`\u{9b}`, ESC [ in one byte) and a right-to-left override.
+    let forged = "x\u{1b}]0;owned\u{7}\u{1b}[2K\u{9b}2J\u{202e}lmth\nfake.yaml:1:1: error[forged]: all good\n.yaml";
     std::fs::write(project.join("jobs").join(forged), "kind: [\n").unwrap();
     for format in ["text", "github", "json"] {
         let output = run(&[
@@ -162,6 +163,21 @@ fn file_names_cannot_forge_diagnostic_lines() {
             "{format}: ESC reached the terminal:\n{err}"
         );
         assert!(!err.contains('\u{7}'), "{format}: BEL reached the terminal");
+        for c in ['\u{9b}', '\u{202e}'] {
+            assert!(!err.contains(c), "{format}: {c:?} reached the terminal");
+        }
+        if format == "json" {
+            let named: Vec<String> = err
+                .lines()
+                .filter(|l| l.starts_with('{'))
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON record"))
+                .filter_map(|r| r["file"].as_str().map(str::to_owned))
+                .collect();
+            assert!(
+                named.iter().any(|f| f.ends_with(forged)),
+                "the record names the file as it is: {named:?}"
+            );
+        }
         assert!(
             !err.lines().any(|l| l.starts_with("fake.yaml")),
             "{format}: a forged line:\n{err}"

@@ -354,7 +354,8 @@ pub fn json(report: &Report, sides: &Sides) -> String {
         "impact": report.impact().as_str(),
         "environments": environments,
     });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut text =
+        crate::terminal::json_safe(serde_json::to_string_pretty(&doc).unwrap_or_default());
     text.push('\n');
     text
 }

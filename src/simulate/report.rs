@@ -317,7 +317,8 @@ pub fn job_json(run: &JobRun) -> Json {
 #[must_use]
 pub fn json(runs: &[JobRun]) -> String {
     let doc = json!({"jobs": runs.iter().map(job_json).collect::<Vec<_>>()});
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut text =
+        crate::terminal::json_safe(serde_json::to_string_pretty(&doc).unwrap_or_default());
     text.push('\n');
     text
 }
