@@ -3,9 +3,10 @@
 //! A pattern or template comes from the project, so from anyone who can open a pull request:
 //! a loop in a loop must not hang a run, and what it writes must not grow without bound.
 //! Every evaluation gets the same fuel (minijinja's count of instructions) and writes into a
-//! buffer that refuses to grow past [`MAX_OUTPUT_BYTES`]. (A value built inside a template,
-//! a string doubled by `{% set %}` after `{% set %}`, is minijinja's to bound: it caps one
-//! repetition at 100 MB but has no hook for the size of a concatenation.)
+//! buffer that refuses to grow past [`MAX_OUTPUT_BYTES`]. Fuel pays for data as well as
+//! instructions (minijinja charges every byte an operator, a filter or a literal creates), so a
+//! value built inside a template, a string doubled by `{% set %}` after `{% set %}`, runs out of
+//! fuel at about 64 MB too.
 
 use minijinja::{Environment, Error, ErrorKind, Template, UndefinedBehavior, Value};
 
@@ -75,5 +76,11 @@ mod tests {
         let big = "{% for i in range(100) %}{{ 'x' * 1000000 }}{% endfor %}";
         assert!(rendered(big).is_err());
         assert!(rendered("{{ debug() }}").is_err());
+        // Forty doublings of 16 bytes would be 16 TiB: fuel ends it at the 23rd.
+        let doubled = format!(
+            "{{% set s = '0123456789abcdef' %}}{}{{{{ s|length }}}}",
+            "{% set s = s ~ s %}".repeat(40)
+        );
+        assert_eq!(rendered(&doubled).unwrap_err().kind(), ErrorKind::OutOfFuel);
     }
 }

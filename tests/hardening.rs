@@ -240,25 +240,32 @@ fn naming_patterns_and_templates_share_one_fuel_and_output_bound() {
             stderr(&output)
         );
     }
-    // A project template: the same bound on its output.
-    let tmp = tempfile::tempdir().unwrap();
-    let project = tmp.path().join("project");
-    common::copy_tree(
-        &common::root().join("fixtures/valid/10-custom-templates"),
-        &project,
+    // A project template: the same bound on its output, and on the values it builds (forty
+    // doublings of a string would be 16 TiB).
+    let doubled = format!(
+        "{{% set s = '0123456789abcdef' %}}{}{{{{ s|length }}}}",
+        "{% set s = s ~ s %}".repeat(40)
     );
-    std::fs::write(
-        project.join("templates/big.yaml.j2"),
-        format!("{repeated}\n"),
-    )
-    .unwrap();
-    let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("error[template]"),
-        "{}",
-        stderr(&output)
-    );
+    for template in [repeated, doubled.as_str()] {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = tmp.path().join("project");
+        common::copy_tree(
+            &common::root().join("fixtures/valid/10-custom-templates"),
+            &project,
+        );
+        std::fs::write(
+            project.join("templates/big.yaml.j2"),
+            format!("{template}\n"),
+        )
+        .unwrap();
+        let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("error[template]"),
+            "{}",
+            stderr(&output)
+        );
+    }
 }
 
 #[test]
