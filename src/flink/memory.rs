@@ -522,6 +522,46 @@ fn exceeds(parts: &[(&str, u64)], total: u64, whole: &str) -> String {
     )
 }
 
+/// The network memory a TaskManager's Flink memory leaves once the task heap and managed
+/// memory are given: what remains of `total` (named `whole`) after every other part, refused
+/// when the parts already exceed it (the job's `keys` decide them).
+fn network_left(
+    c: &Config,
+    f: &Fixed,
+    task_heap: u64,
+    managed: u64,
+    (total, whole): (u64, &str),
+    keys: &[&'static str],
+) -> Result<u64, Problem> {
+    let without_network = add(&[
+        f.framework_heap,
+        f.framework_off_heap,
+        task_heap,
+        f.task_off_heap,
+        managed,
+    ])?;
+    if without_network > total {
+        return refuse(
+            exceeds(
+                &[
+                    ("framework heap", f.framework_heap),
+                    ("framework off-heap", f.framework_off_heap),
+                    ("task heap", task_heap),
+                    ("task off-heap", f.task_off_heap),
+                    ("managed memory", managed),
+                ],
+                total,
+                whole,
+            ),
+            Some(without_network - total),
+            keys,
+        );
+    }
+    let network = total - without_network;
+    check_network(c, network)?;
+    Ok(network)
+}
+
 /// Flink memory from the task heap and managed sizes the job set.
 fn tm_from_fine_grained(c: &Config) -> Result<TaskManagerMemory, Problem> {
     let task_heap = c.memory(TASK_HEAP)?;
@@ -536,26 +576,14 @@ fn tm_from_fine_grained(c: &Config) -> Result<TaskManagerMemory, Problem> {
     ])?;
     let network = if c.contains(TM.total_flink, &Type::Memory) {
         let total = c.memory(TM.total_flink)?;
-        if without_network > total {
-            return refuse(
-                exceeds(
-                    &[
-                        ("framework heap", f.framework_heap),
-                        ("framework off-heap", f.framework_off_heap),
-                        ("task heap", task_heap),
-                        ("task off-heap", f.task_off_heap),
-                        ("managed memory", managed),
-                    ],
-                    total,
-                    "total Flink memory",
-                ),
-                Some(without_network - total),
-                &[TASK_HEAP, MANAGED_SIZE, TM.total_flink],
-            );
-        }
-        let network = total - without_network;
-        check_network(c, network)?;
-        network
+        network_left(
+            c,
+            &f,
+            task_heap,
+            managed,
+            (total, "total Flink memory"),
+            &[TASK_HEAP, MANAGED_SIZE, TM.total_flink],
+        )?
     } else if legacy_network(c) {
         legacy_network_size(c)?
     } else {
@@ -572,32 +600,14 @@ fn tm_from_total_flink(c: &Config, total: u64) -> Result<TaskManagerMemory, Prob
     let m = if c.contains(TASK_HEAP, &Type::Memory) {
         let task_heap = c.memory(TASK_HEAP)?;
         let managed = managed(c, total)?;
-        let without_network = add(&[
-            f.framework_heap,
-            f.framework_off_heap,
+        let network = network_left(
+            c,
+            &f,
             task_heap,
-            f.task_off_heap,
             managed,
-        ])?;
-        if without_network > total {
-            return refuse(
-                exceeds(
-                    &[
-                        ("framework heap", f.framework_heap),
-                        ("framework off-heap", f.framework_off_heap),
-                        ("task heap", task_heap),
-                        ("task off-heap", f.task_off_heap),
-                        ("managed memory", managed),
-                    ],
-                    total,
-                    "Flink memory",
-                ),
-                Some(without_network - total),
-                &[TASK_HEAP, MANAGED_SIZE, TM.total_flink, TM.total_process],
-            );
-        }
-        let network = total - without_network;
-        check_network(c, network)?;
+            (total, "Flink memory"),
+            &[TASK_HEAP, MANAGED_SIZE, TM.total_flink, TM.total_process],
+        )?;
         tm(&f, task_heap, managed, network)
     } else {
         let managed = managed(c, total)?;
