@@ -14,6 +14,7 @@ pub mod completion;
 pub mod diagnostic;
 pub mod docs;
 pub mod drift;
+pub mod exit;
 pub mod explain;
 pub mod files;
 pub mod flink;

@@ -10,6 +10,7 @@ use super::run::{self, JobRun, Options};
 use super::target::{self, JobSetup};
 use super::{report, svg, trace};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::exit::ExitStatus;
 use crate::layout::EnvironmentObjects;
 use crate::source::{Sources, Span};
 
@@ -134,13 +135,13 @@ fn inputs(setup: &JobSetup) -> Vec<String> {
 
 /// Runs the command on a compiled environment; returns the exit code.
 #[must_use]
-pub fn run(environment: &EnvironmentObjects, args: &Args, printing: Printing) -> u8 {
+pub fn run(environment: &EnvironmentObjects, args: &Args, printing: Printing) -> ExitStatus {
     let start = std::time::Instant::now();
     let env = &environment.name;
     for job in &args.jobs {
         if !environment.jobs.iter().any(|j| &j.name == job) {
             eprintln!("error: no job `{job}` in environment `{env}`");
-            return 2;
+            return ExitStatus::Error;
         }
     }
     let chosen: Vec<_> = environment
@@ -157,12 +158,12 @@ pub fn run(environment: &EnvironmentObjects, args: &Args, printing: Printing) ->
                     "error: job `{}` has no HorizontalPodAutoscaler or ScaledObject in environment `{env}`; only autoscaled jobs are simulated",
                     job.name
                 );
-                return 2;
+                return ExitStatus::Error;
             }
             Ok(None) => {}
             Err(e) => {
                 eprintln!("error: cannot simulate job `{}`: {e}", job.name);
-                return 2;
+                return ExitStatus::Error;
             }
         }
     }
@@ -170,13 +171,13 @@ pub fn run(environment: &EnvironmentObjects, args: &Args, printing: Printing) ->
         eprintln!(
             "error: no job of environment `{env}` is autoscaled by a HorizontalPodAutoscaler or KEDA"
         );
-        return 2;
+        return ExitStatus::Error;
     }
     let text = match read_trace(&args.trace) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
-            return 2;
+            return ExitStatus::Error;
         }
     };
     let mut sources = Sources::default();
@@ -219,7 +220,7 @@ pub fn run(environment: &EnvironmentObjects, args: &Args, printing: Printing) ->
             },
             start.elapsed().as_millis()
         );
-        return 1;
+        return ExitStatus::Failure;
     };
     let options = Options {
         sync_period: args.sync_period,
@@ -244,10 +245,10 @@ pub fn run(environment: &EnvironmentObjects, args: &Args, printing: Printing) ->
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("error: cannot write the report: {e}");
-        return 2;
+        return ExitStatus::Error;
     }
     let restarts: usize = runs.iter().map(|r| r.summary.restarts).sum();
-    let mut status = 0;
+    let mut status = ExitStatus::Success;
     if let Some(limit) = args.max_restarts_per_hour {
         for r in runs
             .iter()
@@ -257,7 +258,7 @@ pub fn run(environment: &EnvironmentObjects, args: &Args, printing: Printing) ->
                 "error: job `{}` restarts {} times within an hour, more than --max-restarts-per-hour {limit}",
                 r.job, r.summary.max_restarts_in_an_hour
             );
-            status = 1;
+            status = ExitStatus::Failure;
         }
     }
     eprintln!(
@@ -270,7 +271,11 @@ pub fn run(environment: &EnvironmentObjects, args: &Args, printing: Printing) ->
         report::clock(trace.end()),
         restarts,
         if restarts == 1 { "" } else { "s" },
-        if status == 1 { " (gate exceeded)" } else { "" },
+        if status == ExitStatus::Failure {
+            " (gate exceeded)"
+        } else {
+            ""
+        },
         start.elapsed().as_millis()
     );
     status

@@ -1,0 +1,41 @@
+//! `flinkform simulate`: one environment compiled like `build`, then a load trace replayed
+//! through its autoscaling.
+
+use super::{Context, Format};
+use crate::Goal;
+use crate::exit::ExitStatus;
+
+impl Context<'_> {
+    /// `simulate`: compiles one environment like `build`, then replays the trace over it.
+    pub(super) fn simulate(&self, args: &crate::simulate::command::Args) -> ExitStatus {
+        use crate::simulate::command::{DiagnosticForm, Output, Printing, run};
+        let c = match self.compile(&[], Goal::Environment(&args.env)) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        let compiled = c.output.as_ref().expect("checked by compile");
+        let Some(environment) = compiled.environments.first() else {
+            eprintln!(
+                "error: no environment `{}`; the project has: {}",
+                args.env,
+                compiled.environment_names.join(", ")
+            );
+            return ExitStatus::Error;
+        };
+        let printing = Printing {
+            output: match self.cli.format {
+                Format::Json => Output::Json,
+                Format::Markdown => Output::Markdown,
+                Format::Svg => Output::Svg,
+                Format::Text | Format::Github => Output::Text,
+            },
+            diagnostics: match self.cli.format {
+                Format::Json => DiagnosticForm::Json,
+                Format::Github => DiagnosticForm::Github,
+                _ => DiagnosticForm::Text,
+            },
+            color: self.color,
+        };
+        run(environment, args, printing)
+    }
+}
