@@ -140,6 +140,27 @@ impl Context<'_> {
         Ok(compilation)
     }
 
+    /// Compiles the whole output tree and finds the folder it belongs in.
+    fn compile_tree(&self, out: Option<&Path>) -> Result<(Compilation, PathBuf), ExitStatus> {
+        let c = self.compile(&[], Goal::Tree)?;
+        let dir = self.out_dir(out, &c)?;
+        Ok((c, dir))
+    }
+
+    /// Compiles one environment; one the project does not have is a usage error.
+    fn compile_environment(&self, env: &str) -> Result<Compilation, ExitStatus> {
+        let c = self.compile(&[], Goal::Environment(env))?;
+        let compiled = c.output.as_ref().expect("checked by compile");
+        if compiled.environments.is_empty() {
+            eprintln!(
+                "error: no environment `{env}`; the project has: {}",
+                compiled.environment_names.join(", ")
+            );
+            return Err(ExitStatus::Error);
+        }
+        Ok(c)
+    }
+
     fn out_dir(
         &self,
         out: Option<&Path>,

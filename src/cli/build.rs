@@ -28,18 +28,11 @@ impl Context<'_> {
     }
 
     pub(super) fn build(&self, env: &str, jobs: &[String]) -> ExitStatus {
-        let c = match self.compile(&[], Goal::Environment(env)) {
+        let c = match self.compile_environment(env) {
             Ok(c) => c,
-            Err(code) => return code,
+            Err(status) => return status,
         };
-        let compiled = c.output.as_ref().expect("checked by compile");
-        let Some(environment) = compiled.environments.first() else {
-            eprintln!(
-                "error: no environment `{env}`; the project has: {}",
-                compiled.environment_names.join(", ")
-            );
-            return ExitStatus::Error;
-        };
+        let environment = &c.output.as_ref().expect("checked by compile").environments[0];
         for job in jobs {
             if !environment.jobs.iter().any(|j| &j.name == job) {
                 eprintln!("error: no job `{job}` in environment `{env}`");

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use super::paths::shown_path;
 use super::{Context, Format, color_on, count};
-use crate::Goal;
 use crate::exit::ExitStatus;
 use crate::output::{self, Found};
 use crate::text_diff;
@@ -18,13 +17,9 @@ impl Context<'_> {
     /// exist yet; 2 when a file or the folder cannot be read (nothing is known about it) or
     /// `--out` is not a folder.
     pub(super) fn check(&self, out: Option<&Path>, stat: bool) -> ExitStatus {
-        let c = match self.compile(&[], Goal::Tree) {
-            Ok(c) => c,
-            Err(code) => return code,
-        };
-        let dir = match self.out_dir(out, &c) {
-            Ok(d) => d,
-            Err(code) => return code,
+        let (c, dir) = match self.compile_tree(out) {
+            Ok(found) => found,
+            Err(status) => return status,
         };
         let shown = shown_path(&dir);
         match std::fs::metadata(&dir) {

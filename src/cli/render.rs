@@ -4,19 +4,14 @@ use std::path::Path;
 
 use super::paths::shown_path;
 use super::{Context, count};
-use crate::Goal;
 use crate::exit::ExitStatus;
 use crate::output;
 
 impl Context<'_> {
     pub(super) fn render(&self, out: Option<&Path>) -> ExitStatus {
-        let c = match self.compile(&[], Goal::Tree) {
-            Ok(c) => c,
-            Err(code) => return code,
-        };
-        let dir = match self.out_dir(out, &c) {
-            Ok(d) => d,
-            Err(code) => return code,
+        let (c, dir) = match self.compile_tree(out) {
+            Ok(found) => found,
+            Err(status) => return status,
         };
         let compiled = c.output.as_ref().expect("checked by compile");
         let tree = &compiled.tree;

@@ -2,26 +2,17 @@
 //! through its autoscaling.
 
 use super::{Context, Format};
-use crate::Goal;
 use crate::exit::ExitStatus;
 
 impl Context<'_> {
     /// `simulate`: compiles one environment like `build`, then replays the trace over it.
     pub(super) fn simulate(&self, args: &crate::simulate::command::Args) -> ExitStatus {
         use crate::simulate::command::{DiagnosticForm, Output, Printing, run};
-        let c = match self.compile(&[], Goal::Environment(&args.env)) {
+        let c = match self.compile_environment(&args.env) {
             Ok(c) => c,
-            Err(code) => return code,
+            Err(status) => return status,
         };
-        let compiled = c.output.as_ref().expect("checked by compile");
-        let Some(environment) = compiled.environments.first() else {
-            eprintln!(
-                "error: no environment `{}`; the project has: {}",
-                args.env,
-                compiled.environment_names.join(", ")
-            );
-            return ExitStatus::Error;
-        };
+        let environment = &c.output.as_ref().expect("checked by compile").environments[0];
         let printing = Printing {
             output: match self.cli.format {
                 Format::Json => Output::Json,
