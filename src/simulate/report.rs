@@ -65,7 +65,10 @@ fn describe(run: &JobRun) -> String {
         .map(|m| format!("{} at {}", m.name, target_text(m.target)))
         .collect();
     let waits = match f.generation {
-        Generation::One => format!("rescale at most every {}", clock(f.cooldown)),
+        Generation::One if f.cooldown > 0.0 => {
+            format!("rescale at most every {}", clock(f.cooldown))
+        }
+        Generation::One => "rescale as soon as slots join".to_owned(),
         Generation::Two => format!(
             "cooldown {}, stabilization {}{}",
             clock(f.cooldown),

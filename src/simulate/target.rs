@@ -335,10 +335,29 @@ fn text(v: &Json) -> Option<String> {
 /// defaults. Deprecated keys a version still reads are read after the current ones.
 fn settings(version: &str, config: &serde_json::Map<String, Json>) -> Settings {
     let key = |names: &[&str]| names.iter().find_map(|n| config.get(*n).and_then(text));
-    let duration = |names: &[&str], default: f64| {
-        key(names)
+    // Flink's own default of the first key the release knows, from its option classes; a
+    // release without any of the keys does not wait at all (1.17 and 1.18 have no cooldown).
+    let options = crate::flink::options::Options::of(version);
+    let default_of = |names: &[&str]| {
+        names.iter().find_map(|n| {
+            options
+                .option(n)
+                .first()
+                .and_then(|d| d.default)
+                .and_then(flink_duration)
+        })
+    };
+    let duration = |names: &[&str], settle: Option<f64>| {
+        let known: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| !options.option(n).is_empty())
+            .collect();
+        key(&known)
             .and_then(|v| flink_duration(&v))
-            .unwrap_or(default)
+            .or(settle)
+            .or_else(|| default_of(&known))
+            .unwrap_or(0.0)
     };
     let (major, _) = crate::flink_config::major_minor(version);
     let generation = if major >= 2 {
@@ -364,10 +383,10 @@ fn settings(version: &str, config: &serde_json::Map<String, Json>) -> Settings {
         .filter(|d| *d > 0.0);
     // Reactive mode waits for no resources to settle after a failure unless told to.
     let reactive = key(&["scheduler-mode"]).is_some_and(|m| m.eq_ignore_ascii_case("reactive"));
-    let settle = if reactive { 0.0 } else { 10.0 };
+    let settle = reactive.then_some(0.0);
     let (cooldown, executing_stabilization, submission_stabilization) = match generation {
         Generation::One => (
-            duration(&[&format!("{p}scaling-interval.min")], 30.0),
+            duration(&[&format!("{p}scaling-interval.min")], None),
             0.0,
             duration(&[&format!("{p}resource-stabilization-timeout")], settle),
         ),
@@ -377,14 +396,14 @@ fn settings(version: &str, config: &serde_json::Map<String, Json>) -> Settings {
                     &format!("{p}executing.cooldown-after-rescaling"),
                     &format!("{p}scaling-interval.min"),
                 ],
-                30.0,
+                None,
             ),
             duration(
                 &[
                     &format!("{p}executing.resource-stabilization-timeout"),
                     &format!("{p}scaling-interval.max"),
                 ],
-                60.0,
+                None,
             ),
             duration(
                 &[
@@ -395,9 +414,17 @@ fn settings(version: &str, config: &serde_json::Map<String, Json>) -> Settings {
             ),
         ),
     };
-    let failures = key(&[&format!("{p}rescale-trigger.max-checkpoint-failures")])
+    let failures_key = format!("{p}rescale-trigger.max-checkpoint-failures");
+    let failures = key(&[&failures_key])
+        .or_else(|| {
+            options
+                .option(&failures_key)
+                .first()
+                .and_then(|d| d.default)
+                .map(str::to_owned)
+        })
         .and_then(|s| s.parse::<f64>().ok())
-        .unwrap_or(2.0);
+        .unwrap_or(0.0);
     let max_trigger_delay = key(&[&format!("{p}rescale-trigger.max-delay")])
         .and_then(|v| flink_duration(&v))
         .or(checkpoint_interval.map(|i| i * (failures + 1.0)));

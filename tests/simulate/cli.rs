@@ -322,6 +322,24 @@ fn flink_2_rescales_at_the_checkpoint_after_its_waits() {
     );
 }
 
+/// Flink 1.18 has no cooldown (its options come from Flink's own classes: the key appeared in
+/// 1.19), and reactive mode waits for no resources to settle: the job restarts as soon as
+/// the new TaskManagers run.
+#[test]
+fn flink_1_18_rescales_as_soon_as_the_slots_join() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = trace_file(tmp.path(), "time,cpu\n0,0.5\n60,3\n900,3\n");
+    let args = ["--env", "default", "--trace", trace.as_str()];
+    let doc = json_of("fixtures/valid/03-flink-1-18", &args);
+    let up = &doc["jobs"][0]["events"][0];
+    assert_eq!(up["kind"], "scale-up");
+    let at = up["time"].as_f64().unwrap();
+    // The pods run 5 s after the scale-up; the job restarts then.
+    assert_eq!(up["restart"]["time"].as_f64(), Some(at + 5.0));
+    let text = stdout(&simulate("fixtures/valid/03-flink-1-18", &args));
+    assert!(text.contains("rescale as soon as slots join"), "{text}");
+}
+
 /// Under the operator the HPA scales the FlinkDeployment: requests, slots and the
 /// configuration come from its spec.
 #[test]
