@@ -14,8 +14,8 @@ spec:
   jobs: jobs
   output: deploy
   defaults:
-    # The image's patch release: the S3 plugin jar in the image is named with it.
-    flinkVersion: "1.20.1"
+    # The image's minor release: the output is the same for every patch release of it.
+    flinkVersion: "1.20"
     jobManager:
       resources: {cpu: "1", memory: 1600Mi}
   naming:
