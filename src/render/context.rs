@@ -7,6 +7,10 @@ use crate::flink_config;
 use crate::resolved::ResolvedJob;
 
 use super::autoscaling::autoscaling;
+use super::fields::{
+    Config, Ha, Ingress, Job, JobContext, JobManager, Labels, Metrics, Names, Pod, Rbac, Selector,
+    TaskManager,
+};
 use super::operator;
 use super::pods::{PodBase, component_pod, service_accounts};
 
@@ -46,7 +50,7 @@ pub(super) fn resources(r: &crate::model::Resources) -> Json {
 }
 
 /// The template context of one job.
-pub(super) fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
+pub(super) fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> JobContext {
     let spec = &job.job.spec;
     let m = &job.job.metadata;
     let n = &job.names;
@@ -151,107 +155,102 @@ pub(super) fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
         .iter()
         .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
         .collect();
-    object! {
-        "job" => object! {
-            "name" => m.name.as_str(),
-            "space" => m.space.as_str(),
-            "spaceId" => m.space_id,
-            "env" => job.env.as_str(),
-            "image" => spec.image.as_str(),
-            "imagePullPolicy" => spec.image_pull_policy.as_str(),
-            "flinkVersion" => spec.flink_version.as_str(),
-            "flinkJobName" => flink_config::prometheus_job_name(job),
-            "target" => spec.target.as_str(),
+    JobContext {
+        job: Job {
+            name: m.name.clone(),
+            space: m.space.clone(),
+            space_id: m.space_id,
+            env: job.env.clone(),
+            image: spec.image.clone(),
+            image_pull_policy: spec.image_pull_policy.clone(),
+            flink_version: spec.flink_version.clone(),
+            flink_job_name: flink_config::prometheus_job_name(job),
+            target: spec.target,
         },
-        "names" => object! {
-            "namespace" => n.namespace.as_str(),
-            "jobManager" => n.job_manager.as_str(),
-            "taskManager" => n.task_manager.as_str(),
-            "jobManagerService" => n.job_manager_service.as_str(),
-            "taskManagerService" => n.task_manager_service.as_str(),
-            "configMap" => n.config_map.as_str(),
-            "serviceAccount" => n.service_account.as_str(),
+        names: Names {
+            namespace: n.namespace.clone(),
+            job_manager: n.job_manager.clone(),
+            task_manager: n.task_manager.clone(),
+            job_manager_service: n.job_manager_service.clone(),
+            task_manager_service: n.task_manager_service.clone(),
+            config_map: n.config_map.clone(),
+            service_account: n.service_account.clone(),
         },
-        "labels" => object! {
-            "jobManager" => jm_labels.clone(),
-            "taskManager" => tm_labels.clone(),
-            "config" => labels(job, "config"),
-            "metrics" => labels(job, "metrics"),
-            "rbac" => if accounts.rbac { labels(job, "rbac") } else { Json::Null },
-            "flinkDeployment" => if operator.is_some() { labels(job, "flinkdeployment") } else { Json::Null },
+        labels: Labels {
+            job_manager: jm_labels.clone(),
+            task_manager: tm_labels.clone(),
+            config: labels(job, "config"),
+            metrics: labels(job, "metrics"),
+            rbac: accounts.rbac.then(|| labels(job, "rbac")),
+            flink_deployment: operator.is_some().then(|| labels(job, "flinkdeployment")),
         },
-        "selector" => object! {
-            "jobManager" => selector(job, "jobmanager"),
-            "taskManager" => selector(job, "taskmanager"),
+        selector: Selector {
+            job_manager: selector(job, "jobmanager"),
+            task_manager: selector(job, "taskmanager"),
         },
-        "annotations" => annotations,
-        "config" => object! {
-            "fileName" => config.file_name,
-            "content" => config.content,
-            "logFileName" => flink_config::LOG_CONFIG,
-            "logging" => config.logging,
-            "hash" => config.hash,
+        annotations: Json::Object(annotations),
+        config: Config {
+            file_name: config.file_name,
+            content: config.content,
+            log_file_name: flink_config::LOG_CONFIG,
+            logging: config.logging,
+            hash: config.hash,
         },
-        "ingress" => spec.ingress.as_ref().map(|i| ingress(i, n)),
-        "metrics" => object! {"port" => spec.metrics.port, "podMonitor" => spec.metrics.pod_monitor},
-        "pod" => object! {
-            "securityContext" => security.pod.clone(),
-            "containerSecurityContext" => container_security,
-            "configInit" => config_init,
+        ingress: spec.ingress.as_ref().map(|i| ingress(i, n)),
+        metrics: Metrics {
+            port: spec.metrics.port,
+            pod_monitor: spec.metrics.pod_monitor,
         },
-        "jobManager" => component_pod(
-            object! {
-                "args" => jm_args,
-                "resources" => resources(&spec.job_manager.resources),
-                "probes" => job_manager_probes(),
-            },
-            &spec.job_manager.pod,
-            PodBase {
-                labels: jm_labels,
-                annotations: &pod_annotations,
-                env: jm_env,
-                volumes: &volumes,
-                account: accounts.job_manager.as_deref(),
-            },
-        ),
-        "taskManager" => component_pod(
-            object! {
-                "replicas" => spec.task_manager.replicas,
-                "resources" => resources(&spec.task_manager.resources),
-                "probes" => task_manager_probes(),
-            },
-            &spec.task_manager.pod,
-            PodBase {
-                labels: tm_labels,
-                annotations: &pod_annotations,
-                env: tm_env,
-                volumes: &volumes,
-                account: accounts.task_manager.as_deref(),
-            },
-        ),
-        "ha" => if ha {
-            object! {
-                "clusterId" => flink_config::cluster_id(job),
-                "jobId" => flink_config::job_id(job),
-            }
-        } else {
-            Json::Null
+        pod: Pod {
+            security_context: security.pod.clone(),
+            container_security_context: container_security,
+            config_init,
         },
-        "rbac" => if accounts.rbac {
-            object! {
-                "createAccount" => accounts.create,
-                "subjects" => accounts.subjects,
-                "rules" => rbac_rules(spec.target),
-            }
-        } else {
-            Json::Null
+        job_manager: JobManager {
+            args: jm_args,
+            resources: resources(&spec.job_manager.resources),
+            probes: job_manager_probes(),
+            pod: component_pod(
+                &spec.job_manager.pod,
+                PodBase {
+                    labels: jm_labels,
+                    annotations: &pod_annotations,
+                    env: jm_env,
+                    volumes: &volumes,
+                    account: accounts.job_manager.as_deref(),
+                },
+            ),
         },
-        "autoscaling" => spec
+        task_manager: TaskManager {
+            replicas: spec.task_manager.replicas,
+            resources: resources(&spec.task_manager.resources),
+            probes: task_manager_probes(),
+            pod: component_pod(
+                &spec.task_manager.pod,
+                PodBase {
+                    labels: tm_labels,
+                    annotations: &pod_annotations,
+                    env: tm_env,
+                    volumes: &volumes,
+                    account: accounts.task_manager.as_deref(),
+                },
+            ),
+        },
+        ha: ha.then(|| Ha {
+            cluster_id: flink_config::cluster_id(job),
+            job_id: flink_config::job_id(job),
+        }),
+        rbac: accounts.rbac.then(|| Rbac {
+            create_account: accounts.create,
+            subjects: accounts.subjects,
+            rules: rbac_rules(spec.target),
+        }),
+        autoscaling: spec
             .autoscaling
             .as_ref()
             .filter(|a| a.enabled)
             .map(|a| autoscaling(job, a, prometheus_url)),
-        "operator" => operator,
+        operator,
     }
 }
 
@@ -328,7 +327,7 @@ pub(super) fn scrape_annotations(port: u16) -> Json {
 }
 
 /// The Ingress to the JobManager Service's web UI port.
-pub(super) fn ingress(i: &crate::model::IngressSpec, n: &crate::resolved::Names) -> Json {
+pub(super) fn ingress(i: &crate::model::IngressSpec, n: &crate::resolved::Names) -> Ingress {
     let mut rule = serde_json::Map::new();
     if let Some(host) = &i.host {
         rule.insert("host".into(), host.as_str().into());
@@ -352,9 +351,9 @@ pub(super) fn ingress(i: &crate::model::IngressSpec, n: &crate::resolved::Names)
         );
     }
     spec.insert("rules".into(), json!([rule]));
-    object! {
-        "annotations" => json!(i.annotations),
-        "spec" => Json::Object(spec),
+    Ingress {
+        annotations: json!(i.annotations),
+        spec: Json::Object(spec),
     }
 }
 
