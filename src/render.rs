@@ -132,7 +132,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-const NAMESPACE_TEMPLATE: &str = "namespace.yaml.j2";
+pub(crate) const NAMESPACE_TEMPLATE: &str = "namespace.yaml.j2";
 
 pub struct Renderer {
     env: Environment<'static>,

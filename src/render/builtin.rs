@@ -487,3 +487,32 @@ pub fn namespace(ctx: &NamespaceContext) -> Json {
         "metadata" => object! {"name" => ns.name.as_str(), "labels" => ns.labels.clone()},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::JOB_TEMPLATES;
+    use crate::render::{BUILTIN_TEMPLATES, NAMESPACE_TEMPLATE};
+
+    /// A built-in template without a builder would go through minijinja unnoticed (the
+    /// output is the same, the time is not), and one in `templates/` that is not embedded
+    /// would be no built-in at all.
+    #[test]
+    fn every_built_in_template_has_a_native_builder() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".yaml.j2"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<&str> = BUILTIN_TEMPLATES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(on_disk, embedded, "templates/ and BUILTIN_TEMPLATES differ");
+        let mut built: Vec<&str> = JOB_TEMPLATES.iter().map(|(n, _)| *n).collect();
+        built.push(NAMESPACE_TEMPLATE);
+        built.sort_unstable();
+        assert_eq!(
+            built, embedded,
+            "a built-in template without its builder, or the reverse"
+        );
+    }
+}

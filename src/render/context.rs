@@ -374,3 +374,97 @@ pub(super) fn rbac_rules(target: crate::model::RunTarget) -> Json {
         ]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::Value as Json;
+
+    use crate::render::documented::{Documented, Field};
+    use crate::render::fields::JobContext;
+
+    /// The keys a template sees at one level, against the documented fields of that level
+    /// (a flattened block's fields beside its parent's).
+    fn check(value: &Json, fields: &[Field], path: &str, seen: &mut Vec<String>) {
+        let Json::Object(map) = value else {
+            panic!("{path} is a block but rendered as {value}");
+        };
+        let mut documented = Vec::new();
+        let mut flat = Vec::new();
+        for f in fields {
+            if f.flatten {
+                flat.extend(f.fields);
+            } else {
+                documented.push(f);
+            }
+        }
+        documented.extend(flat.iter());
+        let keys: Vec<&String> = map.keys().collect();
+        let names: Vec<String> = documented.iter().map(|f| f.name()).collect();
+        assert_eq!(
+            keys.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            names.iter().map(String::as_str).collect::<Vec<_>>(),
+            "the keys of `{path}` are not its documented fields, in order"
+        );
+        for f in documented {
+            let name = f.name();
+            let at = format!("{path}.{name}");
+            let v = &map[&name];
+            if v.is_null() {
+                assert!(f.nullable, "`{at}` is null but not documented as nullable");
+                continue;
+            }
+            seen.push(at.clone());
+            if !f.fields.is_empty() {
+                check(v, f.fields, &at, seen);
+            }
+        }
+    }
+
+    /// The reference of the context names what templates see: every key of every block of
+    /// every valid fixture's jobs is a documented field, in the order a block is written,
+    /// and every documented field holds a value in some fixture.
+    #[test]
+    fn the_documented_fields_are_the_context_templates_see() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/valid");
+        let mut seen = Vec::new();
+        for case in std::fs::read_dir(&root).unwrap() {
+            let project = case.unwrap().path();
+            if !project.join("flinkform.yaml").is_file() {
+                continue;
+            }
+            let mut sources = crate::source::Sources::default();
+            let mut diags = crate::diagnostic::Diagnostics::default();
+            crate::validate::prepare();
+            let loaded = crate::load::load(&project, &[], &mut sources, &mut diags).unwrap();
+            let Some(resolved) = crate::resolve::resolve(&loaded, None, &mut diags) else {
+                continue;
+            };
+            for job in resolved.environments.iter().flat_map(|e| &e.jobs) {
+                let ctx = serde_json::to_value(super::context(job, Some("http://prom"))).unwrap();
+                check(&ctx, JobContext::FIELDS, "", &mut seen);
+            }
+        }
+        let mut missing = Vec::new();
+        fn all(fields: &[Field], path: &str, out: &mut Vec<String>) {
+            for f in fields {
+                let at = if f.flatten {
+                    path.to_owned()
+                } else {
+                    format!("{path}.{}", f.name())
+                };
+                if !f.flatten {
+                    out.push(at.clone());
+                }
+                all(f.fields, &at, out);
+            }
+        }
+        all(JobContext::FIELDS, "", &mut missing);
+        missing.retain(|f| !seen.contains(f));
+        assert!(
+            missing.is_empty(),
+            "no fixture gives these fields a value: {missing:?}"
+        );
+    }
+}

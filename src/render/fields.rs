@@ -186,8 +186,8 @@ documented! {
 
     /// The TaskManagers' container and pod.
     pub struct TaskManager {
-        /// The number of TaskManagers (`spec.taskManager.replicas`); the autoscaler's
-        /// when there is one.
+        /// The number of TaskManagers (`spec.taskManager.replicas`); the Deployment leaves
+        /// it out when an autoscaler owns the count.
         pub replicas: u32,
         /// Requests and limits, both as `spec.taskManager.resources`.
         #[kind = "object"]
@@ -215,12 +215,16 @@ documented! {
         #[kind = "map"]
         pub scheduling: Json,
         /// The container's environment: flinkform's variables, then the user's.
+        #[kind = "list of env vars"]
         pub env: Vec<Json>,
         /// The container's `envFrom`.
+        #[kind = "list of env sources"]
         pub env_from: Vec<Json>,
         /// The pod's volumes: the configuration's, then the user's.
+        #[kind = "list of volumes"]
         pub volumes: Vec<Json>,
         /// The container's volume mounts: the configuration's, then the user's.
+        #[kind = "list of volume mounts"]
         pub volume_mounts: Vec<Json>,
     }
 
@@ -255,8 +259,10 @@ documented! {
         /// The most TaskManagers (`spec.autoscaling.maxReplicas`).
         pub max_replicas: Option<u32>,
         /// The HPA's metrics.
+        #[kind = "list of HPA metrics"]
         pub metrics: Vec<Json>,
         /// KEDA's triggers.
+        #[kind = "list of KEDA triggers"]
         pub triggers: Vec<Json>,
         /// The scaling behavior, complete: the API server would fill in a partial one.
         pub behavior: Behavior,
