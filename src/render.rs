@@ -32,7 +32,7 @@ macro_rules! object {
 }
 
 mod autoscaling;
-pub mod builtin;
+mod builtin;
 mod context;
 pub mod documented;
 pub mod fields;

@@ -19,7 +19,7 @@ use super::fields::{ComponentPod, JobContext, NamespaceContext};
 type Builder = fn(&JobContext) -> Option<Json>;
 
 /// Every built-in template of a job and how it is built: `None` when it renders nothing.
-pub const JOB_TEMPLATES: &[(&str, Builder)] = &[
+pub(super) const JOB_TEMPLATES: &[(&str, Builder)] = &[
     ("configmap.yaml.j2", |c| standalone(c).then(|| configmap(c))),
     ("flinkdeployment.yaml.j2", |c| {
         c.operator.is_some().then(|| flink_deployment(c))
@@ -65,7 +65,7 @@ pub const JOB_TEMPLATES: &[(&str, Builder)] = &[
 
 /// Builds the object of built-in job template `name`: `None` for a name that is not one,
 /// `Some(None)` when the template renders nothing.
-pub fn build(name: &str, ctx: &JobContext) -> Option<Option<Json>> {
+pub(super) fn build(name: &str, ctx: &JobContext) -> Option<Option<Json>> {
     JOB_TEMPLATES
         .iter()
         .find(|(n, _)| *n == name)
@@ -479,7 +479,7 @@ fn role_binding(ctx: &JobContext) -> Json {
 }
 
 /// The Namespace of `namespace.yaml.j2`.
-pub fn namespace(ctx: &NamespaceContext) -> Json {
+pub(super) fn namespace(ctx: &NamespaceContext) -> Json {
     let ns = &ctx.namespace;
     object! {
         "apiVersion" => "v1",
