@@ -455,6 +455,7 @@ mod tests {
                     format!("{path}.{}", f.name())
                 };
                 if !f.flatten {
+                    assert!(!f.about.trim().is_empty(), "`{at}` has no doc comment");
                     out.push(at.clone());
                 }
                 all(f.fields, &at, out);
