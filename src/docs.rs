@@ -117,6 +117,65 @@ pub fn fields_page() -> String {
     page
 }
 
+/// `docs/reference/context.md`: every variable a template sees, from the declarations of the
+/// context's types (`render/fields.rs`).
+#[must_use]
+pub fn context_page() -> String {
+    use crate::render::documented::Documented;
+    use crate::render::fields::{JobContext, NamespaceContext};
+    let mut page = String::new();
+    page.push_str(
+        "# Template context
+
+",
+    );
+    page.push_str(GENERATED);
+    page.push_str(
+        "What a template sees: the built-in templates in `templates/` and a project's own \
+         (its `templates:` folder: [Overriding templates](../guide.md#overriding-templates)). Every \
+         `{{ value }}` is written as JSON, which YAML reads back unchanged; a block or a list \
+         written whole keeps the order below. A variable that is not listed is an error \
+         (undefined). A *nullable* one is null where the job does not have it, so \
+         `{% if ha %}` tests for it.\n",
+    );
+    page.push_str("\n## A job's templates\n\nEvery template but `namespace.yaml.j2`, once per job and environment.\n\n");
+    context_table(&mut page, JobContext::FIELDS);
+    page.push_str("\n## `namespace.yaml.j2`\n\nOnce per namespace of an environment.\n\n");
+    context_table(&mut page, NamespaceContext::FIELDS);
+    page
+}
+
+fn context_table(page: &mut String, fields: &[crate::render::documented::Field]) {
+    fn rows(page: &mut String, fields: &[crate::render::documented::Field], path: &str) {
+        for f in fields {
+            if f.flatten {
+                rows(page, f.fields, path);
+                continue;
+            }
+            let at = if path.is_empty() {
+                f.name()
+            } else {
+                format!("{path}.{}", f.name())
+            };
+            let kind = if f.nullable {
+                format!("{}, nullable", f.kind)
+            } else {
+                f.kind.to_owned()
+            };
+            let about = f.about.split_whitespace().collect::<Vec<_>>().join(" ");
+            let _ = writeln!(
+                page,
+                "| `{at}` | {} | {} |",
+                cell(&kind),
+                cell(&prose(&about))
+            );
+            rows(page, f.fields, &at);
+        }
+    }
+    page.push_str("| variable | type | what it holds |\n| --- | --- | --- |\n");
+    rows(page, fields, "");
+}
+
 /// A heading, the description of `about`, and the table of the fields of `object`.
 fn section(
     page: &mut String,

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use minijinja::{AutoEscape, Environment};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 use crate::code::declare_code;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -34,10 +34,13 @@ macro_rules! object {
 mod autoscaling;
 mod builtin;
 mod context;
+pub mod documented;
+pub mod fields;
 pub mod operator;
 mod pods;
 
 use context::{Security, context};
+use fields::{JobContext, Namespace, NamespaceContext};
 use pods::{pod_metadata, scheduling};
 
 declare_code! {
@@ -129,7 +132,7 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-const NAMESPACE_TEMPLATE: &str = "namespace.yaml.j2";
+pub(crate) const NAMESPACE_TEMPLATE: &str = "namespace.yaml.j2";
 
 pub struct Renderer {
     env: Environment<'static>,
@@ -267,10 +270,14 @@ impl Renderer {
             template: template.to_owned(),
             value,
         };
-        if !self.from_project.contains_key(template)
-            && let Some(built) = builtin::build(template, &ctx.json)
-        {
-            return built.map(object);
+        if !self.from_project.contains_key(template) {
+            let built = match &ctx.typed {
+                Typed::Job(c) => builtin::build(template, c),
+                Typed::Namespace(c) => Some(Some(builtin::namespace(c))),
+            };
+            if let Some(built) = built {
+                return built.map(object);
+            }
         }
         let describe = || job.map_or_else(String::new, |j| format!(" for job `{j}`"));
         let text = match self
@@ -290,7 +297,7 @@ impl Renderer {
                     .line()
                     .zip(source.as_deref())
                     .and_then(|(l, source)| source.lines().nth(l.saturating_sub(1)))
-                    .and_then(|text| undefined_path(text, &ctx.json))
+                    .and_then(|text| undefined_path(text, ctx.template_value()))
                     .map(str::to_owned);
                 // The expression's position in the project's template file, when it is one.
                 let at = self
@@ -404,7 +411,7 @@ impl Renderer {
 
     /// Every object of one job in one environment.
     pub fn render_job(&self, job: &ResolvedJob, diags: &mut Diagnostics) -> Vec<RenderedObject> {
-        let ctx = Context::new(context(job, self.prometheus_url.as_deref()));
+        let ctx = Context::new(Typed::Job(context(job, self.prometheus_url.as_deref())));
         let objects: Vec<RenderedObject> = self
             .job_templates
             .iter()
@@ -493,46 +500,60 @@ impl Renderer {
                     "restricted".into(),
                 );
                 labels.sort_keys();
-                let ctx = Context::new(json!({"namespace": {"name": name, "labels": labels}}));
+                let ctx = Context::new(Typed::Namespace(NamespaceContext {
+                    namespace: Namespace {
+                        name: name.to_owned(),
+                        labels: Json::Object(labels),
+                    },
+                }));
                 self.render(NAMESPACE_TEMPLATE, &ctx, None, diags)
             })
             .collect()
     }
 }
 
-/// What the templates of one job (or one Namespace) see: the tree that native building reads,
-/// and, converted once when a template needs it, minijinja's value of it.
+/// What the templates of one job (or one Namespace) see: the typed context that native
+/// building reads, and, converted once when a template needs it, minijinja's value of it.
 struct Context {
-    json: Json,
+    typed: Typed,
     value: std::cell::OnceCell<minijinja::Value>,
 }
 
+// One lives per job being rendered, on its thread's stack: no reason to box the large one.
+#[allow(clippy::large_enum_variant)]
+enum Typed {
+    Job(JobContext),
+    Namespace(NamespaceContext),
+}
+
 impl Context {
-    fn new(json: Json) -> Context {
+    fn new(typed: Typed) -> Context {
         Context {
-            json,
+            typed,
             value: std::cell::OnceCell::new(),
         }
     }
 
     fn template_value(&self) -> &minijinja::Value {
-        self.value
-            .get_or_init(|| minijinja::Value::from(minijinja::value::Serde(&self.json)))
+        self.value.get_or_init(|| match &self.typed {
+            Typed::Job(c) => minijinja::Value::from(minijinja::value::Serde(c)),
+            Typed::Namespace(c) => minijinja::Value::from(minijinja::value::Serde(c)),
+        })
     }
 }
 
 /// The first `{{ a.b.c ... }}` path on a template line that the context does not hold.
-fn undefined_path<'a>(line: &'a str, ctx: &Json) -> Option<&'a str> {
+fn undefined_path<'a>(line: &'a str, ctx: &minijinja::Value) -> Option<&'a str> {
     line.split("{{").skip(1).find_map(|block| {
         let path = block
             .trim_start()
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
             .next()?;
-        let mut value = ctx;
+        let mut value = ctx.clone();
         for part in path.split('.') {
-            match value.get(part) {
-                Some(v) => value = v,
-                None => return Some(path),
+            match value.get_attr(part) {
+                Ok(v) if !v.is_undefined() => value = v,
+                _ => return Some(path),
             }
         }
         None

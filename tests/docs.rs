@@ -21,6 +21,11 @@ fn the_field_reference_is_generated_from_the_schemas() {
 }
 
 #[test]
+fn the_template_context_reference_is_generated_from_its_types() {
+    check_page("docs/reference/context.md", &docs::context_page());
+}
+
+#[test]
 fn the_code_index_is_generated_from_the_declarations() {
     check_page("docs/reference/codes.md", &docs::codes_page());
 }

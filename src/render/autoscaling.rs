@@ -5,14 +5,16 @@ use serde_json::{Value as Json, json};
 
 use crate::flink_config;
 use crate::metrics;
-use crate::model::{Autoscaling, Engine, ScalingPolicy, ScalingRules};
+use crate::model::{ScalingPolicy, ScalingRules};
+
+use super::fields::{Autoscaling, Behavior};
 use crate::resolved::ResolvedJob;
 
 pub(super) fn autoscaling(
     job: &ResolvedJob,
-    a: &Autoscaling,
+    a: &crate::model::Autoscaling,
     prometheus_url: Option<&str>,
-) -> Json {
+) -> Autoscaling {
     // The HPA's metrics and, for the keda engine, the ScaledObject's triggers.
     let mut metrics = Vec::new();
     let mut triggers = Vec::new();
@@ -68,25 +70,21 @@ pub(super) fn autoscaling(
             "external": {"metric": metric, "target": {"type": target_type, target_key: target}},
         }));
     }
-    object! {
-        "engine" => match a.engine {
-            Engine::Hpa => "hpa",
-            Engine::Keda => "keda",
-            Engine::Operator => "operator",
-        },
-        "scaleTargetRef" => if job.on_operator() {
+    Autoscaling {
+        engine: a.engine,
+        scale_target_ref: if job.on_operator() {
             // The FlinkDeployment's scale subresource: its `spec.taskManager.replicas`.
             json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment", "name": job.name()})
         } else {
             json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": job.names.task_manager})
         },
-        "minReplicas" => a.min_replicas,
-        "maxReplicas" => a.max_replicas,
-        "metrics" => metrics,
-        "triggers" => triggers,
-        "behavior" => object! {
-            "scaleUp" => complete_rules(a.behavior.scale_up.as_ref(), &default_scale_up()),
-            "scaleDown" => complete_rules(a.behavior.scale_down.as_ref(), &default_scale_down()),
+        min_replicas: a.min_replicas,
+        max_replicas: a.max_replicas,
+        metrics,
+        triggers,
+        behavior: Behavior {
+            scale_up: complete_rules(a.behavior.scale_up.as_ref(), &default_scale_up()),
+            scale_down: complete_rules(a.behavior.scale_down.as_ref(), &default_scale_down()),
         },
     }
 }

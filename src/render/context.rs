@@ -7,6 +7,10 @@ use crate::flink_config;
 use crate::resolved::ResolvedJob;
 
 use super::autoscaling::autoscaling;
+use super::fields::{
+    Config, Ha, Ingress, Job, JobContext, JobManager, Labels, Metrics, Names, Pod, Rbac, Selector,
+    TaskManager,
+};
 use super::operator;
 use super::pods::{PodBase, component_pod, service_accounts};
 
@@ -46,7 +50,7 @@ pub(super) fn resources(r: &crate::model::Resources) -> Json {
 }
 
 /// The template context of one job.
-pub(super) fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
+pub(super) fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> JobContext {
     let spec = &job.job.spec;
     let m = &job.job.metadata;
     let n = &job.names;
@@ -151,107 +155,102 @@ pub(super) fn context(job: &ResolvedJob, prometheus_url: Option<&str>) -> Json {
         .iter()
         .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
         .collect();
-    object! {
-        "job" => object! {
-            "name" => m.name.as_str(),
-            "space" => m.space.as_str(),
-            "spaceId" => m.space_id,
-            "env" => job.env.as_str(),
-            "image" => spec.image.as_str(),
-            "imagePullPolicy" => spec.image_pull_policy.as_str(),
-            "flinkVersion" => spec.flink_version.as_str(),
-            "flinkJobName" => flink_config::prometheus_job_name(job),
-            "target" => spec.target.as_str(),
+    JobContext {
+        job: Job {
+            name: m.name.clone(),
+            space: m.space.clone(),
+            space_id: m.space_id,
+            env: job.env.clone(),
+            image: spec.image.clone(),
+            image_pull_policy: spec.image_pull_policy.clone(),
+            flink_version: spec.flink_version.clone(),
+            flink_job_name: flink_config::prometheus_job_name(job),
+            target: spec.target,
         },
-        "names" => object! {
-            "namespace" => n.namespace.as_str(),
-            "jobManager" => n.job_manager.as_str(),
-            "taskManager" => n.task_manager.as_str(),
-            "jobManagerService" => n.job_manager_service.as_str(),
-            "taskManagerService" => n.task_manager_service.as_str(),
-            "configMap" => n.config_map.as_str(),
-            "serviceAccount" => n.service_account.as_str(),
+        names: Names {
+            namespace: n.namespace.clone(),
+            job_manager: n.job_manager.clone(),
+            task_manager: n.task_manager.clone(),
+            job_manager_service: n.job_manager_service.clone(),
+            task_manager_service: n.task_manager_service.clone(),
+            config_map: n.config_map.clone(),
+            service_account: n.service_account.clone(),
         },
-        "labels" => object! {
-            "jobManager" => jm_labels.clone(),
-            "taskManager" => tm_labels.clone(),
-            "config" => labels(job, "config"),
-            "metrics" => labels(job, "metrics"),
-            "rbac" => if accounts.rbac { labels(job, "rbac") } else { Json::Null },
-            "flinkDeployment" => if operator.is_some() { labels(job, "flinkdeployment") } else { Json::Null },
+        labels: Labels {
+            job_manager: jm_labels.clone(),
+            task_manager: tm_labels.clone(),
+            config: labels(job, "config"),
+            metrics: labels(job, "metrics"),
+            rbac: accounts.rbac.then(|| labels(job, "rbac")),
+            flink_deployment: operator.is_some().then(|| labels(job, "flinkdeployment")),
         },
-        "selector" => object! {
-            "jobManager" => selector(job, "jobmanager"),
-            "taskManager" => selector(job, "taskmanager"),
+        selector: Selector {
+            job_manager: selector(job, "jobmanager"),
+            task_manager: selector(job, "taskmanager"),
         },
-        "annotations" => annotations,
-        "config" => object! {
-            "fileName" => config.file_name,
-            "content" => config.content,
-            "logFileName" => flink_config::LOG_CONFIG,
-            "logging" => config.logging,
-            "hash" => config.hash,
+        annotations: Json::Object(annotations),
+        config: Config {
+            file_name: config.file_name,
+            content: config.content,
+            log_file_name: flink_config::LOG_CONFIG,
+            logging: config.logging,
+            hash: config.hash,
         },
-        "ingress" => spec.ingress.as_ref().map(|i| ingress(i, n)),
-        "metrics" => object! {"port" => spec.metrics.port, "podMonitor" => spec.metrics.pod_monitor},
-        "pod" => object! {
-            "securityContext" => security.pod.clone(),
-            "containerSecurityContext" => container_security,
-            "configInit" => config_init,
+        ingress: spec.ingress.as_ref().map(|i| ingress(i, n)),
+        metrics: Metrics {
+            port: spec.metrics.port,
+            pod_monitor: spec.metrics.pod_monitor,
         },
-        "jobManager" => component_pod(
-            object! {
-                "args" => jm_args,
-                "resources" => resources(&spec.job_manager.resources),
-                "probes" => job_manager_probes(),
-            },
-            &spec.job_manager.pod,
-            PodBase {
-                labels: jm_labels,
-                annotations: &pod_annotations,
-                env: jm_env,
-                volumes: &volumes,
-                account: accounts.job_manager.as_deref(),
-            },
-        ),
-        "taskManager" => component_pod(
-            object! {
-                "replicas" => spec.task_manager.replicas,
-                "resources" => resources(&spec.task_manager.resources),
-                "probes" => task_manager_probes(),
-            },
-            &spec.task_manager.pod,
-            PodBase {
-                labels: tm_labels,
-                annotations: &pod_annotations,
-                env: tm_env,
-                volumes: &volumes,
-                account: accounts.task_manager.as_deref(),
-            },
-        ),
-        "ha" => if ha {
-            object! {
-                "clusterId" => flink_config::cluster_id(job),
-                "jobId" => flink_config::job_id(job),
-            }
-        } else {
-            Json::Null
+        pod: Pod {
+            security_context: security.pod.clone(),
+            container_security_context: container_security,
+            config_init,
         },
-        "rbac" => if accounts.rbac {
-            object! {
-                "createAccount" => accounts.create,
-                "subjects" => accounts.subjects,
-                "rules" => rbac_rules(spec.target),
-            }
-        } else {
-            Json::Null
+        job_manager: JobManager {
+            args: jm_args,
+            resources: resources(&spec.job_manager.resources),
+            probes: job_manager_probes(),
+            pod: component_pod(
+                &spec.job_manager.pod,
+                PodBase {
+                    labels: jm_labels,
+                    annotations: &pod_annotations,
+                    env: jm_env,
+                    volumes: &volumes,
+                    account: accounts.job_manager.as_deref(),
+                },
+            ),
         },
-        "autoscaling" => spec
+        task_manager: TaskManager {
+            replicas: spec.task_manager.replicas,
+            resources: resources(&spec.task_manager.resources),
+            probes: task_manager_probes(),
+            pod: component_pod(
+                &spec.task_manager.pod,
+                PodBase {
+                    labels: tm_labels,
+                    annotations: &pod_annotations,
+                    env: tm_env,
+                    volumes: &volumes,
+                    account: accounts.task_manager.as_deref(),
+                },
+            ),
+        },
+        ha: ha.then(|| Ha {
+            cluster_id: flink_config::cluster_id(job),
+            job_id: flink_config::job_id(job),
+        }),
+        rbac: accounts.rbac.then(|| Rbac {
+            create_account: accounts.create,
+            subjects: accounts.subjects,
+            rules: rbac_rules(spec.target),
+        }),
+        autoscaling: spec
             .autoscaling
             .as_ref()
             .filter(|a| a.enabled)
             .map(|a| autoscaling(job, a, prometheus_url)),
-        "operator" => operator,
+        operator,
     }
 }
 
@@ -328,7 +327,7 @@ pub(super) fn scrape_annotations(port: u16) -> Json {
 }
 
 /// The Ingress to the JobManager Service's web UI port.
-pub(super) fn ingress(i: &crate::model::IngressSpec, n: &crate::resolved::Names) -> Json {
+pub(super) fn ingress(i: &crate::model::IngressSpec, n: &crate::resolved::Names) -> Ingress {
     let mut rule = serde_json::Map::new();
     if let Some(host) = &i.host {
         rule.insert("host".into(), host.as_str().into());
@@ -352,9 +351,9 @@ pub(super) fn ingress(i: &crate::model::IngressSpec, n: &crate::resolved::Names)
         );
     }
     spec.insert("rules".into(), json!([rule]));
-    object! {
-        "annotations" => json!(i.annotations),
-        "spec" => Json::Object(spec),
+    Ingress {
+        annotations: json!(i.annotations),
+        spec: Json::Object(spec),
     }
 }
 
@@ -373,5 +372,100 @@ pub(super) fn rbac_rules(target: crate::model::RunTarget) -> Json {
             {"apiGroups": [""], "resources": ["pods", "configmaps"], "verbs": verbs},
             {"apiGroups": ["apps"], "resources": ["deployments", "deployments/finalizers"], "verbs": verbs},
         ]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::Value as Json;
+
+    use crate::render::documented::{Documented, Field};
+    use crate::render::fields::JobContext;
+
+    /// The keys a template sees at one level, against the documented fields of that level
+    /// (a flattened block's fields beside its parent's).
+    fn check(value: &Json, fields: &[Field], path: &str, seen: &mut Vec<String>) {
+        let Json::Object(map) = value else {
+            panic!("{path} is a block but rendered as {value}");
+        };
+        let mut documented = Vec::new();
+        let mut flat = Vec::new();
+        for f in fields {
+            if f.flatten {
+                flat.extend(f.fields);
+            } else {
+                documented.push(f);
+            }
+        }
+        documented.extend(flat.iter());
+        let keys: Vec<&String> = map.keys().collect();
+        let names: Vec<String> = documented.iter().map(|f| f.name()).collect();
+        assert_eq!(
+            keys.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            names.iter().map(String::as_str).collect::<Vec<_>>(),
+            "the keys of `{path}` are not its documented fields, in order"
+        );
+        for f in documented {
+            let name = f.name();
+            let at = format!("{path}.{name}");
+            let v = &map[&name];
+            if v.is_null() {
+                assert!(f.nullable, "`{at}` is null but not documented as nullable");
+                continue;
+            }
+            seen.push(at.clone());
+            if !f.fields.is_empty() {
+                check(v, f.fields, &at, seen);
+            }
+        }
+    }
+
+    /// The reference of the context names what templates see: every key of every block of
+    /// every valid fixture's jobs is a documented field, in the order a block is written,
+    /// and every documented field holds a value in some fixture.
+    #[test]
+    fn the_documented_fields_are_the_context_templates_see() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/valid");
+        let mut seen = Vec::new();
+        for case in std::fs::read_dir(&root).unwrap() {
+            let project = case.unwrap().path();
+            if !project.join("flinkform.yaml").is_file() {
+                continue;
+            }
+            let mut sources = crate::source::Sources::default();
+            let mut diags = crate::diagnostic::Diagnostics::default();
+            crate::validate::prepare();
+            let loaded = crate::load::load(&project, &[], &mut sources, &mut diags).unwrap();
+            let Some(resolved) = crate::resolve::resolve(&loaded, None, &mut diags) else {
+                continue;
+            };
+            for job in resolved.environments.iter().flat_map(|e| &e.jobs) {
+                let ctx = serde_json::to_value(super::context(job, Some("http://prom"))).unwrap();
+                check(&ctx, JobContext::FIELDS, "", &mut seen);
+            }
+        }
+        let mut missing = Vec::new();
+        fn all(fields: &[Field], path: &str, out: &mut Vec<String>) {
+            for f in fields {
+                let at = if f.flatten {
+                    path.to_owned()
+                } else {
+                    format!("{path}.{}", f.name())
+                };
+                if !f.flatten {
+                    assert!(!f.about.trim().is_empty(), "`{at}` has no doc comment");
+                    out.push(at.clone());
+                }
+                all(f.fields, &at, out);
+            }
+        }
+        all(JobContext::FIELDS, "", &mut missing);
+        missing.retain(|f| !seen.contains(f));
+        assert!(
+            missing.is_empty(),
+            "no fixture gives these fields a value: {missing:?}"
+        );
     }
 }

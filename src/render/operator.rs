@@ -28,6 +28,8 @@ use crate::model::{Engine, PodSettings, Resources};
 use crate::object::MAIN_CONTAINER;
 use crate::resolved::ResolvedJob;
 
+use super::fields::Operator;
+
 /// The CRD's `flinkVersion` for a Flink version: `1.20.1` → `v1_20`.
 #[must_use]
 pub fn flink_version(version: &str) -> String {
@@ -155,7 +157,7 @@ pub struct Parts<'a> {
 
 /// The `operator` block of a job's template context: the FlinkDeployment's spec, field by
 /// field, in the order the template writes them.
-pub fn context(job: &ResolvedJob, parts: &Parts) -> Json {
+pub fn context(job: &ResolvedJob, parts: &Parts) -> Operator {
     let spec = &job.job.spec;
     let mut job_spec = Map::new();
     job_spec.insert("jarURI".into(), spec.job.jar_uri.as_str().into());
@@ -181,38 +183,6 @@ pub fn context(job: &ResolvedJob, parts: &Parts) -> Json {
             sp.allow_non_restored_state.into(),
         );
     }
-    let mut out = Map::new();
-    out.insert(
-        "flinkVersion".into(),
-        flink_version(&spec.flink_version).into(),
-    );
-    out.insert("mode".into(), mode(job).into());
-    out.insert(
-        "serviceAccount".into(),
-        parts.service_account.unwrap_or("default").into(),
-    );
-    out.insert(
-        "flinkConfiguration".into(),
-        Json::Object(
-            flink_config::operator_configuration(job)
-                .into_iter()
-                .collect(),
-        ),
-    );
-    out.insert(
-        "logConfiguration".into(),
-        parts
-            .logging
-            .map_or(Json::Null, |log| json!({ (flink_config::LOG_CONFIG): log })),
-    );
-    out.insert(
-        "jobManager".into(),
-        json!({
-            "replicas": 1,
-            "resource": resource(&spec.job_manager.resources),
-            "podTemplate": pod_template(job, &spec.job_manager.pod, parts.job_manager_labels.clone(), parts),
-        }),
-    );
     let mut task_manager = Map::new();
     if let Some(replicas) = scaled_replicas(job) {
         task_manager.insert("replicas".into(), replicas.into());
@@ -227,13 +197,27 @@ pub fn context(job: &ResolvedJob, parts: &Parts) -> Json {
             parts,
         ),
     );
-    out.insert("taskManager".into(), Json::Object(task_manager));
-    out.insert(
-        "ingress".into(),
-        spec.ingress.as_ref().map_or(Json::Null, ingress),
-    );
-    out.insert("job".into(), Json::Object(job_spec));
-    Json::Object(out)
+    Operator {
+        flink_version: flink_version(&spec.flink_version),
+        mode: mode(job),
+        service_account: parts.service_account.unwrap_or("default").to_owned(),
+        flink_configuration: Json::Object(
+            flink_config::operator_configuration(job)
+                .into_iter()
+                .collect(),
+        ),
+        log_configuration: parts
+            .logging
+            .map(|log| json!({ (flink_config::LOG_CONFIG): log })),
+        job_manager: json!({
+            "replicas": 1,
+            "resource": resource(&spec.job_manager.resources),
+            "podTemplate": pod_template(job, &spec.job_manager.pod, parts.job_manager_labels.clone(), parts),
+        }),
+        task_manager: Json::Object(task_manager),
+        ingress: spec.ingress.as_ref().map(ingress),
+        job: Json::Object(job_spec),
+    }
 }
 
 /// The operator's ingress: a template `host/path` it fills in, the class, annotations and TLS.

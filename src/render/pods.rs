@@ -6,6 +6,8 @@ use serde_json::{Value as Json, json};
 use crate::flink_config;
 use crate::resolved::ResolvedJob;
 
+use super::fields::ComponentPod;
+
 /// The accounts the pods run as: the user's `pod.serviceAccountName` (a cloud identity, say),
 /// or, with high availability or under the operator (which requires one), the one flinkform
 /// emits; the Role is bound to them.
@@ -116,9 +118,9 @@ pub(super) fn scheduling(
     scheduling
 }
 
-/// One component's context: its own fields, and its pod as flinkform's settings with the
-/// user's added (the rules reject a user setting that would replace one of flinkform's).
-pub(super) fn component_pod(mut own: Json, pod: &crate::model::PodSettings, base: PodBase) -> Json {
+/// One component's pod: flinkform's settings with the user's added (the rules reject a user
+/// setting that would replace one of flinkform's).
+pub(super) fn component_pod(pod: &crate::model::PodSettings, base: PodBase) -> ComponentPod {
     let (labels, annotations) = pod_metadata(pod, base.labels, base.annotations);
     let mut env = base.env;
     env.extend(pod.env.iter().cloned());
@@ -136,15 +138,13 @@ pub(super) fn component_pod(mut own: Json, pod: &crate::model::PodSettings, base
         );
     }
     mounts.extend(pod.volume_mounts.iter().cloned());
-    let scheduling = scheduling(pod, base.account);
-    if let Json::Object(map) = &mut own {
-        map.insert("podLabels".into(), labels);
-        map.insert("podAnnotations".into(), annotations);
-        map.insert("scheduling".into(), Json::Object(scheduling));
-        map.insert("env".into(), env.into());
-        map.insert("envFrom".into(), pod.env_from.clone().into());
-        map.insert("volumes".into(), volumes.into());
-        map.insert("volumeMounts".into(), mounts.into());
+    ComponentPod {
+        pod_labels: labels,
+        pod_annotations: annotations,
+        scheduling: Json::Object(scheduling(pod, base.account)),
+        env,
+        env_from: pod.env_from.clone(),
+        volumes,
+        volume_mounts: mounts,
     }
-    own
 }
