@@ -360,7 +360,7 @@ impl Renderer {
                     ),
                 };
                 if e.kind() == minijinja::ErrorKind::UndefinedError {
-                    d = d.help("the variables a template can use are listed in the README, \"Overriding templates\"");
+                    d = d.help("the variables a template can use are listed in flinkform's docs/reference/context.md");
                 }
                 diags.push(d);
                 return None;
