@@ -473,8 +473,15 @@ pub fn verify(
                     }
                 }
             }
-            "Service" => {
-                let Some(selector) = v["spec"]["selector"].as_object() else {
+            "Service" | "PodDisruptionBudget" => {
+                // A budget that selects no pod protects nothing, as a Service with no pod
+                // serves nothing.
+                let selector = if o.kind() == "Service" {
+                    &v["spec"]["selector"]
+                } else {
+                    &v["spec"]["selector"]["matchLabels"]
+                };
+                let Some(selector) = selector.as_object() else {
                     continue;
                 };
                 let matched = objects

@@ -56,7 +56,7 @@ pub(super) const JOB_TEMPLATES: &[(&str, Builder)] = &[
         standalone(c).then(|| taskmanager_deployment(c))
     }),
     ("taskmanager-poddisruptionbudget.yaml.j2", |c| {
-        standalone(c).then(|| taskmanager_pod_disruption_budget(c))
+        task_managers_deployed(c).then(|| taskmanager_pod_disruption_budget(c))
     }),
     ("taskmanager-service.yaml.j2", |c| {
         Some(taskmanager_service(c))
@@ -89,6 +89,17 @@ fn no_flux_substitution(meta: &mut Map<String, Json>) {
 /// `{%- if job.target == "standalone" -%}`: the objects the operator target replaces.
 fn standalone(ctx: &JobContext) -> bool {
     ctx.job.target == RunTarget::Standalone
+}
+
+/// `{%- if job.target == "standalone" or (operator and operator.mode == "standalone") -%}`:
+/// the TaskManagers are a Deployment, flinkform's own or the operator's in its standalone mode
+/// (native mode's are pods of Flink's, for which a budget cannot count the replicas).
+fn task_managers_deployed(ctx: &JobContext) -> bool {
+    standalone(ctx)
+        || ctx
+            .operator
+            .as_ref()
+            .is_some_and(|o| o.mode == "standalone")
 }
 
 /// `{%- if autoscaling and autoscaling.engine == "<engine>" -%}`
