@@ -29,6 +29,8 @@ fn typed<T: DeserializeOwned>(value: &Json) -> Result<(), String> {
 }
 
 mod flinkdeployment;
+mod keda;
+mod prometheus_operator;
 
 /// The pod templates of an object that runs pods, each with the ServiceAccount its pods run
 /// as: a Deployment's one, or a FlinkDeployment's JobManager and TaskManager templates (the
@@ -50,106 +52,6 @@ fn pod_templates(o: &RenderedObject) -> Vec<(&Json, &str)> {
             ]
         }
         _ => Vec::new(),
-    }
-}
-
-/// The parts of KEDA's ScaledObject (keda.sh/v1alpha1) that flinkform writes; a field a
-/// template adds beyond these is reported as unknown.
-mod keda {
-    use std::collections::BTreeMap;
-
-    use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-    use serde::Deserialize;
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    #[allow(dead_code)]
-    pub struct ScaledObject {
-        pub api_version: String,
-        pub kind: String,
-        pub metadata: ObjectMeta,
-        pub spec: Spec,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    #[allow(dead_code)]
-    pub struct Spec {
-        pub scale_target_ref: TargetRef,
-        pub min_replica_count: Option<u32>,
-        pub max_replica_count: Option<u32>,
-        pub polling_interval: Option<u32>,
-        pub cooldown_period: Option<u32>,
-        pub advanced: Option<Advanced>,
-        pub triggers: Vec<Trigger>,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    #[allow(dead_code)]
-    pub struct TargetRef {
-        pub api_version: Option<String>,
-        pub kind: Option<String>,
-        pub name: String,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    #[allow(dead_code)]
-    pub struct Advanced {
-        pub horizontal_pod_autoscaler_config: Option<HpaConfig>,
-        pub restore_to_original_replica_count: Option<bool>,
-    }
-
-    #[derive(Deserialize)]
-    #[allow(dead_code)]
-    pub struct HpaConfig {
-        pub name: Option<String>,
-        pub behavior: Option<HorizontalPodAutoscalerBehavior>,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    #[allow(dead_code)]
-    pub struct Trigger {
-        #[serde(rename = "type")]
-        pub kind: String,
-        pub name: Option<String>,
-        pub metric_type: Option<String>,
-        pub metadata: BTreeMap<String, String>,
-    }
-}
-
-/// The parts of the Prometheus Operator's PodMonitor (monitoring.coreos.com/v1) flinkform writes.
-mod prometheus_operator {
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-    use serde::Deserialize;
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    #[allow(dead_code)]
-    pub struct PodMonitor {
-        pub api_version: String,
-        pub kind: String,
-        pub metadata: ObjectMeta,
-        pub spec: Spec,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    #[allow(dead_code)]
-    pub struct Spec {
-        pub selector: LabelSelector,
-        pub pod_metrics_endpoints: Vec<Endpoint>,
-    }
-
-    #[derive(Deserialize)]
-    #[allow(dead_code)]
-    pub struct Endpoint {
-        pub port: Option<String>,
-        pub path: Option<String>,
-        pub interval: Option<String>,
     }
 }
 
