@@ -6,7 +6,7 @@
 //! that is not a file where render writes one) or no output folder yet; 2 a file or folder
 //! that cannot be read, or `--out` that is not a folder.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -1,7 +1,7 @@
 //! `flinkform diff` on temporary git repositories: each change a pull request makes, and the
 //! impact the report gives every job in every environment.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -3,7 +3,7 @@
 //! diagnostics in `expected.stderr`, the exit code in `exit-code` (1 when absent), and leaves
 //! the output folder untouched. `scripts/bless` re-blesses the goldens after a reviewed change.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

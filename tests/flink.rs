@@ -11,7 +11,7 @@
 //! Needs root (network and mount namespaces, as a container runtime does). Each case is its
 //! own cluster in its own namespaces, so the cases run side by side like any other tests.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -6,7 +6,7 @@
 //!
 //! Needs Java 17 and the distributions `scripts/flink-dist` installs (`scripts/setup --flink`).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

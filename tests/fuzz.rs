@@ -4,9 +4,9 @@
 //! objects `build` prints.
 //!
 //! CI runs a modest number of cases; `FLINKFORM_FUZZ_CASES=5000 cargo test --release --test
-//! fuzz` runs a long campaign.
+//! integration fuzz::` runs a long campaign.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

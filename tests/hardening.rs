@@ -2,7 +2,7 @@
 //! forge lines on the terminal, or produce output a reader cannot read back. Each test was
 //! written against the binary before its fix and failed there.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};

@@ -293,3 +293,37 @@ fn every_declared_code_is_listed_once() {
     assert!(declared.len() > 90, "the scan found only {declared:?}");
     assert_eq!(declared, listed, "declared codes and explain::CODES differ");
 }
+
+/// With cargo's discovery of `tests/*.rs` off, a test file that `tests/main.rs` does not declare
+/// compiles into nothing, and its tests would pass by never running.
+#[test]
+fn every_test_file_is_a_module() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let main = std::fs::read_to_string(tests.join("main.rs")).expect("reads tests/main.rs");
+    let declared: BTreeSet<String> = without_line_comments(&main)
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("mod ")?.strip_suffix(';'))
+        .map(str::to_owned)
+        .collect();
+    let mut files = BTreeSet::new();
+    for entry in std::fs::read_dir(&tests).expect("reads tests/") {
+        let path = entry.expect("reads an entry").path();
+        let stem = path.file_stem().expect("a name").to_string_lossy();
+        if path.extension().is_some_and(|e| e == "rs") && stem != "main" {
+            files.insert(stem.into_owned());
+        } else if path.join("mod.rs").is_file() {
+            files.insert(
+                path.file_name()
+                    .expect("a name")
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+    assert!(files.len() > 15, "the scan found only {files:?}");
+    let undeclared: Vec<&String> = files.difference(&declared).collect();
+    assert!(
+        undeclared.is_empty(),
+        "declare these in tests/main.rs: {undeclared:?}"
+    );
+}

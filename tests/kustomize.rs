@@ -6,7 +6,7 @@
 //!    across one environment;
 //! 4. renders are byte-identical across runs and job-file orders.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Reliability: output every YAML linter accepts, renders independent of locale and time
 //! zone, bounded input, and no network code in the dependency tree.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
