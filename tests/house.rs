@@ -300,24 +300,38 @@ fn every_declared_code_is_listed_once() {
 fn every_test_file_is_a_module() {
     let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let main = std::fs::read_to_string(tests.join("main.rs")).expect("reads tests/main.rs");
-    let declared: BTreeSet<String> = without_line_comments(&main)
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("mod ")?.strip_suffix(';'))
-        .map(str::to_owned)
-        .collect();
+    // `mod x;` as `x`, inside `mod tier_y { .. }` as `tier_y/x`: the file each names.
+    let mut declared = BTreeSet::new();
+    let mut folder: Option<&str> = None;
+    for line in without_line_comments(&main).lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix("mod ").and_then(|l| l.strip_suffix(" {")) {
+            folder = Some(name);
+        } else if line == "}" {
+            folder = None;
+        } else if let Some(name) = line.strip_prefix("mod ").and_then(|l| l.strip_suffix(';')) {
+            declared.insert(folder.map_or(name.to_owned(), |f| format!("{f}/{name}")));
+        }
+    }
     let mut files = BTreeSet::new();
+    let name = |p: &Path| {
+        p.file_stem()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned()
+    };
     for entry in std::fs::read_dir(&tests).expect("reads tests/") {
         let path = entry.expect("reads an entry").path();
-        let stem = path.file_stem().expect("a name").to_string_lossy();
-        if path.extension().is_some_and(|e| e == "rs") && stem != "main" {
-            files.insert(stem.into_owned());
-        } else if path.join("mod.rs").is_file() {
-            files.insert(
-                path.file_name()
-                    .expect("a name")
-                    .to_string_lossy()
-                    .into_owned(),
-            );
+        let file = path.extension().is_some_and(|e| e == "rs") && name(&path) != "main";
+        if file || path.join("mod.rs").is_file() {
+            files.insert(name(&path));
+        } else if name(&path).starts_with("tier_") {
+            for file in std::fs::read_dir(&path).expect("reads a tier") {
+                files.insert(format!(
+                    "{}/{}",
+                    name(&path),
+                    name(&file.expect("a file").path())
+                ));
+            }
         }
     }
     assert!(files.len() > 15, "the scan found only {files:?}");
