@@ -5,7 +5,7 @@ use crate::common;
 
 use std::process::Command;
 
-use common::{read_tree, rel, root, run, stderr};
+use common::{git, read_tree, rel, root, run, stderr};
 
 fn golden_trees() -> Vec<std::path::PathBuf> {
     let mut trees: Vec<_> = common::cases("valid")
@@ -659,22 +659,6 @@ fn planted_symlinks_never_receive_a_write() {
             Ok(())
         })
         .unwrap();
-}
-
-/// git in `dir` without user or system configuration; must succeed.
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
 }
 
 /// However a project reaches its job files through symlinks (a chain of linked folders, a

@@ -238,6 +238,26 @@ pub fn temp_project(project: Option<&str>, jobs: &[(&str, &str)]) -> tempfile::T
     tmp
 }
 
+/// git in `dir` with no configuration of the user or the system, a fixed author and dates; it
+/// must succeed.
+pub fn git(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    out
+}
+
 /// The variable with which a developer, outside CI, lets a test whose tool or privilege is
 /// missing here pass as skipped instead of failing.
 pub const SKIP_MISSING: &str = "FLINKFORM_SKIP_MISSING_TOOLS";
