@@ -132,6 +132,37 @@ fn compile_probe(flink: &Path, classes: &Path, sources: &[&str]) {
     assert!(status.success(), "javac failed");
 }
 
+/// Runs a compiled probe on `dirs` under a Flink release's jars: the JSON object it prints for
+/// each, in order.
+fn run_probe<T: serde::de::DeserializeOwned>(
+    flink: &Path,
+    classes: &Path,
+    probe: &str,
+    dirs: &[PathBuf],
+) -> Vec<T> {
+    let out = Command::new("java")
+        .arg("-Dfile.encoding=UTF-8")
+        .arg("-cp")
+        .arg(format!("{}:{}/lib/*", classes.display(), flink.display()))
+        .arg(probe)
+        .args(dirs)
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("java runs");
+    assert!(
+        out.status.success(),
+        "the probe failed: {}",
+        common::all_output(&out)
+    );
+    let read: Vec<T> = common::stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("the probe prints JSON"))
+        .collect();
+    assert_eq!(read.len(), dirs.len(), "{}", common::all_output(&out));
+    read
+}
+
 fn run_case(case: &Case) {
     let flink = tool(&["flink-dist", case.flink]);
     let python = tool(&["setup", "--python"]);
@@ -487,26 +518,8 @@ fn flink_reads_every_configuration_value_as_written() {
             dirs.push(dir);
             accepted.push((i, map));
         }
-        let out = Command::new("java")
-            .arg("-Dfile.encoding=UTF-8")
-            .arg("-cp")
-            .arg(format!("{}:{}/lib/*", classes.display(), flink.display()))
-            .arg("ConfigProbe")
-            .args(&dirs)
-            .env("LANG", "C.UTF-8")
-            .output()
-            .expect("java runs");
-        assert!(
-            out.status.success(),
-            "the probe failed: {}",
-            common::all_output(&out)
-        );
-        let read: Vec<serde_json::Map<String, serde_json::Value>> = common::stdout(&out)
-            .lines()
-            .filter(|l| l.starts_with('{'))
-            .map(|l| serde_json::from_str(l).expect("the probe prints JSON"))
-            .collect();
-        assert_eq!(read.len(), dirs.len(), "{}", common::all_output(&out));
+        let read: Vec<serde_json::Map<String, serde_json::Value>> =
+            run_probe(&flink, &classes, "ConfigProbe", &dirs);
         let own = &read[0];
         assert!(own.contains_key("jobmanager.rpc.address"), "{own:?}");
         for ((i, map), flink_read) in accepted.iter().zip(&read) {
@@ -624,24 +637,8 @@ fn flinks_own_classes_judge_the_state_settings_of_every_fixture() {
     let mut configs = 0;
     for (release, items) in &by_release {
         let flink = tool(&["flink-dist", release]);
-        let out = Command::new("java")
-            .arg("-cp")
-            .arg(format!("{}:{}/lib/*", classes.display(), flink.display()))
-            .arg("StateProbe")
-            .args(items.iter().map(|(dir, _, _)| dir))
-            .output()
-            .expect("java runs");
-        assert!(
-            out.status.success(),
-            "the probe failed: {}",
-            common::all_output(&out)
-        );
-        let read: Vec<serde_json::Value> = common::stdout(&out)
-            .lines()
-            .filter(|l| l.starts_with('{'))
-            .map(|l| serde_json::from_str(l).expect("the probe prints JSON"))
-            .collect();
-        assert_eq!(read.len(), items.len(), "{}", common::all_output(&out));
+        let dirs: Vec<PathBuf> = items.iter().map(|(dir, _, _)| dir.clone()).collect();
+        let read: Vec<serde_json::Value> = run_probe(&flink, &classes, "StateProbe", &dirs);
         for ((_, what, text), flink_read) in items.iter().zip(&read) {
             configs += 1;
             let says = |key: &str| flink_read[key].as_str().unwrap_or("null").to_owned();
