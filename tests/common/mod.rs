@@ -6,6 +6,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod flink;
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_flinkform")
 }
