@@ -6,7 +6,7 @@
 //! that is not a file where render writes one) or no output folder yet; 2 a file or folder
 //! that cannot be read, or `--out` that is not a folder.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -481,14 +481,14 @@ fn colors_follow_the_flag_the_terminal_and_no_color() {
 
     // On a terminal (a pseudo-terminal from `script`, of util-linux): colored unless NO_COLOR
     // is set to something non-empty.
-    let Ok(probe) = Command::new("script")
+    if !common::require("script") {
+        return;
+    }
+    let probe = Command::new("script")
         .args(["-qec", "true", "/dev/null"])
         .output()
-    else {
-        eprintln!("skipped the terminal part: `script` (util-linux) is not installed");
-        return;
-    };
-    assert!(probe.status.success());
+        .expect("script runs");
+    assert!(probe.status.success(), "{}", common::all_output(&probe));
     let on_terminal = |no_color: Option<&str>| {
         let mut cmd = Command::new("script");
         cmd.args(["-qec", &format!("'{}' check", bin()), "/dev/null"])
@@ -667,18 +667,10 @@ fn an_unreadable_file_is_an_error_not_drift() {
     edit(&dir.join(JOB), "maxReplicas: 5", "maxReplicas: 6");
     fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
     // chmod 000 stops nobody with CAP_DAC_OVERRIDE (root, as in many CI containers): there
-    // flinkform runs as the user nobody through `setpriv`; without setpriv the assertion is
-    // skipped, and said so.
+    // flinkform runs as the user nobody through `setpriv`.
     let mut flinkform = if fs::read(&path).is_ok() {
-        match unprivileged(dir) {
-            Some(cmd) => cmd,
-            None => {
-                eprintln!(
-                    "skipped: running as root, where chmod 000 does not stop reads, and `setpriv` cannot drop privileges here"
-                );
-                return;
-            }
-        }
+        let Some(cmd) = unprivileged(dir) else { return };
+        cmd
     } else {
         flinkform(dir)
     };

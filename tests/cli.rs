@@ -1,6 +1,6 @@
 //! The command line as users meet it: init, schema, build, validate and the exit codes.
 
-mod common;
+use crate::common;
 
 use common::{documents, root, run, stderr, stdout};
 

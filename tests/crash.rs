@@ -1,7 +1,7 @@
 //! Crash safety of `render` (issue 6): killing it at any moment leaves every output file
 //! either as it was or as it will be, never partial, and the next render completes the tree.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! `flinkform diff` on temporary git repositories: each change a pull request makes, and the
 //! impact the report gives every job in every environment.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -91,25 +91,7 @@ impl Repo {
     }
 
     fn git(&self, args: &[&str]) -> Output {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            common::stderr(&out)
-        );
-        out
+        common::git(self.dir.path(), args)
     }
 
     /// Writes a file of the project (`../x` lands beside it).

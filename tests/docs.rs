@@ -1,7 +1,7 @@
 //! The documents: the generated reference pages match the code they mirror, and every
 //! relative link of the README and `docs/` leads somewhere.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! `examples/realfuture` (the seed scenario) renders to its committed `deploy/` tree, and that tree is
 //! the scenario: namespace, parallelism, CPU, HPA bounds and the metrics Service.
 
-mod common;
+use crate::common;
 
 use common::{documents, golden_tree, run, stderr, stdout};
 

@@ -3,7 +3,7 @@
 //! else, the Pod Security label and the restricted profile over every golden pod, and what
 //! `init` writes.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

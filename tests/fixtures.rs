@@ -2,8 +2,9 @@
 //! warnings in `expected.stderr`; every project in `fixtures/invalid` fails with the
 //! diagnostics in `expected.stderr`, the exit code in `exit-code` (1 when absent), and leaves
 //! the output folder untouched. `scripts/bless` re-blesses the goldens after a reviewed change.
+//! Every valid project renders byte-identical across runs and job-file orders.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -154,4 +155,59 @@ fn invalid_projects_fail_with_their_diagnostics() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn copy_project(from: &Path, to: &Path, rename: impl Fn(&str) -> String) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let relative = entry.path().strip_prefix(from).unwrap();
+        if relative.starts_with("expected") {
+            continue;
+        }
+        let mut target = to.join(relative);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            continue;
+        }
+        if relative.starts_with("jobs") {
+            let name = target.file_name().unwrap().to_string_lossy().into_owned();
+            target.set_file_name(rename(&name));
+        }
+        std::fs::copy(entry.path(), target).unwrap();
+    }
+}
+
+#[test]
+fn renders_are_byte_identical_across_runs_and_file_orders() {
+    for case in common::cases("valid") {
+        let tmp = tempfile::tempdir().unwrap();
+        let render = |project: &Path, out: &Path| {
+            let output = run(&[
+                "--project",
+                &project.to_string_lossy(),
+                "render",
+                "--out",
+                &out.to_string_lossy(),
+            ]);
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            read_tree(out)
+        };
+        let first = render(&case, &tmp.path().join("a"));
+        let second = render(&case, &tmp.path().join("b"));
+        assert_eq!(first, second, "{}: two renders differ", rel(&case));
+        // The same project with its job files discovered in the reverse order.
+        let reversed = tmp.path().join("reversed");
+        let names: Vec<String> = read_tree(&case.join("jobs")).keys().cloned().collect();
+        copy_project(&case, &reversed, |name| {
+            let position = names.iter().position(|n| n.ends_with(name)).unwrap_or(0);
+            format!("{:03}-{name}", names.len() - position)
+        });
+        let third = render(&reversed, &tmp.path().join("c"));
+        assert_eq!(
+            first,
+            third,
+            "{}: job file order changed the output",
+            rel(&case)
+        );
+    }
 }

@@ -4,9 +4,9 @@
 //! objects `build` prints.
 //!
 //! CI runs a modest number of cases; `FLINKFORM_FUZZ_CASES=5000 cargo test --release --test
-//! fuzz` runs a long campaign.
+//! integration fuzz::` runs a long campaign.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -292,61 +292,68 @@ fn job_yaml(p: &JobParams, index: usize) -> String {
     text
 }
 
-#[test]
-fn random_valid_projects_compile_verify_and_build_under_kustomize() {
-    let project = "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  prometheus: {url: \"http://prometheus:9090\"}\n  naming: {namespace: \"flink-{{ space }}-{{ env }}\"}\n  environments:\n    - name: dev\n      overrides: {taskManager: {taskSlots: 4}, flinkConfiguration: {state.backend.type: rocksdb}}\n    - name: prod\n      overrides: {image: \"registry.example.com/flink/app:2.0.0\", imagePullPolicy: Always}\n";
-    let kubectl = std::process::Command::new("kubectl")
-        .arg("version")
-        .arg("--client")
-        .output()
-        .is_ok();
-    assert!(kubectl, "kubectl is needed (scripts/setup)");
-    runner(12)
-        .run(&proptest::collection::vec(job_params(), 1..4), |jobs| {
-            let tmp = tempfile::tempdir().unwrap();
-            let dir = tmp.path();
-            std::fs::create_dir_all(dir.join("jobs")).unwrap();
-            std::fs::write(dir.join("flinkform.yaml"), project).unwrap();
-            for (i, job) in jobs.iter().enumerate() {
-                std::fs::write(dir.join(format!("jobs/j{i}.yaml")), job_yaml(job, i)).unwrap();
-            }
-            let compilation = flinkform::compile(dir, &[], flinkform::Goal::Tree).unwrap();
-            let compiled = compilation.output.as_ref();
-            prop_assert!(
-                compiled.is_some(),
-                "{}",
-                compilation.diags.render(&compilation.sources, false)
-            );
-            // The whole tree, written and built by the real kustomize.
-            let out = dir.join("deploy");
-            flinkform::output::write(&out, &compiled.unwrap().tree).unwrap();
-            for env in ["dev", "prod"] {
-                let built = std::process::Command::new("kubectl")
-                    .args(["kustomize"])
-                    .arg(out.join(env))
-                    .output()
-                    .unwrap();
+/// Needs kubectl (`scripts/setup`).
+mod tier_tools {
+    use super::*;
+
+    #[test]
+    fn random_valid_projects_compile_verify_and_build_under_kustomize() {
+        let project = "apiVersion: flinkform.dev/v1alpha1\nkind: Project\nspec:\n  prometheus: {url: \"http://prometheus:9090\"}\n  naming: {namespace: \"flink-{{ space }}-{{ env }}\"}\n  environments:\n    - name: dev\n      overrides: {taskManager: {taskSlots: 4}, flinkConfiguration: {state.backend.type: rocksdb}}\n    - name: prod\n      overrides: {image: \"registry.example.com/flink/app:2.0.0\", imagePullPolicy: Always}\n";
+        let kubectl = std::process::Command::new("kubectl")
+            .arg("version")
+            .arg("--client")
+            .output()
+            .is_ok();
+        assert!(kubectl, "kubectl is needed (scripts/setup)");
+        runner(12)
+            .run(&proptest::collection::vec(job_params(), 1..4), |jobs| {
+                let tmp = tempfile::tempdir().unwrap();
+                let dir = tmp.path();
+                std::fs::create_dir_all(dir.join("jobs")).unwrap();
+                std::fs::write(dir.join("flinkform.yaml"), project).unwrap();
+                for (i, job) in jobs.iter().enumerate() {
+                    std::fs::write(dir.join(format!("jobs/j{i}.yaml")), job_yaml(job, i)).unwrap();
+                }
+                let compilation = flinkform::compile(dir, &[], flinkform::Goal::Tree).unwrap();
+                let compiled = compilation.output.as_ref();
                 prop_assert!(
-                    built.status.success(),
+                    compiled.is_some(),
                     "{}",
-                    String::from_utf8_lossy(&built.stderr)
+                    compilation.diags.render(&compilation.sources, false)
                 );
-                let mut from_kustomize = common::documents(&String::from_utf8_lossy(&built.stdout));
-                let one = flinkform::compile(dir, &[], flinkform::Goal::Environment(env)).unwrap();
-                let environment = one.output.unwrap().environments.into_iter().next().unwrap();
-                let mut from_build: Vec<serde_json::Value> = environment
-                    .namespaces
-                    .iter()
-                    .chain(environment.jobs.iter().flat_map(|j| j.documents.iter()))
-                    .flat_map(|d| common::documents(&d.yaml))
-                    .collect();
-                from_kustomize.sort_by_key(common::object_key);
-                from_build.sort_by_key(common::object_key);
-                prop_assert_eq!(from_kustomize, from_build);
-            }
-            Ok(())
-        })
-        .unwrap();
+                // The whole tree, written and built by the real kustomize.
+                let out = dir.join("deploy");
+                flinkform::output::write(&out, &compiled.unwrap().tree).unwrap();
+                for env in ["dev", "prod"] {
+                    let built = std::process::Command::new("kubectl")
+                        .args(["kustomize"])
+                        .arg(out.join(env))
+                        .output()
+                        .unwrap();
+                    prop_assert!(
+                        built.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&built.stderr)
+                    );
+                    let mut from_kustomize =
+                        common::documents(&String::from_utf8_lossy(&built.stdout));
+                    let one =
+                        flinkform::compile(dir, &[], flinkform::Goal::Environment(env)).unwrap();
+                    let environment = one.output.unwrap().environments.into_iter().next().unwrap();
+                    let mut from_build: Vec<serde_json::Value> = environment
+                        .namespaces
+                        .iter()
+                        .chain(environment.jobs.iter().flat_map(|j| j.documents.iter()))
+                        .flat_map(|d| common::documents(&d.yaml))
+                        .collect();
+                    from_kustomize.sort_by_key(common::object_key);
+                    from_build.sort_by_key(common::object_key);
+                    prop_assert_eq!(from_kustomize, from_build);
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
 }
 
 /// The built-in templates are built natively unless the project replaces them: on random

@@ -2,23 +2,61 @@
 //! forge lines on the terminal, or produce output a reader cannot read back. Each test was
 //! written against the binary before its fix and failed there.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
-use common::{run, stderr, stdout};
+use common::{git, run, stderr, stdout};
+
+/// A copy of the valid fixture `name` at `project`, without its goldens.
+fn fixture_at(name: &str, project: &Path) -> PathBuf {
+    common::copy_tree(&common::root().join("fixtures/valid").join(name), project);
+    std::fs::remove_dir_all(project.join("expected")).unwrap();
+    let _ = std::fs::remove_file(project.join("expected.stderr"));
+    project.to_owned()
+}
 
 /// A copy of the seed project in a new temporary folder.
 fn seed(tmp: &Path) -> PathBuf {
-    let project = tmp.join("project");
-    common::copy_tree(&common::root().join("fixtures/valid/01-seed"), &project);
-    std::fs::remove_dir_all(project.join("expected")).unwrap();
-    project
+    fixture_at("01-seed", &tmp.join("project"))
 }
 
 fn job_file(project: &Path) -> PathBuf {
     project.join("jobs/orders-enrichment.yaml")
+}
+
+/// Replaces `from` (which must be there) by `to` in `file`.
+fn edit(file: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", file.display());
+    std::fs::write(file, text.replace(from, to)).unwrap();
+}
+
+/// `flinkform validate` of `project`.
+fn validate(project: &Path) -> Output {
+    run(&["--project", project.to_str().unwrap(), "validate"])
+}
+
+/// Asserts that a run exited with `code` and said `says` on stderr; its stderr.
+fn fails_with(output: &Output, code: i32, says: &str) -> String {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(code), "{err}");
+    assert!(err.contains(says), "no `{says}` in:\n{err}");
+    err
+}
+
+/// flinkform in `dir` with no git configuration of the user or the system.
+fn flinkform_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(common::bin())
+        .args(["--color", "never"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -37,18 +75,7 @@ fn a_symlinked_output_folder_inside_the_project_is_refused() {
     symlink("../other-project/deploy", project.join("deploy")).unwrap();
     let p = project.to_str().unwrap();
     for command in ["render", "check"] {
-        let output = run(&["--project", p, command]);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{command}: {}",
-            stderr(&output)
-        );
-        assert!(
-            stderr(&output).contains("is a symlink"),
-            "{}",
-            stderr(&output)
-        );
+        fails_with(&run(&["--project", p, command]), 2, "is a symlink");
     }
     assert_eq!(
         std::fs::read_dir(&elsewhere).unwrap().count(),
@@ -59,13 +86,11 @@ fn a_symlinked_output_folder_inside_the_project_is_refused() {
 
     // A link further up the configured path is the same.
     std::fs::remove_file(project.join("deploy")).unwrap();
-    std::fs::write(
-        project.join("flinkform.yaml"),
-        std::fs::read_to_string(project.join("flinkform.yaml"))
-            .unwrap()
-            .replace("  output: deploy\n", "  output: gen/deploy\n"),
-    )
-    .unwrap();
+    edit(
+        &project.join("flinkform.yaml"),
+        "  output: deploy\n",
+        "  output: gen/deploy\n",
+    );
     symlink("../other-project", project.join("gen")).unwrap();
     let output = run(&["--project", p, "render"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
@@ -97,9 +122,7 @@ fn init_never_writes_through_a_symlink() {
     let dir = tmp.path().join("linked-jobs");
     std::fs::create_dir_all(&dir).unwrap();
     symlink(&victim, dir.join("jobs")).unwrap();
-    let output = run(&["init", dir.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("symlink"), "{}", stderr(&output));
+    fails_with(&run(&["init", dir.to_str().unwrap()]), 2, "symlink");
     assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
     assert!(
         !dir.join("flinkform.yaml").exists(),
@@ -120,7 +143,7 @@ fn diagnostics_for_one_long_line(project: &Path, n: usize) -> (usize, usize) {
     let input = text.len();
     let path = project.join("jobs/long-line.yaml");
     std::fs::write(&path, text.replace("orders-enrichment", "long-line")).unwrap();
-    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
+    let output = validate(project);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     std::fs::remove_file(path).unwrap();
     (input, output.stderr.len())
@@ -187,8 +210,8 @@ fn file_names_cannot_forge_diagnostic_lines() {
 }
 
 /// Runs flinkform; a run still going after `secs` seconds is killed and fails the test.
-fn run_within(args: &[&str], secs: u64) -> std::process::Output {
-    let mut child = std::process::Command::new(common::bin())
+fn run_within(args: &[&str], secs: u64) -> Output {
+    let mut child = Command::new(common::bin())
         .args(["--color", "never"])
         .args(args)
         .current_dir(common::root())
@@ -209,14 +232,12 @@ fn run_within(args: &[&str], secs: u64) -> std::process::Output {
 }
 
 fn with_naming_pattern(project: &Path, pattern: &str) {
-    let settings = project.join("flinkform.yaml");
-    let text = std::fs::read_to_string(&settings).unwrap();
     let pattern = serde_json::to_string(pattern).unwrap();
-    let text = text.replace(
+    edit(
+        &project.join("flinkform.yaml"),
         "  naming:\n",
         &format!("  naming:\n    configMap: {pattern}\n"),
     );
-    std::fs::write(&settings, text).unwrap();
 }
 
 #[test]
@@ -228,17 +249,7 @@ fn naming_patterns_and_templates_share_one_fuel_and_output_bound() {
         let project = seed(tmp.path());
         with_naming_pattern(&project, pattern);
         let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{pattern}: {}",
-            stderr(&output)
-        );
-        assert!(
-            stderr(&output).contains("error[naming-pattern]"),
-            "{}",
-            stderr(&output)
-        );
+        fails_with(&output, 1, "error[naming-pattern]");
     }
     // A project template: the same bound on its output, and on the values it builds (forty
     // doublings of a string would be 16 TiB).
@@ -248,23 +259,14 @@ fn naming_patterns_and_templates_share_one_fuel_and_output_bound() {
     );
     for template in [repeated, doubled.as_str()] {
         let tmp = tempfile::tempdir().unwrap();
-        let project = tmp.path().join("project");
-        common::copy_tree(
-            &common::root().join("fixtures/valid/10-custom-templates"),
-            &project,
-        );
+        let project = fixture_at("10-custom-templates", &tmp.path().join("project"));
         std::fs::write(
             project.join("templates/big.yaml.j2"),
             format!("{template}\n"),
         )
         .unwrap();
         let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
-        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-        assert!(
-            stderr(&output).contains("error[template]"),
-            "{}",
-            stderr(&output)
-        );
+        fails_with(&output, 1, "error[template]");
     }
 }
 
@@ -273,41 +275,17 @@ fn aliases_are_bounded_in_bytes_as_well_as_values() {
     let tmp = tempfile::tempdir().unwrap();
     let project = seed(tmp.path());
     // 1,000 aliases of a 1 MB scalar: a thousand values, a gigabyte of text.
-    let text = std::fs::read_to_string(job_file(&project))
-        .unwrap()
-        .replace(
-            "    team: payments\n",
-            &format!(
-                "    team: payments\n  annotations:\n    big: &big {}\n    all: [{}]\n",
-                "x".repeat(1 << 20),
-                vec!["*big"; 1_000].join(", ")
-            ),
-        );
-    std::fs::write(job_file(&project), text).unwrap();
-    let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("error[yaml-too-large]"),
-        "{}",
-        stderr(&output)
+    edit(
+        &job_file(&project),
+        "    team: payments\n",
+        &format!(
+            "    team: payments\n  annotations:\n    big: &big {}\n    all: [{}]\n",
+            "x".repeat(1 << 20),
+            vec!["*big"; 1_000].join(", ")
+        ),
     );
-}
-
-/// git in `dir`, with no user or system configuration; its output must be a success.
-fn git(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-    out
+    let output = run_within(&["--project", project.to_str().unwrap(), "validate"], 60);
+    fails_with(&output, 1, "error[yaml-too-large]");
 }
 
 /// A repository holding the seed project in `folder`, committed.
@@ -315,10 +293,7 @@ fn seed_repo(tmp: &Path, folder: &str) -> (PathBuf, PathBuf) {
     let repo = tmp.join("repo");
     std::fs::create_dir_all(&repo).unwrap();
     git(&repo, &["init", "-q", "-b", "main"]);
-    let project = repo.join(folder);
-    common::copy_tree(&common::root().join("fixtures/valid/01-seed"), &project);
-    std::fs::remove_dir_all(project.join("expected")).unwrap();
-    std::fs::remove_file(project.join("expected.stderr")).unwrap();
+    let project = fixture_at("01-seed", &repo.join(folder));
     commit(&repo, "first");
     (repo, project)
 }
@@ -330,22 +305,10 @@ fn commit(repo: &Path, message: &str) {
 
 /// `flinkform --format json diff ARGS` in `project`, which must succeed: its JSON report.
 fn diff_report(dir: &Path, project: &str, args: &[&str]) -> serde_json::Value {
-    let output = std::process::Command::new(common::bin())
-        .args([
-            "--color",
-            "never",
-            "--project",
-            project,
-            "--format",
-            "json",
-            "diff",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
+    let output = flinkform_in(
+        dir,
+        &[&["--project", project, "--format", "json", "diff"], args].concat(),
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     serde_json::from_slice(&output.stdout).unwrap()
 }
@@ -361,9 +324,11 @@ fn diff_reads_symlinked_folders_of_a_revision_as_the_disk_does() {
     std::fs::rename(project.join("jobs"), project.join("shared-jobs")).unwrap();
     symlink("shared-jobs", project.join("jobs")).unwrap();
     commit(&repo, "jobs through a link");
-    let file = project.join("shared-jobs/orders-enrichment.yaml");
-    let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, text.replace(":1.4.2", ":1.5.0")).unwrap();
+    edit(
+        &project.join("shared-jobs/orders-enrichment.yaml"),
+        ":1.4.2",
+        ":1.5.0",
+    );
     let report = diff_report(&repo, "flink", &["--against", "HEAD"]);
     let job = the_job(&report);
     assert_eq!(job["change"], "changed", "{report:#}");
@@ -382,9 +347,7 @@ fn diff_takes_a_project_folder_name_literally() {
 fn diff_never_lets_git_fetch_in_a_partial_clone() {
     let tmp = tempfile::tempdir().unwrap();
     let (origin, project) = seed_repo(tmp.path(), "flink");
-    let file = project.join("jobs/orders-enrichment.yaml");
-    let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, text.replace(":1.4.2", ":1.5.0")).unwrap();
+    edit(&job_file(&project), ":1.4.2", ":1.5.0");
     commit(&origin, "second");
     git(&origin, &["config", "uploadpack.allowFilter", "true"]);
     let url = format!("file://{}", origin.display());
@@ -401,29 +364,13 @@ fn diff_never_lets_git_fetch_in_a_partial_clone() {
         .stdout,
     )
     .unwrap();
-    let output = std::process::Command::new(common::bin())
-        .args([
-            "--color",
-            "never",
-            "--project",
-            "flink",
-            "diff",
-            "--against",
-            "HEAD~1",
-        ])
-        .current_dir(&clone)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("never lets git fetch"),
-        "{}",
-        stderr(&output)
+    let output = flinkform_in(
+        &clone,
+        &["--project", "flink", "diff", "--against", "HEAD~1"],
     );
+    fails_with(&output, 2, "never lets git fetch");
     // The object is still not in the clone: nothing was fetched.
-    let present = std::process::Command::new("git")
+    let present = Command::new("git")
         .args(["cat-file", "-e", old_blob.trim()])
         .current_dir(&clone)
         .env("GIT_NO_LAZY_FETCH", "1")
@@ -445,19 +392,7 @@ fn diff_reads_no_oversized_blob_a_symlink_included() {
     let info = format!("120000,{},flink/jobs/link.yaml", oid.trim());
     git(&repo, &["update-index", "--add", "--cacheinfo", &info]);
     git(&repo, &["commit", "-q", "-m", "a large link"]);
-    let output = std::process::Command::new(common::bin())
-        .args([
-            "--color",
-            "never",
-            "--project",
-            "flink",
-            "diff",
-            "--against",
-            "HEAD",
-        ])
-        .current_dir(&repo)
-        .output()
-        .unwrap();
+    let output = flinkform_in(&repo, &["--project", "flink", "diff", "--against", "HEAD"]);
     assert_ne!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("bytes long"),
@@ -470,16 +405,11 @@ fn diff_reads_no_oversized_blob_a_symlink_included() {
 fn an_annotation_only_change_is_not_a_configuration_change() {
     let tmp = tempfile::tempdir().unwrap();
     let (repo, project) = seed_repo(tmp.path(), "flink");
-    let file = project.join("jobs/orders-enrichment.yaml");
-    let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(
-        &file,
-        text.replace(
-            "    team: payments\n",
-            "    team: payments\n  annotations: {owner: ops}\n",
-        ),
-    )
-    .unwrap();
+    edit(
+        &job_file(&project),
+        "    team: payments\n",
+        "    team: payments\n  annotations: {owner: ops}\n",
+    );
     let report = diff_report(&repo, "flink", &["--against", "HEAD"]);
     let job = the_job(&report);
     assert_eq!(job["impact"], "no-restart", "{report:#}");
@@ -521,12 +451,10 @@ fn files_found_in_the_output_folder_are_read_only_up_to_a_bound() {
         .unwrap()
         .set_len(1 << 30)
         .unwrap();
-    let output = run_within(&["--project", p, "check"], 60);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("larger than"),
-        "{}",
-        stderr(&output)
+    fails_with(
+        &run_within(&["--project", p, "check"], 60),
+        2,
+        "larger than",
     );
 }
 
@@ -545,17 +473,15 @@ fn mount_paths_are_normalized_before_the_configuration_guard() {
         .iter()
         .map(|p| format!("      - {{name: scratch, mountPath: \"{p}\"}}\n"))
         .collect();
-    let text = std::fs::read_to_string(job_file(&project)).unwrap().replace(
+    edit(
+        &job_file(&project),
         "  metrics: {port: 9249}\n",
         &format!(
             "  metrics: {{port: 9249}}\n  pod:\n    volumes:\n      - {{name: scratch, emptyDir: {{}}}}\n    volumeMounts:\n{}",
             mounts.concat()
         ),
     );
-    std::fs::write(job_file(&project), text).unwrap();
-    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let err = stderr(&output);
+    let err = fails_with(&validate(&project), 1, "error[mount-over-conf]");
     for p in spellings {
         assert!(
             err.contains(&format!("error[mount-over-conf]: a mount at `{p}`")),
@@ -570,30 +496,22 @@ fn keys_no_reader_reads_back_are_refused_at_their_line() {
     let project = seed(tmp.path());
     let long_config = format!("a.{}", "b".repeat(1_500));
     let long_annotation = format!("example.com/{}", "c".repeat(2_000));
-    let text = std::fs::read_to_string(job_file(&project))
-        .unwrap()
-        .replace(
-            "    state.backend.type: rocksdb\n",
-            &format!("    state.backend.type: rocksdb\n    ? {long_config}\n    : x\n"),
-        )
-        .replace(
-            "    team: payments\n",
-            &format!("    team: payments\n  annotations:\n    ? {long_annotation}\n    : x\n"),
-        );
-    std::fs::write(job_file(&project), text).unwrap();
-    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let err = stderr(&output);
-    assert!(err.contains("error[config-key]"), "{err}");
+    edit(
+        &job_file(&project),
+        "    state.backend.type: rocksdb\n",
+        &format!("    state.backend.type: rocksdb\n    ? {long_config}\n    : x\n"),
+    );
+    edit(
+        &job_file(&project),
+        "    team: payments\n",
+        &format!("    team: payments\n  annotations:\n    ? {long_annotation}\n    : x\n"),
+    );
+    let err = fails_with(&validate(&project), 1, "error[config-key]");
     assert!(err.contains("error[invalid-key]"), "{err}");
 
     // A project template's key is held to the same bound.
     let tmp = tempfile::tempdir().unwrap();
-    let project = tmp.path().join("project");
-    common::copy_tree(
-        &common::root().join("fixtures/valid/10-custom-templates"),
-        &project,
-    );
+    let project = fixture_at("10-custom-templates", &tmp.path().join("project"));
     std::fs::write(
         project.join("templates/extra.yaml.j2"),
         format!(
@@ -602,25 +520,21 @@ fn keys_no_reader_reads_back_are_refused_at_their_line() {
         ),
     )
     .unwrap();
-    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("kustomize reads back keys of at most"),
-        "{}",
-        stderr(&output)
+    fails_with(
+        &validate(&project),
+        1,
+        "kustomize reads back keys of at most",
     );
 }
 
 /// The operator project with the TaskManager's CPU of `orders-enrichment` set to `cpu`.
 fn operator_with_cpu(tmp: &Path, cpu: &str) -> PathBuf {
-    let project = tmp.join("operator");
-    common::copy_tree(&common::root().join("fixtures/valid/16-operator"), &project);
-    let file = project.join("jobs/orders-enrichment.yaml");
-    let text = std::fs::read_to_string(&file).unwrap().replace(
+    let project = fixture_at("16-operator", &tmp.join("operator"));
+    edit(
+        &job_file(&project),
         "    resources: {cpu: 1000m, memory: 2Gi}",
         &format!("    resources: {{cpu: \"{cpu}\", memory: 2Gi}}"),
     );
-    std::fs::write(&file, text).unwrap();
     project
 }
 
@@ -656,40 +570,24 @@ fn numbers_read_the_same_in_go_and_pyyaml_and_quantities_fit_their_consumer() {
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let project = seed(tmp.path());
-        let text = std::fs::read_to_string(job_file(&project))
-            .unwrap()
-            .replace(
-                "    resources: {cpu: 1000m, memory: 2Gi}",
-                &if field == "cpu" {
-                    format!("    resources: {{cpu: \"{value}\", memory: 2Gi}}")
-                } else {
-                    format!("    resources: {{cpu: 1000m, memory: \"{value}\"}}")
-                },
-            );
-        std::fs::write(job_file(&project), text).unwrap();
-        let output = run(&["--project", project.to_str().unwrap(), "validate"]);
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{value}: {}",
-            stderr(&output)
+        edit(
+            &job_file(&project),
+            "    resources: {cpu: 1000m, memory: 2Gi}",
+            &if field == "cpu" {
+                format!("    resources: {{cpu: \"{value}\", memory: 2Gi}}")
+            } else {
+                format!("    resources: {{cpu: 1000m, memory: \"{value}\"}}")
+            },
         );
-        let err = stderr(&output);
-        assert!(
-            err.contains(&format!("error[invalid-quantity]: `{value}` is {says}")),
-            "{value}: {err}"
-        );
+        let says = format!("error[invalid-quantity]: `{value}` is {says}");
+        fails_with(&validate(&project), 1, &says);
     }
 }
 
 #[test]
 fn a_template_object_two_jobs_share_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let project = tmp.path().join("project");
-    common::copy_tree(
-        &common::root().join("fixtures/valid/10-custom-templates"),
-        &project,
-    );
+    let project = fixture_at("10-custom-templates", &tmp.path().join("project"));
     let jobs = project.join("jobs");
     let text = std::fs::read_to_string(jobs.join("job.yaml")).unwrap();
     std::fs::write(
@@ -703,13 +601,7 @@ fn a_template_object_two_jobs_share_is_refused() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared-settings\n  namespace: {{ names.namespace }}\ndata: {a: b}\n",
     )
     .unwrap();
-    let output = run(&["--project", project.to_str().unwrap(), "validate"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("is also an object of job"),
-        "{}",
-        stderr(&output)
-    );
+    fails_with(&validate(&project), 1, "is also an object of job");
 }
 
 #[test]

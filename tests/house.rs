@@ -293,3 +293,51 @@ fn every_declared_code_is_listed_once() {
     assert!(declared.len() > 90, "the scan found only {declared:?}");
     assert_eq!(declared, listed, "declared codes and explain::CODES differ");
 }
+
+/// With cargo's discovery of `tests/*.rs` off, a test file that `tests/main.rs` does not declare
+/// compiles into nothing, and its tests would pass by never running.
+#[test]
+fn every_test_file_is_a_module() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let main = std::fs::read_to_string(tests.join("main.rs")).expect("reads tests/main.rs");
+    // `mod x;` as `x`, inside `mod tier_y { .. }` as `tier_y/x`: the file each names.
+    let mut declared = BTreeSet::new();
+    let mut folder: Option<&str> = None;
+    for line in without_line_comments(&main).lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix("mod ").and_then(|l| l.strip_suffix(" {")) {
+            folder = Some(name);
+        } else if line == "}" {
+            folder = None;
+        } else if let Some(name) = line.strip_prefix("mod ").and_then(|l| l.strip_suffix(';')) {
+            declared.insert(folder.map_or(name.to_owned(), |f| format!("{f}/{name}")));
+        }
+    }
+    let mut files = BTreeSet::new();
+    let name = |p: &Path| {
+        p.file_stem()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned()
+    };
+    for entry in std::fs::read_dir(&tests).expect("reads tests/") {
+        let path = entry.expect("reads an entry").path();
+        let file = path.extension().is_some_and(|e| e == "rs") && name(&path) != "main";
+        if file || path.join("mod.rs").is_file() {
+            files.insert(name(&path));
+        } else if name(&path).starts_with("tier_") {
+            for file in std::fs::read_dir(&path).expect("reads a tier") {
+                files.insert(format!(
+                    "{}/{}",
+                    name(&path),
+                    name(&file.expect("a file").path())
+                ));
+            }
+        }
+    }
+    assert!(files.len() > 15, "the scan found only {files:?}");
+    let undeclared: Vec<&String> = files.difference(&declared).collect();
+    assert!(
+        undeclared.is_empty(),
+        "declare these in tests/main.rs: {undeclared:?}"
+    );
+}

@@ -3,7 +3,7 @@
 //! PromQL flinkform writes (adapter rules and KEDA triggers) parses with a real PromQL parser
 //! and selects the job by its `job_name` label.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -1,9 +1,5 @@
 //! `flinkform simulate`: the HPA model against Kubernetes' own controller cases and our own,
 //! and the command through the real binary.
 
-mod common;
-
-#[path = "simulate/cli.rs"]
 mod cli;
-#[path = "simulate/model.rs"]
 mod model;

@@ -2,8 +2,11 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+pub mod flink;
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_flinkform")
@@ -237,12 +240,79 @@ pub fn temp_project(project: Option<&str>, jobs: &[(&str, &str)]) -> tempfile::T
     tmp
 }
 
-/// flinkform as an unprivileged user (nobody), through util-linux's `setpriv`, when this test
-/// runs as root; `None` when that is not possible here.
+/// git in `dir` with no configuration of the user or the system, a fixed author and dates; it
+/// must succeed.
+pub fn git(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    out
+}
+
+/// The variable with which a developer, outside CI, lets a test whose tool or privilege is
+/// missing here pass as skipped instead of failing.
+pub const SKIP_MISSING: &str = "FLINKFORM_SKIP_MISSING_TOOLS";
+
+/// Whether `tool` is on PATH, for a test that runs it. A missing tool fails the test: a test
+/// must not pass without testing. Only outside CI, with `FLINKFORM_SKIP_MISSING_TOOLS=1`, it
+/// says it is skipped and this returns `false` for the test to return.
+pub fn require(tool: &str) -> bool {
+    require_in(tool, &|name| std::env::var_os(name))
+}
+
+/// [`require`] with the environment as a function, so its own test can set CI.
+pub fn require_in(tool: &str, env: &dyn Fn(&str) -> Option<OsString>) -> bool {
+    on_path(tool, env("PATH")) || unavailable_in(&format!("`{tool}` is not installed"), env)
+}
+
+/// [`require`]'s verdict for what is missing here that is not a tool (a privilege): fails the
+/// test, or says it is skipped and returns `false` when the developer opted in outside CI.
+pub fn unavailable(what: &str) -> bool {
+    unavailable_in(what, &|name| std::env::var_os(name))
+}
+
+fn unavailable_in(what: &str, env: &dyn Fn(&str) -> Option<OsString>) -> bool {
+    let set = |name| env(name).is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    if set("CI") || !set(SKIP_MISSING) {
+        panic!(
+            "{what}: this test needs it (`scripts/setup` installs or checks what the tests \
+             need; outside CI, {SKIP_MISSING}=1 skips such tests instead)"
+        );
+    }
+    eprintln!("skipped: {what} ({SKIP_MISSING} is set)");
+    false
+}
+
+fn on_path(tool: &str, path: Option<OsString>) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::env::split_paths(&path.unwrap_or_default()).any(|dir| {
+        std::fs::metadata(dir.join(tool))
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
+}
+
+/// flinkform as an unprivileged user (nobody) through util-linux's `setpriv`, for a test that
+/// runs as root, where chmod 000 does not stop reads. Where root cannot drop its privileges
+/// this way, [`unavailable`] decides: the test fails, or returns on `None` when skipping is
+/// allowed.
 #[cfg(unix)]
 pub fn unprivileged(dir: &Path) -> Option<std::process::Command> {
     use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).ok()?;
+    if !require("setpriv") {
+        return None;
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let as_nobody = || {
         let mut cmd = std::process::Command::new("setpriv");
         cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()])
@@ -250,6 +320,49 @@ pub fn unprivileged(dir: &Path) -> Option<std::process::Command> {
             .env_remove("NO_COLOR");
         cmd
     };
-    let probe = as_nobody().arg("--version").output().ok()?;
-    probe.status.success().then(as_nobody)
+    let probe = as_nobody().arg("--version").output().expect("setpriv runs");
+    if probe.status.success() {
+        return Some(as_nobody());
+    }
+    unavailable(&format!(
+        "running as root, and `setpriv` cannot run flinkform as nobody here: {}",
+        all_output(&probe)
+    ));
+    None
+}
+
+/// The helper's own contract: under CI a missing tool fails the test even when skipping was
+/// asked for; outside CI only the explicit variable turns the failure into a skip.
+#[test]
+fn a_missing_tool_fails_unless_skipping_is_asked_outside_ci() {
+    let tool = "flinkform-test-no-such-tool";
+    let path = std::env::var_os("PATH");
+    let verdict = |vars: &'static [(&'static str, &'static str)]| {
+        let path = path.clone();
+        std::panic::catch_unwind(move || {
+            require_in(tool, &|name| match name {
+                "PATH" => path.clone(),
+                _ => vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.into()),
+            })
+        })
+        .ok()
+    };
+    assert_eq!(verdict(&[("CI", "true")]), None, "fails under CI");
+    assert_eq!(
+        verdict(&[("CI", "true"), (SKIP_MISSING, "1")]),
+        None,
+        "fails under CI even when skipping is asked"
+    );
+    assert_eq!(verdict(&[]), None, "fails by default");
+    assert_eq!(verdict(&[(SKIP_MISSING, "0")]), None, "fails when 0");
+    assert_eq!(
+        verdict(&[("CI", "false"), (SKIP_MISSING, "1")]),
+        Some(false)
+    );
+    assert_eq!(
+        verdict(&[(SKIP_MISSING, "1")]),
+        Some(false),
+        "skipped on request"
+    );
+    assert!(require("sh"), "a tool on PATH is found");
 }

@@ -1,5 +1,5 @@
 """Runs flinkform's generated pods with real Flink processes, as the kubelet and the official
-Flink image would, and checks that the job runs (tests/flink.rs drives it).
+Flink image would, and checks that the job runs (tests/tier_flink/flink.rs drives it).
 
 Must run as root inside fresh network and mount namespaces (`unshare --net --mount`): every
 namespace, mount and interface it makes dies with it, and nothing of the machine changes.

@@ -3,16 +3,18 @@
 //! 1. every kustomization builds under the default load restrictor, with no warnings;
 //! 2. `kubectl kustomize <env>` gives the objects of `flinkform build --env <env>`;
 //! 3. every `<env>/<job>` builds alone, holds no Namespace, and no object is defined twice
-//!    across one environment;
-//! 4. renders are byte-identical across runs and job-file orders.
+//!    across one environment.
+//!
+//! The fourth, renders byte-identical across runs and job-file orders, needs no kustomize:
+//! `fixtures::renders_are_byte_identical_across_runs_and_file_orders`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{documents, environments, object_key, read_tree, rel, run, stderr, stdout};
+use common::{documents, environments, object_key, rel, run, stderr, stdout};
 
 /// Every golden tree with the project it came from.
 fn trees() -> Vec<(PathBuf, PathBuf)> {
@@ -176,59 +178,4 @@ fn job_overlays_build_alone_without_namespaces_or_duplicates() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-fn copy_project(from: &Path, to: &Path, rename: impl Fn(&str) -> String) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let relative = entry.path().strip_prefix(from).unwrap();
-        if relative.starts_with("expected") {
-            continue;
-        }
-        let mut target = to.join(relative);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            continue;
-        }
-        if relative.starts_with("jobs") {
-            let name = target.file_name().unwrap().to_string_lossy().into_owned();
-            target.set_file_name(rename(&name));
-        }
-        std::fs::copy(entry.path(), target).unwrap();
-    }
-}
-
-#[test]
-fn renders_are_byte_identical_across_runs_and_file_orders() {
-    for case in common::cases("valid") {
-        let tmp = tempfile::tempdir().unwrap();
-        let render = |project: &Path, out: &Path| {
-            let output = run(&[
-                "--project",
-                &project.to_string_lossy(),
-                "render",
-                "--out",
-                &out.to_string_lossy(),
-            ]);
-            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-            read_tree(out)
-        };
-        let first = render(&case, &tmp.path().join("a"));
-        let second = render(&case, &tmp.path().join("b"));
-        assert_eq!(first, second, "{}: two renders differ", rel(&case));
-        // The same project with its job files discovered in the reverse order.
-        let reversed = tmp.path().join("reversed");
-        let names: Vec<String> = read_tree(&case.join("jobs")).keys().cloned().collect();
-        copy_project(&case, &reversed, |name| {
-            let position = names.iter().position(|n| n.ends_with(name)).unwrap_or(0);
-            format!("{:03}-{name}", names.len() - position)
-        });
-        let third = render(&reversed, &tmp.path().join("c"));
-        assert_eq!(
-            first,
-            third,
-            "{}: job file order changed the output",
-            rel(&case)
-        );
-    }
 }

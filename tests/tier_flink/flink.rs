@@ -11,10 +11,12 @@
 //! Needs root (network and mount namespaces, as a container runtime does). Each case is its
 //! own cluster in its own namespaces, so the cases run side by side like any other tests.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use common::flink::{classpath, compile_probe, dist, run_probe};
 
 struct Case {
     project: &'static str,
@@ -115,25 +117,26 @@ fn job_jar(flink: &Path, entry_class: &str, work: &Path) -> PathBuf {
     jar
 }
 
-/// Compiles probes of `tests/flink/` against a Flink release's jars into `classes`.
-fn compile_probe(flink: &Path, classes: &Path, sources: &[&str]) {
-    let status = Command::new("javac")
-        .args(["-nowarn", "--release", "17", "-cp"])
-        .arg(format!("{}/lib/*", flink.display()))
-        .arg("-d")
-        .arg(classes)
-        .args(
-            sources
-                .iter()
-                .map(|f| common::root().join("tests/flink").join(f)),
-        )
-        .status()
-        .expect("javac runs (Java 17 is installed)");
-    assert!(status.success(), "javac failed");
+/// Runs a compiled probe on `dirs` under a Flink release's jars: the JSON object it prints for
+/// each, in order.
+fn probe_folders<T: serde::de::DeserializeOwned>(
+    flink: &Path,
+    classes: &Path,
+    probe: &str,
+    dirs: &[PathBuf],
+) -> Vec<T> {
+    let read: Vec<T> = run_probe(&classpath(classes, flink), probe, dirs);
+    assert_eq!(
+        read.len(),
+        dirs.len(),
+        "{probe} read {} of the folders",
+        read.len()
+    );
+    read
 }
 
 fn run_case(case: &Case) {
-    let flink = tool(&["flink-dist", case.flink]);
+    let flink = dist(case.flink);
     let python = tool(&["setup", "--python"]);
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let work = tmp.path();
@@ -335,7 +338,7 @@ fn the_role_covers_what_flinks_leader_election_uses() {
     }
     assert!(role.contains("- configmaps\n"), "{role}");
     for version in ["1.20.1", "2.1.1"] {
-        let flink = tool(&["flink-dist", version]);
+        let flink = dist(version);
         let jar = flink.join(format!("lib/flink-dist-{version}.jar"));
         let output = Command::new("unzip")
             .arg("-p")
@@ -396,7 +399,7 @@ fn flink_reads_every_configuration_value_as_written() {
         ("1.20.1", "config.yaml"),
         ("2.1.1", "config.yaml"),
     ] {
-        let flink = tool(&["flink-dist", version]);
+        let flink = dist(version);
         // One compilation serves every release: the loader's signature is the same in all.
         let classes = work.join("probe");
         if !classes.exists() {
@@ -487,26 +490,8 @@ fn flink_reads_every_configuration_value_as_written() {
             dirs.push(dir);
             accepted.push((i, map));
         }
-        let out = Command::new("java")
-            .arg("-Dfile.encoding=UTF-8")
-            .arg("-cp")
-            .arg(format!("{}:{}/lib/*", classes.display(), flink.display()))
-            .arg("ConfigProbe")
-            .args(&dirs)
-            .env("LANG", "C.UTF-8")
-            .output()
-            .expect("java runs");
-        assert!(
-            out.status.success(),
-            "the probe failed: {}",
-            common::all_output(&out)
-        );
-        let read: Vec<serde_json::Map<String, serde_json::Value>> = common::stdout(&out)
-            .lines()
-            .filter(|l| l.starts_with('{'))
-            .map(|l| serde_json::from_str(l).expect("the probe prints JSON"))
-            .collect();
-        assert_eq!(read.len(), dirs.len(), "{}", common::all_output(&out));
+        let read: Vec<serde_json::Map<String, serde_json::Value>> =
+            probe_folders(&flink, &classes, "ConfigProbe", &dirs);
         let own = &read[0];
         assert!(own.contains_key("jobmanager.rpc.address"), "{own:?}");
         for ((i, map), flink_read) in accepted.iter().zip(&read) {
@@ -559,7 +544,7 @@ fn flinks_own_classes_judge_the_state_settings_of_every_fixture() {
     let work = tmp.path();
     let classes = work.join("probe");
     // Compiled against the oldest release, it runs on every one.
-    let oldest = tool(&["flink-dist", "1.18.1"]);
+    let oldest = dist("1.18.1");
     compile_probe(&oldest, &classes, &["StateProbe.java", "ConfigProbe.java"]);
 
     let mut projects: Vec<PathBuf> = common::cases("valid");
@@ -623,25 +608,9 @@ fn flinks_own_classes_judge_the_state_settings_of_every_fixture() {
     let mut checkpoint_folders: std::collections::BTreeMap<String, String> = Default::default();
     let mut configs = 0;
     for (release, items) in &by_release {
-        let flink = tool(&["flink-dist", release]);
-        let out = Command::new("java")
-            .arg("-cp")
-            .arg(format!("{}:{}/lib/*", classes.display(), flink.display()))
-            .arg("StateProbe")
-            .args(items.iter().map(|(dir, _, _)| dir))
-            .output()
-            .expect("java runs");
-        assert!(
-            out.status.success(),
-            "the probe failed: {}",
-            common::all_output(&out)
-        );
-        let read: Vec<serde_json::Value> = common::stdout(&out)
-            .lines()
-            .filter(|l| l.starts_with('{'))
-            .map(|l| serde_json::from_str(l).expect("the probe prints JSON"))
-            .collect();
-        assert_eq!(read.len(), items.len(), "{}", common::all_output(&out));
+        let flink = dist(release);
+        let dirs: Vec<PathBuf> = items.iter().map(|(dir, _, _)| dir.clone()).collect();
+        let read: Vec<serde_json::Value> = probe_folders(&flink, &classes, "StateProbe", &dirs);
         for ((_, what, text), flink_read) in items.iter().zip(&read) {
             configs += 1;
             let says = |key: &str| flink_read[key].as_str().unwrap_or("null").to_owned();

@@ -19,7 +19,7 @@
 //! track, committed in a temporary repository), so the test checks the hooks as they are now,
 //! new files included, whatever the state of this repository's index.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! newest Kubernetes versions flinkform supports, and every string survives a YAML 1.1 reader
 //! (PyYAML, which reads `on`, `0755` or `12:30` as non-strings when they are bare).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -6,48 +6,29 @@
 //!
 //! Needs Java 17 and the distributions `scripts/flink-dist` installs (`scripts/setup --flink`).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use common::flink::{classpath, compile_probe, dist, run_probe};
 
 /// One release per supported minor version, as `scripts/flink-options` reads them.
 const RELEASES: &[&str] = &[
     "1.17.2", "1.18.1", "1.19.3", "1.20.1", "2.0.1", "2.1.1", "2.2.1", "2.3.0",
 ];
 
-fn dist(release: &str) -> PathBuf {
-    let output = Command::new(common::root().join("scripts/flink-dist"))
-        .arg(release)
-        .output()
-        .expect("scripts/flink-dist runs");
-    assert!(
-        output.status.success(),
-        "scripts/flink-dist {release} failed:\n{}",
-        common::all_output(&output)
-    );
-    PathBuf::from(common::stdout(&output).trim())
-}
-
 /// The probe, compiled once against the first release (its calls are the same in all).
 fn probe_classes(work: &Path) -> PathBuf {
     let classes = work.join("probe");
-    let status = Command::new("javac")
-        .args(["-nowarn", "--release", "17", "-cp"])
-        .arg(format!("{}/lib/*", dist(RELEASES[0]).display()))
-        .arg("-d")
-        .arg(&classes)
-        .arg(common::root().join("tests/flink/ConfigProbe.java"))
-        .status()
-        .expect("javac runs (Java 17 is installed)");
-    assert!(status.success(), "javac failed");
+    compile_probe(&dist(RELEASES[0]), &classes, &["ConfigProbe.java"]);
     classes
 }
 
 /// Runs the probe in one JVM over a release's jars (`extra`: its opt/ and plugins/ too).
 fn probe(classes: &Path, flink: &Path, extra: bool, args: &[String]) -> Vec<serde_json::Value> {
-    let mut classpath = format!("{}:{}/lib/*", classes.display(), flink.display());
+    let mut classpath = classpath(classes, flink);
     if extra {
         classpath.push_str(&format!(":{}/opt/*", flink.display()));
         for plugin in std::fs::read_dir(flink.join("plugins"))
@@ -58,26 +39,7 @@ fn probe(classes: &Path, flink: &Path, extra: bool, args: &[String]) -> Vec<serd
             classpath.push_str(&format!(":{}/*", plugin.path().display()));
         }
     }
-    let out = Command::new("java")
-        .arg("-Dfile.encoding=UTF-8")
-        .arg("-Djava.io.tmpdir=/tmp")
-        .arg("-cp")
-        .arg(classpath)
-        .arg("ConfigProbe")
-        .args(args)
-        .env("LANG", "C.UTF-8")
-        .output()
-        .expect("java runs");
-    assert!(
-        out.status.success(),
-        "the probe failed: {}",
-        common::all_output(&out)
-    );
-    common::stdout(&out)
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).expect("the probe prints JSON"))
-        .collect()
+    run_probe(&classpath, "ConfigProbe", args)
 }
 
 struct Rng(u64);
