@@ -11,6 +11,7 @@
 
 mod common;
 
+mod bounds;
 mod check;
 mod cli;
 mod crash;
@@ -23,6 +24,7 @@ mod fuzz;
 mod hardening;
 mod house;
 mod metrics;
+mod output_folder;
 mod reliability;
 mod simulate;
 
