@@ -17,7 +17,6 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use crate::flink::parallelism::default_max_parallelism;
 use crate::model::parse_quantity;
 use crate::resolved::ResolvedJob;
 use crate::yaml::write;
@@ -457,20 +456,17 @@ pub fn build(job: &ResolvedJob) -> FlinkConfig {
     };
     let logging = spec.logging.as_ref().map(log_config);
     let mut digest = Sha256::new();
-    // Reactive mode runs the job at the parallelism its TaskManagers' slots allow: of
+    // Reactive mode runs the job at the parallelism its TaskManagers' slots allow. Of
     // `parallelism.default` it uses only the maximum parallelism Flink derives from it when
-    // the job sets none. So the hash takes that maximum instead of the parallelism, and a
-    // change of `parallelism` rolls the pods only where it changes how the state is split.
+    // the job sets none, and only for a fresh start: a job that restores its state takes the
+    // state's maximum instead (Flink rescales a maximum it derived itself). So a change of
+    // `parallelism` must not roll the pods (a restart for nothing); the key stays in the file.
     if reactive {
         for line in content
             .split_inclusive('\n')
             .filter(|l| !l.starts_with("parallelism.default:"))
         {
             digest.update(line.as_bytes());
-        }
-        if spec.job.max_parallelism.is_none() {
-            let derived = default_max_parallelism(u64::from(spec.job.parallelism));
-            digest.update(format!("derived max-parallelism: {derived}\n").as_bytes());
         }
     } else {
         digest.update(content.as_bytes());

@@ -384,28 +384,44 @@ fn unrestorable_state_loses_it_even_with_high_availability() {
     );
 }
 
-/// Reactive mode runs the job with the slots it gets, but derives the maximum parallelism from
-/// the configured one when the job sets none: only a change that moves that maximum (here past
-/// 85, from 128 to 256 key groups) rolls the pods, and it loses the state.
+/// Without `maxParallelism` Flink derives the maximum parallelism from the parallelism, but
+/// only for a fresh start: a job that restores its state takes the state's maximum (Flink
+/// rescales a maximum it derived itself), as long as its parallelism does not exceed it. So
+/// the parallelism of a reactive job rolls nothing, and a fixed job's parallelism loses its
+/// state only above the maximum the state was written with.
 #[test]
-fn the_parallelism_of_a_reactive_job_matters_only_through_its_key_groups() {
+fn the_parallelism_without_max_parallelism_loses_state_only_above_the_states_maximum() {
     let repo = Repo::new();
     repo.edit("jobs/orders.yaml", "    maxParallelism: 120\n", "");
+    repo.edit("jobs/payments.yaml", "    maxParallelism: 64\n", "");
+    repo.edit("jobs/payments.yaml", "replicas: 2", "replicas: 100");
     repo.commit("implicit maximum parallelism");
-    repo.edit("jobs/orders.yaml", "parallelism: 4", "parallelism: 12");
+    // Reactive: 4 → 100 moves the derived maximum from 128 to 256, and changes nothing.
+    repo.edit("jobs/orders.yaml", "parallelism: 4", "parallelism: 100");
     let report = repo.report(&[]);
     assert_eq!(
         verdict(&report, "prod", "orders"),
         pair("changed", "no-restart")
     );
-    repo.edit("jobs/orders.yaml", "parallelism: 12", "parallelism: 100");
+    // Fixed: 4 → 100 keeps within the state's 128 key groups (its derived 256 gives way)...
+    repo.edit("jobs/payments.yaml", "parallelism: 4", "parallelism: 100");
     let report = repo.report(&[]);
     assert_eq!(
-        verdict(&report, "prod", "orders"),
+        verdict(&report, "prod", "payments"),
+        pair("changed", "restart")
+    );
+    // ...and 4 → 200 does not.
+    repo.edit("jobs/payments.yaml", "parallelism: 100", "parallelism: 200");
+    let report = repo.report(&[]);
+    assert_eq!(
+        verdict(&report, "prod", "payments"),
         pair("changed", "state-loss")
     );
-    let why = reasons(&report, "prod", "orders");
-    assert!(why.contains("(128 → 256)"), "{why}");
+    let why = reasons(&report, "prod", "payments");
+    assert!(
+        why.contains("parallelism 200 is above the maximum parallelism 128"),
+        "{why}"
+    );
 }
 
 #[test]

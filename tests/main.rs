@@ -40,6 +40,7 @@ mod tier_tools {
 /// flinkform's rules.
 mod tier_java {
     mod flink_rules;
+    mod key_groups;
 }
 
 /// Real Flink pods: root (network and mount namespaces through `unshare`), Java 17, the Flink

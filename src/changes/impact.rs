@@ -182,15 +182,22 @@ impl Facts {
         })
     }
 
-    /// The maximum parallelism, as set or as Flink derives it from the parallelism.
+    /// The maximum parallelism, as set (`true`) or as Flink derives it from the parallelism for
+    /// a fresh start (reactive mode too).
     fn max_parallelism(&self) -> Option<(u64, bool)> {
         if let Some(max) = self.get("pipeline.max-parallelism") {
             return max.parse().ok().map(|m| (m, true));
         }
-        // Reactive mode too derives it from the configured parallelism, before it runs every
-        // operator with the slots it gets.
-        let p: u64 = self.get("parallelism.default")?.parse().ok()?;
+        let p = self.parallelism()?;
         Some((crate::flink::parallelism::default_max_parallelism(p), false))
+    }
+
+    fn parallelism(&self) -> Option<u64> {
+        self.get("parallelism.default")?.parse().ok()
+    }
+
+    fn reactive(&self) -> bool {
+        self.get("scheduler-mode") == Some("reactive")
     }
 }
 
@@ -485,14 +492,22 @@ pub fn assess(
         ));
     }
     match (old.max_parallelism(), new.max_parallelism()) {
-        (Some((a, _)), Some((b, set))) if a != b => found.push((
+        // A maximum the job sets must be the one its state was written with.
+        (Some((a, _)), Some((b, true))) if a != b => found.push((
             Impact::StateLoss,
-            if set {
-                format!("maxParallelism {a} → {b}: keyed state cannot be restored into a different number of key groups")
-            } else {
-                format!("parallelism changed without maxParallelism: Flink derives it ({a} → {b}), and keyed state cannot be restored into a different number of key groups")
-            },
+            format!("maxParallelism {a} → {b}: keyed state cannot be restored into a different number of key groups"),
         )),
+        // A derived one gives way to the state's when the job restores (Flink rescales a
+        // maximum it derived itself), but the parallelism may not exceed the state's.
+        // Reactive mode's parallelism is its slots, not the configured one.
+        (Some((a, _)), Some((_, false))) if !new.reactive() => {
+            if let Some(p) = new.parallelism().filter(|p| *p > a) {
+                found.push((
+                    Impact::StateLoss,
+                    format!("parallelism {p} is above the maximum parallelism {a} the state was written with (Flink derived it without maxParallelism): the state cannot be restored"),
+                ));
+            }
+        }
         _ => {}
     }
     let mut said: Vec<&str> = Vec::new();

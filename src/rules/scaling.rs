@@ -56,7 +56,7 @@ declare_code! {
 declare_code! {
     pub MAX_PARALLELISM_IMPLICIT: warning "max-parallelism-implicit",
     catches: "Autoscaling without `job.maxParallelism`.",
-    why: "Reactive mode runs with every slot up to the maximum parallelism, which Flink derives when it is not set; a later change to it makes the job's state unrestorable.",
+    why: "Reactive mode runs with every slot up to the maximum parallelism. Without `maxParallelism`, Flink derives it from the parallelism at the job's first start (128 for a parallelism up to 85) and the state keeps it: the job can never use more slots, and setting another one later makes the state unrestorable.",
     fix: "Set `job.maxParallelism` once, at least maxReplicas x taskSlots.",
 }
 
@@ -91,7 +91,7 @@ declare_code! {
 declare_code! {
     pub PARALLELISM_IGNORED: warning "parallelism-ignored",
     catches: "With the hpa or keda engine, a `parallelism` outside the parallelism reactive mode runs the job at: `minReplicas` x `taskSlots` to `maxReplicas` x `taskSlots`, capped by the maximum parallelism.",
-    why: "Reactive mode runs every operator with all the slots its TaskManagers offer and ignores the configured parallelism, so a value outside that range says something that never happens. Flink still derives the maximum parallelism from it when `maxParallelism` is not set; flinkform rolls the pods for a change of `parallelism` only when that derived maximum changes.",
+    why: "Reactive mode runs every operator with all the slots its TaskManagers offer and ignores the configured parallelism, so a value outside that range says something that never happens. Only a fresh start uses it: without `maxParallelism`, Flink derives the maximum parallelism from it (a job that restores its state keeps the state's). So a change of `parallelism` rolls no pods.",
     fix: "Set `parallelism` within the range the autoscaler gives the job (the largest, `maxReplicas` x `taskSlots`, reads best), and set `maxParallelism`.",
 }
 
@@ -217,7 +217,7 @@ fn check_parallelism(r: &Located, max: u32, diags: &mut Diagnostics) {
     let most = u64::from(max) * u64::from(slots);
     match spec.job.max_parallelism {
         None => diags.push(
-            Diagnostic::warning(MAX_PARALLELISM_IMPLICIT, r.key_span(&["spec", "autoscaling"]), "autoscaling without `job.maxParallelism`: Flink derives it, and a later change to it makes the job's state unrestorable")
+            Diagnostic::warning(MAX_PARALLELISM_IMPLICIT, r.key_span(&["spec", "autoscaling"]), format!("autoscaling without `job.maxParallelism`: Flink derives it at the first start ({}) and the state keeps it, so the job never uses more slots, and setting another one later makes the state unrestorable", crate::flink::parallelism::default_max_parallelism(u64::from(spec.job.parallelism))))
                 .help(format!("set `job.maxParallelism` once, at least `maxReplicas` x `taskSlots` = {most} (a multiple of it spreads keys evenly)")),
         ),
         Some(max_par) if most > u64::from(max_par) => diags.push(
@@ -271,7 +271,7 @@ fn check_reactive_parallelism(r: &Located, min: u32, max: u32, diags: &mut Diagn
         d = d.note(
             r.key_span(&["spec", "autoscaling"]),
             format!(
-                "without `maxParallelism`, Flink derives the maximum parallelism {derived} from it"
+                "without `maxParallelism`, a fresh start of the job derives the maximum parallelism {derived} from it"
             ),
         );
     }
