@@ -216,10 +216,20 @@ fn check_parallelism(r: &Located, max: u32, diags: &mut Diagnostics) {
     let slots = spec.task_manager.task_slots;
     let most = u64::from(max) * u64::from(slots);
     match spec.job.max_parallelism {
-        None => diags.push(
-            Diagnostic::warning(MAX_PARALLELISM_IMPLICIT, r.key_span(&["spec", "autoscaling"]), format!("autoscaling without `job.maxParallelism`: Flink derives it at the first start ({}) and the state keeps it, so the job never uses more slots, and setting another one later makes the state unrestorable", crate::flink::parallelism::default_max_parallelism(u64::from(spec.job.parallelism))))
-                .help(format!("set `job.maxParallelism` once, at least `maxReplicas` x `taskSlots` = {most} (a multiple of it spreads keys evenly)")),
-        ),
+        None => {
+            let derived =
+                crate::flink::parallelism::default_max_parallelism(u64::from(spec.job.parallelism));
+            // Above the derived maximum the slots are never used.
+            let idle = if most > derived {
+                format!(": {most} slots at `maxReplicas`, {} of them idle", most - derived)
+            } else {
+                String::new()
+            };
+            diags.push(
+                Diagnostic::warning(MAX_PARALLELISM_IMPLICIT, r.key_span(&["spec", "autoscaling"]), format!("autoscaling without `job.maxParallelism`: Flink derives it at the first start ({derived}) and the state keeps it, so the job never uses more slots{idle}, and setting another one later makes the state unrestorable"))
+                    .help(format!("set `job.maxParallelism` once, at least `maxReplicas` x `taskSlots` = {most} (a multiple of it spreads keys evenly)")),
+            );
+        }
         Some(max_par) if most > u64::from(max_par) => diags.push(
             Diagnostic::warning(SLOTS_ABOVE_MAX_PARALLELISM, r.span(&["spec", "autoscaling", "maxReplicas"]), format!("`maxReplicas` x `taskSlots` = {max} x {slots} = {most} slots, but `maxParallelism` {max_par} caps the job: the TaskManagers above it sit idle"))
                 .help(format!("lower `maxReplicas` to {}, or start a new job with a higher `maxParallelism`", u64::from(max_par).div_ceil(u64::from(slots)))),
