@@ -387,8 +387,8 @@ fn unrestorable_state_loses_it_even_with_high_availability() {
 /// Without `maxParallelism` Flink derives the maximum parallelism from the parallelism, but
 /// only for a fresh start: a job that restores its state takes the state's maximum (Flink
 /// rescales a maximum it derived itself), as long as its parallelism does not exceed it. So
-/// the parallelism of a reactive job rolls nothing, and a fixed job's parallelism loses its
-/// state only above the maximum the state was written with.
+/// the parallelism of a reactive job rolls nothing and loses nothing while its slots stay
+/// within the state's maximum, and a fixed job's parallelism loses its state only above it.
 #[test]
 fn the_parallelism_without_max_parallelism_loses_state_only_above_the_states_maximum() {
     let repo = Repo::new();
@@ -396,13 +396,24 @@ fn the_parallelism_without_max_parallelism_loses_state_only_above_the_states_max
     repo.edit("jobs/payments.yaml", "    maxParallelism: 64\n", "");
     repo.edit("jobs/payments.yaml", "replicas: 2", "replicas: 100");
     repo.commit("implicit maximum parallelism");
-    // Reactive: 4 → 100 moves the derived maximum from 128 to 256, and changes nothing.
+    // Reactive: 4 → 100 moves the derived maximum from 128 to 256, and changes nothing while
+    // the autoscaler gives at most 12 slots...
     repo.edit("jobs/orders.yaml", "parallelism: 4", "parallelism: 100");
     let report = repo.report(&[]);
     assert_eq!(
         verdict(&report, "prod", "orders"),
         pair("changed", "no-restart")
     );
+    // ...but with 160 (80 TaskManagers of 2 slots) the job would run past the state's 128 key
+    // groups after a restart, which Flink refuses for good.
+    repo.edit("jobs/orders.yaml", "maxReplicas: 6", "maxReplicas: 80");
+    let report = repo.report(&[]);
+    assert_eq!(
+        verdict(&report, "prod", "orders"),
+        pair("changed", "state-loss")
+    );
+    let why = reasons(&report, "prod", "orders");
+    assert!(why.contains("more than 128 of its 160 slots"), "{why}");
     // Fixed: 4 → 100 keeps within the state's 128 key groups (its derived 256 gives way)...
     repo.edit("jobs/payments.yaml", "parallelism: 4", "parallelism: 100");
     let report = repo.report(&[]);

@@ -93,10 +93,17 @@ struct Facts {
     taskmanager: Option<Json>,
     /// The job's FlinkDeployment, under the operator target.
     operator: Option<Json>,
+    /// The most TaskManagers its autoscaler (an HPA or a ScaledObject) may run.
+    max_replicas: Option<u64>,
 }
 
 impl Facts {
     fn of(documents: &[Document]) -> Facts {
+        let max_replicas = documents.iter().find_map(|d| match d.kind.as_str() {
+            "HorizontalPodAutoscaler" => d.value()["spec"]["maxReplicas"].as_u64(),
+            "ScaledObject" => d.value()["spec"]["maxReplicaCount"].as_u64(),
+            _ => None,
+        });
         if let Some(fd) = documents
             .iter()
             .find(|d| d.kind == "FlinkDeployment")
@@ -126,6 +133,7 @@ impl Facts {
                 jobmanager: None,
                 taskmanager: None,
                 operator: Some(fd),
+                max_replicas,
             };
         }
         let deployments: Vec<Json> = documents
@@ -157,6 +165,7 @@ impl Facts {
             jobmanager: deployment("jobmanager"),
             taskmanager: deployment("taskmanager"),
             operator: None,
+            max_replicas,
         }
     }
 
@@ -198,6 +207,12 @@ impl Facts {
 
     fn reactive(&self) -> bool {
         self.get("scheduler-mode") == Some("reactive")
+    }
+
+    /// The most slots the autoscaler can give the job.
+    fn most_slots(&self) -> Option<u64> {
+        let slots: u64 = self.get("taskmanager.numberOfTaskSlots")?.parse().ok()?;
+        Some(self.max_replicas? * slots)
     }
 }
 
@@ -498,9 +513,18 @@ pub fn assess(
             format!("maxParallelism {a} → {b}: keyed state cannot be restored into a different number of key groups"),
         )),
         // A derived one gives way to the state's when the job restores (Flink rescales a
-        // maximum it derived itself), but the parallelism may not exceed the state's.
-        // Reactive mode's parallelism is its slots, not the configured one.
-        (Some((a, _)), Some((_, false))) if !new.reactive() => {
+        // maximum it derived itself), but the parallelism may not exceed the state's. Reactive
+        // mode's parallelism is its slots, up to the newly derived maximum: past the state's,
+        // the restore fails, and no restart helps.
+        (Some((a, _)), Some((b, false))) if new.reactive() => {
+            if let Some(slots) = new.most_slots().filter(|s| b > a && *s > a) {
+                found.push((
+                    Impact::StateLoss,
+                    format!("the maximum parallelism Flink derives without maxParallelism rises from {a} to {b}: once the autoscaler gives the job more than {a} of its {slots} slots, a restart cannot restore the state"),
+                ));
+            }
+        }
+        (Some((a, _)), Some((_, false))) => {
             if let Some(p) = new.parallelism().filter(|p| *p > a) {
                 found.push((
                     Impact::StateLoss,

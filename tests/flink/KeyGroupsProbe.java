@@ -3,9 +3,10 @@
 // groups), cancels it with its checkpoint retained, then starts the same job from that
 // checkpoint at each parallelism given, and prints one JSON line per start: whether it runs
 // (and checkpoints again) or fails, and why. With `--max-parallelism N` the restarted job sets
-// its maximum parallelism explicitly.
+// its maximum parallelism explicitly; with `--adaptive` it runs under the adaptive scheduler
+// (reactive mode's), with restarts allowed, at the parallelism its slots give.
 //
-//   java KeyGroupsProbe WORK [--max-parallelism N] PARALLELISM...
+//   java KeyGroupsProbe WORK [--max-parallelism N] [--adaptive] PARALLELISM...
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,22 +29,25 @@ public class KeyGroupsProbe {
     public static void main(String[] args) throws Exception {
         Path work = Path.of(args[0]);
         int explicitMax = -1;
+        boolean adaptive = false;
         List<Integer> parallelisms = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             if (args[i].equals("--max-parallelism")) {
                 explicitMax = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--adaptive")) {
+                adaptive = true;
             } else {
                 parallelisms.add(Integer.parseInt(args[i]));
             }
         }
         Path checkpoints = work.resolve("checkpoints");
-        JobClient first = start(4, -1, checkpoints, null);
+        JobClient first = start(4, -1, false, checkpoints, null);
         Path retained = waitForCheckpoint(checkpoints.resolve(first.getJobID().toString()), 60);
         first.cancel().get();
         for (int parallelism : parallelisms) {
             JobClient job;
             try {
-                job = start(parallelism, explicitMax, checkpoints, retained);
+                job = start(parallelism, explicitMax, adaptive, checkpoints, retained);
             } catch (Exception e) {
                 // A restore the JobMaster refuses fails the submission itself.
                 print(parallelism, "failed", rootMessage(e));
@@ -54,7 +58,19 @@ public class KeyGroupsProbe {
             String cause = "";
             long deadline = System.currentTimeMillis() + 90_000;
             while (System.currentTimeMillis() < deadline) {
-                JobStatus status = job.getJobStatus().get();
+                JobStatus status;
+                try {
+                    status = job.getJobStatus().get();
+                } catch (Exception e) {
+                    // The local cluster of a job that failed for good is gone already.
+                    outcome = "failed";
+                    try {
+                        job.getJobExecutionResult().get();
+                    } catch (Exception failure) {
+                        cause = rootMessage(failure);
+                    }
+                    break;
+                }
                 if (status.isGloballyTerminalState()) {
                     outcome = "failed";
                     try {
@@ -81,13 +97,22 @@ public class KeyGroupsProbe {
                 + "\", \"cause\": \"" + json(cause) + "\"}");
     }
 
-    static JobClient start(int parallelism, int maxParallelism, Path checkpoints, Path restore)
+    static JobClient start(
+            int parallelism, int maxParallelism, boolean adaptive, Path checkpoints, Path restore)
             throws Exception {
         Map<String, String> conf = new HashMap<>();
         conf.put("execution.checkpointing.interval", "300 ms");
         conf.put("state.checkpoints.dir", checkpoints.toUri().toString());
         conf.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
-        conf.put("restart-strategy.type", "none");
+        if (adaptive) {
+            // Restarts allowed: a failure the scheduler could recover from would be recovered.
+            conf.put("jobmanager.scheduler", "adaptive");
+            conf.put("restart-strategy.type", "fixed-delay");
+            conf.put("restart-strategy.fixed-delay.attempts", "3");
+            conf.put("restart-strategy.fixed-delay.delay", "1 s");
+        } else {
+            conf.put("restart-strategy.type", "none");
+        }
         conf.put("taskmanager.memory.network.max", "256 mb");
         if (restore != null) {
             conf.put("execution.savepoint.path", restore.toUri().toString());

@@ -1,7 +1,8 @@
 //! What Flink does with a job's key groups when it restores its state, which `flinkform diff`
 //! and the configuration hash rely on: a job that sets no `maxParallelism` takes the maximum
 //! its state was written with, whatever the new parallelism derives, but may not run more
-//! parallel tasks than that; a job that sets one must set the state's. The probe
+//! parallel tasks than that, under the adaptive scheduler of reactive mode too, where the job
+//! then fails for good; a job that sets one must set the state's. The probe
 //! (`tests/flink/KeyGroupsProbe.java`) runs a keyed job on Flink's local MiniCluster at
 //! parallelism 4, keeps its checkpoint, and restarts it from there.
 //!
@@ -62,6 +63,23 @@ fn a_maximum_the_job_sets_must_be_the_states() {
     assert_eq!(found[0].outcome, "failed", "{found:?}");
     assert!(
         found[0].cause.contains("Max parallelism mismatch"),
+        "{}",
+        found[0].cause
+    );
+}
+
+/// Reactive mode runs the job with its slots, up to the maximum parallelism the configuration
+/// derives: more slots than the state's key groups fail the restore, and no restart helps.
+#[test]
+fn the_adaptive_scheduler_fails_for_good_above_the_states_maximum() {
+    let state = default_max_parallelism(4);
+    let found = starts("1.20.1", &["--adaptive", &(state + 2).to_string()]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].outcome, "failed", "{found:?}");
+    assert!(
+        found[0].cause.contains(&format!(
+            "maximum parallelism ({state}) of the restored state is lower"
+        )),
         "{}",
         found[0].cause
     );
