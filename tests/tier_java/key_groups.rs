@@ -31,6 +31,17 @@ fn starts(release: &str, args: &[&str]) -> Vec<Start> {
     run_probe(&classpath(&classes, &flink), "KeyGroupsProbe", all)
 }
 
+/// Asserts a start failed, Flink saying `says`.
+fn refused(start: &Start, says: &str) {
+    assert_eq!(start.outcome, "failed", "{start:?}");
+    assert!(start.cause.contains(says), "{}", start.cause);
+}
+
+/// What Flink says of a parallelism above the state's `state` key groups.
+fn above(state: u64) -> String {
+    format!("maximum parallelism ({state}) of the restored state is lower")
+}
+
 #[test]
 fn a_derived_maximum_gives_way_to_the_states_and_bounds_the_parallelism() {
     // The state of a job at parallelism 4 has Flink's derived 128 key groups; 100 derives 256.
@@ -45,14 +56,7 @@ fn a_derived_maximum_gives_way_to_the_states_and_bounds_the_parallelism() {
             (100, "running"),
             "{release}: {found:?}"
         );
-        assert_eq!(found[1].outcome, "failed", "{release}: {found:?}");
-        assert!(
-            found[1].cause.contains(&format!(
-                "maximum parallelism ({state}) of the restored state is lower"
-            )),
-            "{release}: {}",
-            found[1].cause
-        );
+        refused(&found[1], &above(state));
     }
 }
 
@@ -60,12 +64,7 @@ fn a_derived_maximum_gives_way_to_the_states_and_bounds_the_parallelism() {
 fn a_maximum_the_job_sets_must_be_the_states() {
     let found = starts("1.20.1", &["--max-parallelism", "256", "4"]);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].outcome, "failed", "{found:?}");
-    assert!(
-        found[0].cause.contains("Max parallelism mismatch"),
-        "{}",
-        found[0].cause
-    );
+    refused(&found[0], "Max parallelism mismatch");
 }
 
 /// Reactive mode runs the job with its slots, up to the maximum parallelism the configuration
@@ -75,12 +74,5 @@ fn the_adaptive_scheduler_fails_for_good_above_the_states_maximum() {
     let state = default_max_parallelism(4);
     let found = starts("1.20.1", &["--adaptive", &(state + 2).to_string()]);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].outcome, "failed", "{found:?}");
-    assert!(
-        found[0].cause.contains(&format!(
-            "maximum parallelism ({state}) of the restored state is lower"
-        )),
-        "{}",
-        found[0].cause
-    );
+    refused(&found[0], &above(state));
 }
