@@ -413,7 +413,10 @@ fn the_parallelism_without_max_parallelism_loses_state_only_above_the_states_max
         pair("changed", "state-loss")
     );
     let why = reasons(&report, "prod", "orders");
-    assert!(why.contains("more than 128 of its 160 slots"), "{why}");
+    assert!(
+        why.contains("let the job run 160 parallel tasks") && why.contains("fails for good"),
+        "{why}"
+    );
     // Fixed: 4 → 100 keeps within the state's 128 key groups (its derived 256 gives way)...
     repo.edit("jobs/payments.yaml", "parallelism: 4", "parallelism: 100");
     let report = repo.report(&[]);
@@ -430,8 +433,47 @@ fn the_parallelism_without_max_parallelism_loses_state_only_above_the_states_max
     );
     let why = reasons(&report, "prod", "payments");
     assert!(
-        why.contains("parallelism 200 is above the maximum parallelism 128"),
+        why.starts_with("parallelism 200, while its state has"),
         "{why}"
+    );
+    // Setting maxParallelism on a job whose state's was derived must match the state's, which
+    // only Flink knows.
+    repo.edit("jobs/payments.yaml", "parallelism: 200", "parallelism: 4");
+    repo.edit(
+        "jobs/payments.yaml",
+        "    parallelism: 4\n",
+        "    parallelism: 4\n    maxParallelism: 128\n",
+    );
+    let report = repo.report(&[]);
+    assert_eq!(
+        verdict(&report, "prod", "payments"),
+        pair("changed", "state-loss")
+    );
+    assert!(
+        reasons(&report, "prod", "payments")
+            .contains("maxParallelism 128 set on a job whose state"),
+        "{}",
+        reasons(&report, "prod", "payments")
+    );
+}
+
+/// A state's key groups are those of the job's first start, not of the revision before: two
+/// changes that are each harmless alone still report what they do together.
+#[test]
+fn key_groups_are_judged_against_what_any_earlier_start_may_have_derived() {
+    let repo = Repo::new();
+    repo.edit("jobs/orders.yaml", "    maxParallelism: 120\n", "");
+    repo.commit("implicit maximum parallelism");
+    repo.edit("jobs/orders.yaml", "parallelism: 4", "parallelism: 100");
+    assert_eq!(
+        verdict(&repo.report(&[]), "prod", "orders"),
+        pair("changed", "no-restart")
+    );
+    repo.commit("parallelism 100 (derives 256; the state keeps 128)");
+    repo.edit("jobs/orders.yaml", "maxReplicas: 6", "maxReplicas: 400");
+    assert_eq!(
+        verdict(&repo.report(&[]), "prod", "orders"),
+        pair("changed", "state-loss")
     );
 }
 

@@ -313,6 +313,64 @@ fn name_of(v: Option<&Json>) -> Option<&str> {
     v.and_then(|d| d["metadata"]["name"].as_str())
 }
 
+/// Why a change makes the job's keyed state unrestorable, if it does. The state keeps the
+/// number of key groups (the maximum parallelism) of the job's first start: a maximum the job
+/// sets must stay that number; a derived one gives way to it on restore (Flink rescales a
+/// maximum it derived itself), but the job may not then run more parallel tasks than it has,
+/// and in reactive mode such a restore fails for good. Where the job never set a maximum, the
+/// state's is unknown here (Flink derived it from the parallelism of some earlier revision):
+/// it is at least 128, and a change that lets the job run past that is reported.
+fn key_groups(old: &Facts, new: &Facts) -> Option<String> {
+    const LEAST_DERIVED: u64 = 128;
+    let (Some((a, old_set)), Some((b, new_set))) = (old.max_parallelism(), new.max_parallelism())
+    else {
+        return None;
+    };
+    if new_set {
+        return if old_set {
+            (a != b).then(|| format!("maxParallelism {a} → {b}: keyed state cannot be restored into a different number of key groups"))
+        } else {
+            Some(format!(
+                "maxParallelism {b} set on a job whose state has the key groups Flink derived at its first start ({a} if its parallelism has not changed since, at least {LEAST_DERIVED}): any other number cannot be restored; Flink's REST API shows the job's (`maxParallelism` of /jobs/<id>)"
+            ))
+        };
+    }
+    // The most parallel tasks each revision lets the job run: reactive mode's slots up to
+    // the maximum, else the configured parallelism.
+    let reach = |f: &Facts, max: u64| {
+        if f.reactive() {
+            f.most_slots().map(|slots| slots.min(max))
+        } else {
+            f.parallelism()
+        }
+    };
+    let floor = if old_set { a } else { LEAST_DERIVED };
+    let now = reach(new, b)?;
+    let before = reach(old, a).unwrap_or(0);
+    if now <= floor || now <= before {
+        return None;
+    }
+    let tasks = if new.reactive() {
+        format!("the autoscaler's slots now let the job run {now} parallel tasks")
+    } else {
+        format!("parallelism {now}")
+    };
+    Some(if old_set {
+        format!(
+            "{tasks}, above the {a} key groups of its state (its maxParallelism, now removed): the state cannot be restored"
+        )
+    } else {
+        format!(
+            "{tasks}, while its state has the key groups Flink derived at its first start without maxParallelism (at least {LEAST_DERIVED}; {LEAST_DERIVED} for a parallelism up to 85): above them the state cannot be restored{}; set maxParallelism to the state's (`maxParallelism` of /jobs/<id> in Flink's REST API)",
+            if new.reactive() {
+                ", and the job fails for good"
+            } else {
+                ""
+            }
+        )
+    })
+}
+
 /// Fields of a FlinkDeployment's spec the operator applies without upgrading the job (its
 /// `@SpecDiff` ignores them): the upgrade mode, the initial savepoint and its option, and the
 /// autoscaler's and the operator's own configuration keys.
@@ -506,33 +564,8 @@ pub fn assess(
             "the job id changed: Flink recovers a job only under the id it ran with".into(),
         ));
     }
-    match (old.max_parallelism(), new.max_parallelism()) {
-        // A maximum the job sets must be the one its state was written with.
-        (Some((a, _)), Some((b, true))) if a != b => found.push((
-            Impact::StateLoss,
-            format!("maxParallelism {a} → {b}: keyed state cannot be restored into a different number of key groups"),
-        )),
-        // A derived one gives way to the state's when the job restores (Flink rescales a
-        // maximum it derived itself), but the parallelism may not exceed the state's. Reactive
-        // mode's parallelism is its slots, up to the newly derived maximum: past the state's,
-        // the restore fails, and no restart helps.
-        (Some((a, _)), Some((b, false))) if new.reactive() => {
-            if let Some(slots) = new.most_slots().filter(|s| b > a && *s > a) {
-                found.push((
-                    Impact::StateLoss,
-                    format!("the maximum parallelism Flink derives without maxParallelism rises from {a} to {b}: once the autoscaler gives the job more than {a} of its {slots} slots, a restart cannot restore the state"),
-                ));
-            }
-        }
-        (Some((a, _)), Some((_, false))) => {
-            if let Some(p) = new.parallelism().filter(|p| *p > a) {
-                found.push((
-                    Impact::StateLoss,
-                    format!("parallelism {p} is above the maximum parallelism {a} the state was written with (Flink derived it without maxParallelism): the state cannot be restored"),
-                ));
-            }
-        }
-        _ => {}
+    if let Some(why) = key_groups(&old, &new) {
+        found.push((Impact::StateLoss, why));
     }
     let mut said: Vec<&str> = Vec::new();
     for (key, why) in STATE_KEYS {

@@ -92,7 +92,7 @@ declare_code! {
     pub PARALLELISM_IGNORED: warning "parallelism-ignored",
     catches: "With the hpa or keda engine, a `parallelism` outside the parallelism reactive mode runs the job at: `minReplicas` x `taskSlots` to `maxReplicas` x `taskSlots`, capped by the maximum parallelism.",
     why: "Reactive mode runs every operator with all the slots its TaskManagers offer and ignores the configured parallelism, so a value outside that range says something that never happens. Only a fresh start uses it: without `maxParallelism`, Flink derives the maximum parallelism from it (a job that restores its state keeps the state's). So a change of `parallelism` rolls no pods.",
-    fix: "Set `parallelism` within the range the autoscaler gives the job (the largest, `maxReplicas` x `taskSlots`, reads best), and set `maxParallelism`.",
+    fix: "Set `maxParallelism` once, if the job has none (to the key groups its state has); then set `parallelism` within the range the autoscaler gives the job (its top reads best).",
 }
 
 declare_code! {
@@ -285,9 +285,23 @@ fn check_reactive_parallelism(r: &Located, min: u32, max: u32, diags: &mut Diagn
             ),
         );
     }
-    diags.push(d.help(format!(
-        "write the parallelism the autoscaler can reach, e.g. `parallelism: {high}` (`maxReplicas` x `taskSlots`)"
-    )));
+    // Without `maxParallelism` the parallelism decides the key groups of a fresh start: the
+    // fix is the maximum, set once, not a parallelism that moves it.
+    let help = if derived.is_some() {
+        format!(
+            "set `maxParallelism` first, once (to the key groups the job's state has, or for a new job at least `maxReplicas` x `taskSlots` = {}); then a parallelism within the range",
+            u64::from(max) * slots
+        )
+    } else if high == u64::from(max) * slots {
+        format!(
+            "write the parallelism the autoscaler can reach, e.g. `parallelism: {high}` (`maxReplicas` x `taskSlots`)"
+        )
+    } else {
+        format!(
+            "write the parallelism the autoscaler can reach, e.g. `parallelism: {high}` (the `maxParallelism` that caps it)"
+        )
+    };
+    diags.push(d.help(help));
 }
 
 /// The `flinkMetrics` rules and what each engine needs of them.

@@ -334,10 +334,17 @@ fn text(v: &Json) -> Option<String> {
 /// The settings of the job's Flink version: its configuration's keys, else Flink's
 /// defaults. Deprecated keys a version still reads are read after the current ones.
 fn settings(version: &str, config: &serde_json::Map<String, Json>) -> Settings {
-    let key = |names: &[&str]| names.iter().find_map(|n| config.get(*n).and_then(text));
-    // Flink's own default of the first key the release knows, from its option classes; a
-    // release without any of the keys does not wait at all (1.17 and 1.18 have no cooldown).
+    // A key the job's release does not know is not read, as Flink would not read it; the
+    // default is Flink's own of the first key the release knows, from its option classes,
+    // and a release without any of the keys does not wait at all (1.17 and 1.18 have no
+    // cooldown).
     let options = crate::flink::options::Options::of(version);
+    let key = |names: &[&str]| {
+        names
+            .iter()
+            .filter(|n| !options.option(n).is_empty())
+            .find_map(|n| config.get(*n).and_then(text))
+    };
     let default_of = |names: &[&str]| {
         names.iter().find_map(|n| {
             options
@@ -348,15 +355,10 @@ fn settings(version: &str, config: &serde_json::Map<String, Json>) -> Settings {
         })
     };
     let duration = |names: &[&str], settle: Option<f64>| {
-        let known: Vec<&str> = names
-            .iter()
-            .copied()
-            .filter(|n| !options.option(n).is_empty())
-            .collect();
-        key(&known)
+        key(names)
             .and_then(|v| flink_duration(&v))
             .or(settle)
-            .or_else(|| default_of(&known))
+            .or_else(|| default_of(names))
             .unwrap_or(0.0)
     };
     let (major, _) = crate::flink_config::major_minor(version);
