@@ -366,3 +366,24 @@ fn a_missing_tool_fails_unless_skipping_is_asked_outside_ci() {
     );
     assert!(require("sh"), "a tool on PATH is found");
 }
+
+/// A small deterministic generator (xorshift) for the tests that generate cases: the same seed
+/// gives the same cases on every machine.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}

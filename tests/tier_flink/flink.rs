@@ -371,20 +371,9 @@ fn flink_reads_every_configuration_value_as_written() {
     const KEYS: usize = 2;
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let work = tmp.path();
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-        fn piece(&mut self, n: usize) -> String {
-            (0..n).map(|_| PIECES[self.below(PIECES.len())]).collect()
-        }
+    /// `n` pieces of YAML and Flink syntax, picked at random.
+    fn piece(rng: &mut common::Rng, n: u64) -> String {
+        (0..n).map(|_| *rng.pick(PIECES)).collect()
     }
     const PIECES: &[&str] = &[
         "a", "b", "x", "7", ".", "-", "_", " ", "  ", "#", " #", ":", ": ", "\t", "\r", "\n",
@@ -392,7 +381,7 @@ fn flink_reads_every_configuration_value_as_written() {
         "?", "=", "~", "é", "日", "😀", "\u{a0}", "\u{2028}", "\u{2029}", "\u{85}", "\u{feff}",
         "true", "null", "off", "0755", "1e3", "12:30", "${x}",
     ];
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = common::Rng(0x9e37_79b9_7f4a_7c15);
     let job = common::example_job();
     for (version, file) in [
         ("1.18.1", "flink-conf.yaml"),
@@ -421,12 +410,12 @@ fn flink_reads_every_configuration_value_as_written() {
                     .map(|k| {
                         let key = if rng.below(4) == 0 {
                             let n = 1 + rng.below(3);
-                            format!("user.{}", rng.piece(n))
+                            format!("user.{}", piece(&mut rng, n))
                         } else {
                             format!("user.k{k}")
                         };
                         let n = rng.below(5);
-                        (key, rng.piece(n))
+                        (key, piece(&mut rng, n))
                     })
                     .collect(),
             );

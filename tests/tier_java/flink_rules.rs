@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::Rng;
 use common::flink::{classpath, compile_probe, dist, run_probe};
 
 /// One release per supported minor version, as `scripts/flink-options` reads them.
@@ -40,23 +41,6 @@ fn probe(classes: &Path, flink: &Path, extra: bool, args: &[String]) -> Vec<serd
         }
     }
     run_probe(&classpath, "ConfigProbe", args)
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
 }
 
 /// The diagnostics of `flinkform validate` over a project, by job file name.
