@@ -508,17 +508,31 @@ fn tm(f: &Fixed, task_heap: u64, managed: u64, network: u64) -> TaskManagerMemor
     }
 }
 
-fn exceeds(parts: &[(&str, u64)], total: u64, whole: &str) -> String {
+/// What `total` (named `whole`) leaves after the named `parts`; refused, naming each part,
+/// when they already exceed it (the job's `keys` decide them).
+fn remainder(
+    parts: &[(&str, u64)],
+    (total, whole): (u64, &str),
+    keys: &[&'static str],
+) -> Result<u64, Problem> {
+    let sizes: Vec<u64> = parts.iter().map(|(_, size)| *size).collect();
+    let sum = add(&sizes)?;
+    if sum <= total {
+        return Ok(total - sum);
+    }
     let list: Vec<String> = parts
         .iter()
         .map(|(name, size)| format!("{name} ({})", human(*size)))
         .collect();
-    let sum: u64 = parts.iter().map(|(_, s)| s).sum();
-    format!(
-        "{} need {}, more than the {whole} of {}",
-        list.join(", "),
-        human(sum),
-        human(total)
+    refuse(
+        format!(
+            "{} need {}, more than the {whole} of {}",
+            list.join(", "),
+            human(sum),
+            human(total)
+        ),
+        Some(sum - total),
+        keys,
     )
 }
 
@@ -533,31 +547,17 @@ fn network_left(
     (total, whole): (u64, &str),
     keys: &[&'static str],
 ) -> Result<u64, Problem> {
-    let without_network = add(&[
-        f.framework_heap,
-        f.framework_off_heap,
-        task_heap,
-        f.task_off_heap,
-        managed,
-    ])?;
-    if without_network > total {
-        return refuse(
-            exceeds(
-                &[
-                    ("framework heap", f.framework_heap),
-                    ("framework off-heap", f.framework_off_heap),
-                    ("task heap", task_heap),
-                    ("task off-heap", f.task_off_heap),
-                    ("managed memory", managed),
-                ],
-                total,
-                whole,
-            ),
-            Some(without_network - total),
-            keys,
-        );
-    }
-    let network = total - without_network;
+    let network = remainder(
+        &[
+            ("framework heap", f.framework_heap),
+            ("framework off-heap", f.framework_off_heap),
+            ("task heap", task_heap),
+            ("task off-heap", f.task_off_heap),
+            ("managed memory", managed),
+        ],
+        (total, whole),
+        keys,
+    )?;
     check_network(c, network)?;
     Ok(network)
 }
@@ -616,41 +616,28 @@ fn tm_from_total_flink(c: &Config, total: u64) -> Result<TaskManagerMemory, Prob
         } else {
             with_fraction(total, network_range(c)?)?
         };
-        let without_heap = add(&[
-            f.framework_heap,
-            f.framework_off_heap,
-            f.task_off_heap,
-            managed,
-            network,
-        ])?;
-        if without_heap > total {
-            return refuse(
-                exceeds(
-                    &[
-                        ("framework heap", f.framework_heap),
-                        ("framework off-heap", f.framework_off_heap),
-                        ("task off-heap", f.task_off_heap),
-                        ("managed memory", managed),
-                        ("network memory", network),
-                    ],
-                    total,
-                    "Flink memory",
-                ),
-                Some(without_heap - total),
-                &[
-                    MANAGED_SIZE,
-                    MANAGED_FRACTION,
-                    NETWORK_MIN,
-                    NETWORK_FRACTION,
-                    TASK_OFF_HEAP,
-                    FRAMEWORK_HEAP,
-                    FRAMEWORK_OFF_HEAP,
-                    TM.total_flink,
-                    TM.total_process,
-                ],
-            );
-        }
-        tm(&f, total - without_heap, managed, network)
+        let task_heap = remainder(
+            &[
+                ("framework heap", f.framework_heap),
+                ("framework off-heap", f.framework_off_heap),
+                ("task off-heap", f.task_off_heap),
+                ("managed memory", managed),
+                ("network memory", network),
+            ],
+            (total, "Flink memory"),
+            &[
+                MANAGED_SIZE,
+                MANAGED_FRACTION,
+                NETWORK_MIN,
+                NETWORK_FRACTION,
+                TASK_OFF_HEAP,
+                FRAMEWORK_HEAP,
+                FRAMEWORK_OFF_HEAP,
+                TM.total_flink,
+                TM.total_process,
+            ],
+        )?;
+        tm(&f, task_heap, managed, network)
     };
     check_total_flink(c, &m)?;
     Ok(m)
