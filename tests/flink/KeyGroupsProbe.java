@@ -42,8 +42,22 @@ public class KeyGroupsProbe {
         }
         Path checkpoints = work.resolve("checkpoints");
         JobClient first = start(4, -1, false, checkpoints, null);
-        Path retained = waitForCheckpoint(checkpoints.resolve(first.getJobID().toString()), 60);
+        Path firstDir = checkpoints.resolve(first.getJobID().toString());
+        waitForCheckpoint(firstDir, 60);
         first.cancel().get();
+        // A newer checkpoint may complete (and subsume the one seen) until the job is gone:
+        // the retained one is the latest after it.
+        while (true) {
+            try {
+                if (first.getJobStatus().get().isGloballyTerminalState()) {
+                    break;
+                }
+            } catch (Exception gone) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        Path retained = latest(firstDir);
         for (int parallelism : parallelisms) {
             JobClient job;
             try {
