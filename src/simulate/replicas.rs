@@ -94,6 +94,17 @@ fn within(tolerance: f64, ratio: f64) -> bool {
     (1.0 - tolerance) <= ratio && ratio <= (1.0 + tolerance)
 }
 
+/// Whether the ratio with the missing pods filled in points the other way than without them:
+/// the controller then keeps the current count.
+fn flips(ratio: f64, new_ratio: f64) -> bool {
+    (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0)
+}
+
+/// Whether a proposal moves against its ratio (more pods for a ratio below 1, fewer above).
+fn against(ratio: f64, replicas: i32, current: i32) -> bool {
+    (ratio < 1.0 && replicas > current) || (ratio > 1.0 && replicas < current)
+}
+
 /// A pod's place in the calculation.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Group {
@@ -235,17 +246,14 @@ pub fn resource_utilization(
         }
     }
     let (new_ratio, _) = utilization(&values, target).expect("requests were non-zero");
-    if within(r.tolerance, new_ratio)
-        || (ratio < 1.0 && new_ratio > 1.0)
-        || (ratio > 1.0 && new_ratio < 1.0)
-    {
+    if within(r.tolerance, new_ratio) || flips(ratio, new_ratio) {
         return Ok(Proposal {
             replicas: current,
             value: percent,
         });
     }
     let replicas = ceil_replicas(new_ratio * values.len() as f64);
-    if (new_ratio < 1.0 && replicas > current) || (new_ratio > 1.0 && replicas < current) {
+    if against(new_ratio, replicas, current) {
         return Ok(Proposal {
             replicas: current,
             value: percent,
@@ -319,22 +327,18 @@ pub fn plain_average(
         values.extend(std::iter::repeat_n(0, counted(Group::Unready)));
     }
     let new_ratio = average(&values) as f64 / target as f64;
-    if within(r.tolerance, new_ratio)
-        || (ratio < 1.0 && new_ratio > 1.0)
-        || (ratio > 1.0 && new_ratio < 1.0)
-    {
+    if within(r.tolerance, new_ratio) || flips(ratio, new_ratio) {
         return Ok(Proposal {
             replicas: current,
             value: usage,
         });
     }
     let replicas = ceil_replicas(new_ratio * values.len() as f64);
-    let replicas =
-        if (new_ratio < 1.0 && replicas > current) || (new_ratio > 1.0 && replicas < current) {
-            current
-        } else {
-            replicas
-        };
+    let replicas = if against(new_ratio, replicas, current) {
+        current
+    } else {
+        replicas
+    };
     Ok(Proposal {
         replicas,
         value: usage,
